@@ -1,0 +1,456 @@
+// Package result defines faultline's measured result: the versioned JSON
+// document at the centre of the tool. Measurement produces it, diagnosis adds
+// findings to it, and every renderer (terminal, Markdown, HTML, benchstat
+// text) reads only it, so a saved result can be re-rendered later without
+// re-measuring. The schema is documented in docs/json-schema.md; any change
+// here must be reflected there and, if incompatible, bump Schema.
+package result
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Schema identifies the document format. Readers refuse other values.
+const Schema = "faultline/v1"
+
+// Kinds of measurement.
+const (
+	KindTimeit = "timeit" // Python statements in one process
+	KindRun    = "run"    // whole commands, one process per run
+	KindDemo   = "demo"   // the built-in seed comparison
+)
+
+// Modes of a timing result.
+const (
+	ModeInterleaved = "interleaved" // candidates alternate in shuffled rounds in one process
+	ModeIsolated    = "isolated"    // each candidate alone in a fresh process
+	ModeProcess     = "process"     // one process per run (faultline run)
+)
+
+// Passes: where a number came from. Timing passes are observed only by
+// cheap counters; diagnostic passes (syscall tracing, allocation tracking)
+// slow the target down and never contribute times.
+const (
+	PassTiming = "timing"
+	PassTrace  = "trace"
+	PassAlloc  = "alloc"
+)
+
+// Configuration and run status values.
+const (
+	StatusOK      = "ok"
+	StatusFailed  = "failed"
+	StatusSkipped = "skipped"
+)
+
+// DefaultConfig is the name of the baseline configuration: the target's
+// environment unchanged (glibc malloc with its default settings).
+const DefaultConfig = "glibc"
+
+// Result is one faultline measurement.
+type Result struct {
+	Schema  string    `json:"schema"`
+	Tool    Tool      `json:"tool"`
+	Kind    string    `json:"kind"`
+	Started time.Time `json:"started"`
+	// WallSeconds is the whole run's elapsed time, all passes included.
+	WallSeconds float64 `json:"wall_seconds"`
+	// Partial is true when the run was interrupted (Ctrl-C, SIGTERM, time
+	// budget hit in a way that skipped planned work, or a fatal error);
+	// Interrupted says why. Everything measured until then is kept.
+	Partial     bool   `json:"partial"`
+	Interrupted string `json:"interrupted,omitempty"`
+
+	Host  Host   `json:"host"`
+	Setup string `json:"setup,omitempty"` // timeit: the setup code (all -s joined)
+
+	Candidates  []Candidate  `json:"candidates"`
+	Configs     []Config     `json:"configs"`
+	Results     []Run        `json:"results"`
+	Comparisons []Comparison `json:"comparisons"`
+	Passes      []Pass       `json:"passes,omitempty"`
+	Findings    []Finding    `json:"findings"`
+	// Notes are one-line remarks about degraded evidence ("no PMU:
+	// hardware counters off") and measurement caveats.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Tool names the program that wrote the result.
+type Tool struct {
+	Name    string   `json:"name"`
+	Version string   `json:"version"`
+	Args    []string `json:"args,omitempty"`
+}
+
+// Host describes the machine the numbers were measured on.
+type Host struct {
+	Kernel   string `json:"kernel,omitempty"`
+	Arch     string `json:"arch,omitempty"`
+	CPUs     int    `json:"cpus,omitempty"`
+	CPUModel string `json:"cpu_model,omitempty"`
+	PageSize int    `json:"page_size,omitempty"`
+	THP      string `json:"thp,omitempty"` // transparent_hugepage/enabled mode
+	PMU      bool   `json:"pmu"`           // hardware perf counters available
+	Libc     string `json:"libc,omitempty"`
+	Python   string `json:"python,omitempty"` // interpreter path used (timeit)
+	PyVer    string `json:"python_version,omitempty"`
+	NumPy    string `json:"numpy,omitempty"`
+	// FaultCostSeconds is the calibrated cost of one 4 KiB minor fault on
+	// this machine (first touch of a fresh anonymous page); 0 if unknown.
+	FaultCostSeconds float64 `json:"fault_cost_s,omitempty"`
+}
+
+// Candidate is one of the things being compared.
+type Candidate struct {
+	Name      string   `json:"name"`  // "A", "B", ...
+	Label     string   `json:"label"` // user-facing label (defaults to the code)
+	Statement string   `json:"statement,omitempty"`
+	Command   []string `json:"command,omitempty"`
+	Shell     bool     `json:"shell,omitempty"` // Command[0] is run by a shell
+}
+
+// Config is an environment under which every candidate is run.
+type Config struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description,omitempty"`
+	Env         map[string]string `json:"env"`
+	Status      string            `json:"status"`
+	Reason      string            `json:"reason,omitempty"`
+	// Derived says how generated values (thresholds) were chosen.
+	Derived string `json:"derived,omitempty"`
+}
+
+// Run is the timing result of one candidate under one config in one mode,
+// together with per-iteration evidence gathered for that pair.
+type Run struct {
+	Candidate string `json:"candidate"`
+	Config    string `json:"config"`
+	Mode      string `json:"mode"`
+	Status    string `json:"status"`
+	Error     string `json:"error,omitempty"`
+
+	Time         Estimate     `json:"time"`
+	PerIteration PerIteration `json:"per_iteration"`
+	// Sources maps each kind of number in PerIteration to the pass it came
+	// from, e.g. {"time": "timing", "minor_faults": "timing",
+	// "syscalls": "trace"}.
+	Sources map[string]string `json:"sources,omitempty"`
+
+	PeakRSSBytes int64 `json:"peak_rss_bytes,omitempty"`
+	// Loops is the number of iterations per timed sample (timeit's
+	// "number"); 1 for process runs.
+	Loops   int      `json:"loops,omitempty"`
+	Samples []Sample `json:"samples,omitempty"`
+	// ExitCodes lists non-zero exits and signals (process runs).
+	Failures []Failure `json:"failures,omitempty"`
+}
+
+// Estimate is a median with its confidence interval.
+type Estimate struct {
+	Unit   string  `json:"unit"` // always "s" for time
+	Median float64 `json:"median"`
+	Low    float64 `json:"low"`
+	High   float64 `json:"high"`
+	// Confidence is the level of [Low, High]; 0 when n was too small for
+	// an interval (Low == High == Median then).
+	Confidence float64 `json:"confidence"`
+	N          int     `json:"n"`
+}
+
+// Sample is one timed sample: Loops back-to-back iterations. Values are per
+// iteration. Seq orders samples of all candidates in one process (the
+// timeline), Round is the interleaving round.
+type Sample struct {
+	Seq         int     `json:"seq"`
+	Round       int     `json:"round"`
+	Seconds     float64 `json:"s"`
+	MinorFaults float64 `json:"minflt"`
+	MajorFaults float64 `json:"majflt"`
+	// After names the candidate that ran immediately before this sample in
+	// the same process ("" when none or the same candidate).
+	After string `json:"after,omitempty"`
+	// Warmup samples are recorded for the timeline but not summarised.
+	Warmup bool `json:"warmup,omitempty"`
+}
+
+// Failure records a process run that did not exit cleanly.
+type Failure struct {
+	Run      int    `json:"run"`
+	ExitCode int    `json:"exit_code"`
+	Signal   string `json:"signal,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// PerIteration holds per-iteration means of everything counted.
+type PerIteration struct {
+	MinorFaults float64 `json:"minor_faults"`
+	MajorFaults float64 `json:"major_faults"`
+	// Counters holds perf_event software/hardware counters per iteration
+	// by perf's event name ("page-faults", "context-switches",
+	// "task-clock", "cycles", ...).
+	Counters    map[string]float64 `json:"counters,omitempty"`
+	Syscalls    *Syscalls          `json:"syscalls,omitempty"`
+	Allocations *Allocations       `json:"allocations,omitempty"`
+}
+
+// Syscalls are memory-management system calls per iteration, from the
+// trace pass.
+type Syscalls struct {
+	Brk     float64 `json:"brk"`
+	Mmap    float64 `json:"mmap"`
+	Munmap  float64 `json:"munmap"`
+	Mremap  float64 `json:"mremap"`
+	Madvise float64 `json:"madvise"`
+	// Byte volumes per iteration.
+	BrkGrowBytes   float64 `json:"brk_grow_bytes"`
+	BrkShrinkBytes float64 `json:"brk_shrink_bytes"`
+	MappedBytes    float64 `json:"mapped_bytes"`
+	UnmappedBytes  float64 `json:"unmapped_bytes"`
+	AdvisedBytes   float64 `json:"advised_bytes"`
+	// Advice counts madvise calls per iteration by advice name
+	// ("MADV_DONTNEED", "MADV_HUGEPAGE", ...).
+	Advice map[string]float64 `json:"advice,omitempty"`
+	// Iterations is how many iterations the trace pass observed.
+	Iterations int `json:"iterations"`
+	// Sizes lists the distinct mapping/brk sizes seen, largest first, with
+	// how often per iteration (for evidence such as "brk +7.6 MiB").
+	Sizes []SizeCount `json:"sizes,omitempty"`
+}
+
+// SizeCount is a syscall kind and size with its per-iteration frequency.
+type SizeCount struct {
+	Call  string  `json:"call"` // "brk+", "brk-", "mmap", "munmap", "madvise:MADV_DONTNEED"
+	Bytes int64   `json:"bytes"`
+	Per   float64 `json:"per_iteration"`
+}
+
+// Allocations are heap allocations per iteration, from the alloc pass
+// (tracemalloc for Python, which includes NumPy's data buffers).
+type Allocations struct {
+	Count float64 `json:"count"`
+	Bytes float64 `json:"bytes"`
+	// PeakBytes is the peak of live traced memory during one iteration,
+	// above what was live before it.
+	PeakBytes float64 `json:"peak_bytes"`
+	// Large lists allocations of at least 256 KiB by size, per iteration.
+	Large      []SizeCount `json:"large,omitempty"`
+	Iterations int         `json:"iterations"`
+}
+
+// Comparison compares a candidate against the baseline within one config
+// and mode. Ratio > 1 means Other is slower.
+type Comparison struct {
+	Config   string  `json:"config"`
+	Mode     string  `json:"mode"`
+	Baseline string  `json:"baseline"`
+	Other    string  `json:"other"`
+	Ratio    float64 `json:"ratio"`
+	Low      float64 `json:"low"`
+	High     float64 `json:"high"`
+	// P is the Mann-Whitney U p-value; Significant is P < Alpha.
+	P           float64 `json:"p"`
+	Alpha       float64 `json:"alpha"`
+	Significant bool    `json:"significant"`
+}
+
+// Pass records one measurement pass and what it cost.
+type Pass struct {
+	Name      string  `json:"name"` // timing | trace | alloc
+	Config    string  `json:"config"`
+	Candidate string  `json:"candidate,omitempty"`
+	Seconds   float64 `json:"seconds"` // wall time spent in the pass
+	// Overhead is the traced time per iteration divided by the untraced
+	// one (1.05 = 5% slower while observed); 0 when not measured.
+	Overhead float64 `json:"overhead,omitempty"`
+	Note     string  `json:"note,omitempty"`
+}
+
+// Finding is one explanation of (part of) a time difference.
+type Finding struct {
+	Cause   string `json:"cause"` // stable id from docs/causes.md
+	Summary string `json:"summary"`
+	// Candidate is the candidate the finding is about (the slower one).
+	Candidate string     `json:"candidate,omitempty"`
+	Config    string     `json:"config,omitempty"`
+	Evidence  []Evidence `json:"evidence"`
+	// Explains is the share (0..1) of the time gap this cause accounts for.
+	Explains   float64 `json:"explains"`
+	Confidence string  `json:"confidence"` // high | medium | low
+	Fixes      []Fix   `json:"fixes,omitempty"`
+}
+
+// Evidence is one number a finding rests on.
+type Evidence struct {
+	What      string  `json:"what"`
+	Candidate string  `json:"candidate,omitempty"`
+	Config    string  `json:"config,omitempty"`
+	Value     float64 `json:"value"`
+	Unit      string  `json:"unit"`
+	Pass      string  `json:"pass"`
+}
+
+// Fix kinds.
+const (
+	FixEnv    = "env"
+	FixCode   = "code"
+	FixMethod = "benchmark-method"
+)
+
+// Fix is a change that removes (part of) the cause.
+type Fix struct {
+	Kind   string            `json:"kind"`
+	Change string            `json:"change"` // what to change, in words
+	Env    map[string]string `json:"env,omitempty"`
+	Code   string            `json:"code,omitempty"`
+	// Verified is true only when faultline measured the fix: Config names
+	// the configuration (or re-run) that tested it, Ratio the slower/faster
+	// ratio measured with it, Speedup how much faster the slow candidate
+	// got.
+	Verified bool    `json:"verified"`
+	Config   string  `json:"config,omitempty"`
+	Ratio    float64 `json:"ratio,omitempty"`
+	Speedup  float64 `json:"speedup,omitempty"`
+}
+
+// New returns an empty result of the given kind.
+func New(kind string, version string, args []string) *Result {
+	return &Result{
+		Schema:      Schema,
+		Tool:        Tool{Name: "faultline", Version: version, Args: args},
+		Kind:        kind,
+		Started:     time.Now().UTC(),
+		Candidates:  []Candidate{},
+		Configs:     []Config{},
+		Results:     []Run{},
+		Comparisons: []Comparison{},
+		Findings:    []Finding{},
+	}
+}
+
+// Candidate returns the candidate with the given name, or nil.
+func (r *Result) Candidate(name string) *Candidate {
+	for i := range r.Candidates {
+		if r.Candidates[i].Name == name {
+			return &r.Candidates[i]
+		}
+	}
+	return nil
+}
+
+// Config returns the config with the given name, or nil.
+func (r *Result) Config(name string) *Config {
+	for i := range r.Configs {
+		if r.Configs[i].Name == name {
+			return &r.Configs[i]
+		}
+	}
+	return nil
+}
+
+// Run returns the run for candidate, config and mode, or nil.
+func (r *Result) Run(candidate, config, mode string) *Run {
+	for i := range r.Results {
+		x := &r.Results[i]
+		if x.Candidate == candidate && x.Config == config && x.Mode == mode {
+			return x
+		}
+	}
+	return nil
+}
+
+// Comparison returns the comparison of other against baseline within
+// config and mode, or nil.
+func (r *Result) Comparison(config, mode, other string) *Comparison {
+	for i := range r.Comparisons {
+		c := &r.Comparisons[i]
+		if c.Config == config && c.Mode == mode && c.Other == other {
+			return c
+		}
+	}
+	return nil
+}
+
+// PrimaryMode is the mode whose runs carry the main comparison: process
+// runs for faultline run, interleaved rounds otherwise.
+func (r *Result) PrimaryMode() string {
+	if r.Kind == KindRun {
+		return ModeProcess
+	}
+	return ModeInterleaved
+}
+
+// Note appends a one-line remark once.
+func (r *Result) Note(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	for _, n := range r.Notes {
+		if n == s {
+			return
+		}
+	}
+	r.Notes = append(r.Notes, s)
+}
+
+// Write encodes r as indented JSON.
+func (r *Result) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// Save writes r to path atomically: a temporary file in the same directory
+// renamed over the target, so an interrupted write never leaves a truncated
+// result behind.
+func (r *Result) Save(path string) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".faultline-*.json")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	if err := r.Write(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// Read decodes a result and checks its schema.
+func Read(rd io.Reader) (*Result, error) {
+	var r Result
+	dec := json.NewDecoder(rd)
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("decode result: %w", err)
+	}
+	if r.Schema != Schema {
+		return nil, fmt.Errorf("unsupported result schema %q (want %q)", r.Schema, Schema)
+	}
+	return &r, nil
+}
+
+// Load reads a result file.
+func Load(path string) (*Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read result: %w", err)
+	}
+	defer f.Close()
+	r, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}

@@ -112,6 +112,10 @@ type Candidate struct {
 	Statement string   `json:"statement,omitempty"`
 	Command   []string `json:"command,omitempty"`
 	Shell     bool     `json:"shell,omitempty"` // Command[0] is run by a shell
+	// FixOf names the candidate this one rewrites as a code fix proposed
+	// by the diagnosis (e.g. an in-place ufunc); such candidates are
+	// measured to verify the fix and are not part of the user's comparison.
+	FixOf string `json:"fix_of,omitempty"`
 }
 
 // Config is an environment under which every candidate is run.

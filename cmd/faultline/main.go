@@ -1,0 +1,85 @@
+// Command faultline benchmarks pieces of code that do the same work, side by
+// side, and explains why one is slower when memory management is the reason.
+// This package only parses flags and wires the internal packages together.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes (documented in README.md).
+const (
+	exitOK          = 0 // measured; every target ran cleanly
+	exitTargetFail  = 1 // measured, but a target failed (non-zero exit, signal, timeout)
+	exitUsage       = 2 // bad usage or input: flags, a SyntaxError, a missing interpreter
+	exitInterrupted = 3 // interrupted (Ctrl-C, SIGTERM); the partial result was written
+	exitInternal    = 4 // faultline itself failed (cannot write output, tracer error)
+)
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func main() {
+	if helperMain() {
+		return
+	}
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(os.Stderr, "faultline:", ee.err)
+		}
+		return ee.code
+	}
+	// Anything cobra itself rejects (unknown flag, missing argument) is usage.
+	fmt.Fprintln(os.Stderr, "faultline:", err)
+	return exitUsage
+}
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "faultline",
+		Short: "Benchmark code side by side and explain memory-management slowdowns",
+		Long: `faultline benchmarks two or more pieces of code that do the same work and explains
+why one is slower when memory management is the reason: page faults, the allocator
+returning memory to the kernel and faulting it back, extra buffers, allocator choice,
+huge pages, order effects. It proves each explanation by re-running under other
+allocators and glibc tunables.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	root.AddCommand(newTimeit())
+	return root
+}

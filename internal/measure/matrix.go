@@ -1,0 +1,220 @@
+package measure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/faultline/faultline/internal/probe"
+	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/stats"
+)
+
+// Matrix times the user's candidates under every configuration in order.
+// The first configuration is the baseline: an error there (a SyntaxError,
+// an exception in the code) ends the measurement, while a failure under any
+// other configuration is recorded on that configuration and the rest go on.
+// With o.Isolated, each candidate also runs alone under the baseline.
+func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []result.Config, o *Options) error {
+	o.Defaults()
+	cands := UserCandidates(res)
+	for i, cfg := range configs {
+		cfg.Status = result.StatusOK
+		if res.Config(cfg.Name) == nil {
+			res.Configs = append(res.Configs, cfg)
+		}
+		rc := res.Config(cfg.Name)
+		if err := ctx.Err(); err != nil {
+			rc.Status, rc.Reason = result.StatusSkipped, "interrupted"
+			continue
+		}
+		if i > 0 && !o.Deadline.IsZero() && time.Now().After(o.Deadline) {
+			rc.Status, rc.Reason = result.StatusSkipped, "time budget exhausted (raise --budget)"
+			continue
+		}
+		err := TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, o)
+		if err == nil && i == 0 && o.Isolated && len(cands) > 1 {
+			for _, c := range cands {
+				if err = TimeConfig(ctx, res, tgt, cfg, []result.Candidate{c}, result.ModeIsolated, o); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				rc.Status, rc.Reason = result.StatusFailed, "interrupted"
+				Compare(res)
+				return ctx.Err()
+			}
+			if i == 0 {
+				rc.Status, rc.Reason = result.StatusFailed, oneLine(err)
+				Compare(res)
+				return err
+			}
+			rc.Status, rc.Reason = result.StatusFailed, oneLine(err)
+			markFailed(res, cfg.Name, cands, err)
+		}
+	}
+	Compare(res)
+	return nil
+}
+
+// UserCandidates returns the candidates the user asked to compare (code-fix
+// variants excluded).
+func UserCandidates(res *result.Result) []result.Candidate {
+	var out []result.Candidate
+	for _, c := range res.Candidates {
+		if c.FixOf == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func markFailed(res *result.Result, config string, cands []result.Candidate, err error) {
+	for _, c := range cands {
+		if r := res.Run(c.Name, config, result.ModeInterleaved); r != nil {
+			if len(r.Samples) > 0 {
+				continue
+			}
+			r.Status, r.Error = result.StatusFailed, oneLine(err)
+			continue
+		}
+		res.Results = append(res.Results, result.Run{Candidate: c.Name, Config: config,
+			Mode: result.ModeInterleaved, Status: result.StatusFailed, Error: oneLine(err)})
+	}
+}
+
+func oneLine(err error) string {
+	var te *probe.TargetError
+	if errors.As(err, &te) {
+		return te.Error()
+	}
+	s := err.Error()
+	for i, r := range s {
+		if r == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// Baseline returns the name of the candidate every other is compared
+// against: the fastest user candidate under the default configuration in
+// the primary mode (so every ratio reads "x times slower").
+func Baseline(res *result.Result) string {
+	mode := res.PrimaryMode()
+	best, bestT := "", 0.0
+	cfg := result.DefaultConfig
+	if len(res.Configs) > 0 {
+		cfg = res.Configs[0].Name
+	}
+	for _, c := range UserCandidates(res) {
+		r := res.Run(c.Name, cfg, mode)
+		if r == nil || r.Status != result.StatusOK || r.Time.N == 0 {
+			continue
+		}
+		if best == "" || r.Time.Median < bestT {
+			best, bestT = c.Name, r.Time.Median
+		}
+	}
+	if best == "" && len(res.Candidates) > 0 {
+		best = res.Candidates[0].Name
+	}
+	return best
+}
+
+// Compare recomputes every comparison of res against the baseline: per
+// configuration and mode, each candidate against the baseline candidate.
+func Compare(res *result.Result) {
+	res.Comparisons = res.Comparisons[:0]
+	base := Baseline(res)
+	if base == "" {
+		return
+	}
+	type key struct{ config, mode string }
+	var keys []key
+	seen := map[key]bool{}
+	for _, r := range res.Results {
+		k := key{r.Config, r.Mode}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		b := res.Run(base, k.config, k.mode)
+		if b == nil || b.Status != result.StatusOK {
+			continue
+		}
+		bt := timedSeconds(b)
+		for _, c := range res.Candidates {
+			if c.Name == base {
+				continue
+			}
+			o := res.Run(c.Name, k.config, k.mode)
+			if o == nil || o.Status != result.StatusOK {
+				continue
+			}
+			cmp := stats.Compare(bt, timedSeconds(o))
+			res.Comparisons = append(res.Comparisons, result.Comparison{Config: k.config, Mode: k.mode,
+				Baseline: base, Other: c.Name, Ratio: cmp.Ratio, Low: cmp.Low, High: cmp.High,
+				P: cmp.P, Alpha: stats.Alpha, Significant: cmp.Significant})
+		}
+	}
+}
+
+func timedSeconds(r *result.Run) []float64 {
+	var v []float64
+	for _, s := range r.Samples {
+		if !s.Warmup {
+			v = append(v, s.Seconds)
+		}
+	}
+	if len(v) == 0 && r.Time.N > 0 {
+		v = []float64{r.Time.Median}
+	}
+	return v
+}
+
+// Alloc runs the allocation pass under cfg: each candidate runs iters
+// iterations under allocation tracking after a short warm-up, and the
+// per-iteration allocations are stored on its interleaved run.
+func Alloc(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, o *Options) error {
+	o.Defaults()
+	cands := slices.Clone(res.Candidates)
+	spec, err := tgt.Spec(cands, o.Env(cfg))
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	s, err := probe.Start(ctx, spec)
+	if err != nil {
+		return fmt.Errorf("start allocation pass: %w", err)
+	}
+	defer s.Close()
+	for _, c := range cands {
+		o.progress("allocation pass: %s", c.Name)
+		if _, err := s.Run(ctx, c.Name, 3, 0, o.KeepGC); err != nil {
+			return err
+		}
+		a, err := s.Alloc(ctx, c.Name, iters)
+		if err != nil {
+			return err
+		}
+		r := res.Run(c.Name, cfg.Name, result.ModeInterleaved)
+		if r == nil {
+			continue
+		}
+		r.PerIteration.Allocations = a
+		if r.Sources == nil {
+			r.Sources = map[string]string{}
+		}
+		r.Sources["allocations"] = result.PassAlloc
+	}
+	res.Passes = append(res.Passes, result.Pass{Name: result.PassAlloc, Config: cfg.Name,
+		Seconds: time.Since(start).Seconds(), Note: "tracemalloc with bytecode-level tracing; no times taken"})
+	return nil
+}

@@ -1,0 +1,276 @@
+// Package measure runs candidates and turns what probes and processes report
+// into the records of a result.Result: timing runs (interleaved and
+// isolated), per configuration, and the diagnostic passes that explain them.
+//
+// Timing passes are observed only by cheap counters: the probe reads the
+// clock and getrusage around each sample. Syscall tracing and allocation
+// tracking slow a target down, so they run in separate diagnostic passes
+// whose numbers never contribute a time.
+//
+// Fair order: within one process the candidates run in rounds, each round in
+// a fresh random order, so drift on a noisy machine hits all of them alike;
+// each candidate also runs alone in a fresh process. A difference between
+// the two is an order (carry-over) effect, which the diagnosis reports.
+package measure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/faultline/faultline/internal/probe"
+	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/stats"
+)
+
+// Target knows how to start a probe that runs some candidates.
+type Target struct {
+	// Spec returns the probe spec for cands under the given environment.
+	Spec func(cands []result.Candidate, env []string) (probe.Spec, error)
+}
+
+// Options control a timeit-style measurement.
+type Options struct {
+	// Env returns the full environment for a configuration.
+	Env func(result.Config) []string
+
+	Loops      int           // iterations per sample; 0 = autorange to SampleTime
+	Rounds     int           // samples per candidate; 0 = adaptive
+	MinRounds  int           // adaptive: at least this many rounds
+	MaxRounds  int           // adaptive: at most this many rounds
+	Warmup     int           // warm-up samples per candidate (recorded, not summarised)
+	SampleTime time.Duration // autorange target per sample
+	// ConfigBudget bounds the timing of one configuration (one mode);
+	// Deadline bounds the whole measurement.
+	ConfigBudget time.Duration
+	Deadline     time.Time
+	// Tight is the relative half-width of every candidate's interval at
+	// which adaptive rounds stop early.
+	Tight    float64
+	KeepGC   bool
+	Isolated bool // also run each candidate alone (baseline config only)
+
+	Progress func(msg string)
+	Seed     uint64 // shuffle seed; 0 = from the clock
+}
+
+// Defaults fills unset options.
+func (o *Options) Defaults() {
+	if o.MinRounds == 0 {
+		o.MinRounds = 6
+	}
+	if o.MaxRounds == 0 {
+		o.MaxRounds = 60
+	}
+	if o.MaxRounds < o.MinRounds {
+		o.MaxRounds = o.MinRounds
+	}
+	if o.SampleTime == 0 {
+		o.SampleTime = 100 * time.Millisecond
+	}
+	if o.ConfigBudget == 0 {
+		o.ConfigBudget = 3 * time.Second
+	}
+	if o.Tight == 0 {
+		o.Tight = 0.02
+	}
+	if o.Seed == 0 {
+		o.Seed = uint64(time.Now().UnixNano())
+	}
+	if o.Env == nil {
+		o.Env = func(result.Config) []string { return nil }
+	}
+}
+
+func (o *Options) progress(format string, args ...any) {
+	if o.Progress != nil {
+		o.Progress(fmt.Sprintf(format, args...))
+	}
+}
+
+// ErrBudget is returned when the deadline left no time for planned work.
+var ErrBudget = errors.New("time budget exhausted")
+
+// TimeConfig times every candidate of res under cfg in one process
+// (interleaved) and stores the runs in res. Runs measured before an error or
+// cancellation are kept.
+func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, cands []result.Candidate, mode string, o *Options) error {
+	o.Defaults()
+	spec, err := tgt.Spec(cands, o.Env(cfg))
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	s, err := probe.Start(ctx, spec)
+	if err != nil {
+		return fmt.Errorf("start probe under %s: %w", cfg.Name, err)
+	}
+	captureInfo(res, s)
+	acc := newAccumulator(cands)
+	defer func() {
+		exit, _ := s.Close()
+		var rss int64
+		if exit != nil {
+			rss = exit.Usage.MaxRSS
+		}
+		acc.flush(res, cfg.Name, mode, rss)
+		res.Passes = append(res.Passes, result.Pass{Name: result.PassTiming, Config: cfg.Name,
+			Candidate: candName(cands, mode), Seconds: time.Since(start).Seconds(), Note: mode})
+	}()
+
+	for _, c := range cands {
+		loops := o.Loops
+		if loops <= 0 {
+			o.progress("%s: calibrating %s", cfg.Name, c.Name)
+			loops, _, err = s.Autorange(ctx, c.Name, o.SampleTime)
+			if err != nil {
+				return err
+			}
+		}
+		acc.loops[c.Name] = loops
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, uint64(len(res.Results))))
+	seq, prev := 0, ""
+	sample := func(c string, round int, warm bool) error {
+		sm, err := s.Run(ctx, c, acc.loops[c], seq, o.KeepGC)
+		if err != nil {
+			return err
+		}
+		after := ""
+		if prev != "" && prev != c {
+			after = prev
+		}
+		n := float64(sm.Loops)
+		acc.add(c, result.Sample{Seq: seq, Round: round, Seconds: float64(sm.NS) / 1e9 / n,
+			MinorFaults: float64(sm.MinFlt) / n, MajorFaults: float64(sm.MajFlt) / n, After: after, Warmup: warm})
+		seq++
+		prev = c
+		return nil
+	}
+	for w := 0; w < o.Warmup; w++ {
+		for _, c := range cands {
+			if err := sample(c.Name, -1, true); err != nil {
+				return err
+			}
+		}
+	}
+	order := make([]string, len(cands))
+	for i, c := range cands {
+		order[i] = c.Name
+	}
+	for round := 0; ; round++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, c := range order {
+			if err := sample(c, round, false); err != nil {
+				return err
+			}
+		}
+		n := round + 1
+		o.progress("%s (%s): round %d", cfg.Name, mode, n)
+		if o.Rounds > 0 {
+			if n >= o.Rounds {
+				break
+			}
+		} else {
+			if n >= o.MaxRounds {
+				break
+			}
+			if n >= o.MinRounds && (acc.tight(o.Tight) || time.Since(start) > o.ConfigBudget) {
+				break
+			}
+		}
+		if !o.Deadline.IsZero() && time.Now().After(o.Deadline) {
+			if n < o.MinRounds && o.Rounds == 0 {
+				res.Note("the time budget ended %s (%s) after %d rounds: intervals are wide", cfg.Name, mode, n)
+			}
+			break
+		}
+	}
+	return nil
+}
+
+func candName(cands []result.Candidate, mode string) string {
+	if mode == result.ModeIsolated && len(cands) == 1 {
+		return cands[0].Name
+	}
+	return ""
+}
+
+func captureInfo(res *result.Result, s *probe.Session) {
+	if v := s.Info("pyver"); v != "" && res.Host.PyVer == "" {
+		res.Host.PyVer = v
+	}
+	if v := s.Info("numpy"); v != "" && res.Host.NumPy == "" {
+		res.Host.NumPy = v
+	}
+}
+
+// accumulator collects samples per candidate for one process.
+type accumulator struct {
+	names   []string
+	loops   map[string]int
+	samples map[string][]result.Sample
+}
+
+func newAccumulator(cands []result.Candidate) *accumulator {
+	a := &accumulator{loops: map[string]int{}, samples: map[string][]result.Sample{}}
+	for _, c := range cands {
+		a.names = append(a.names, c.Name)
+	}
+	return a
+}
+
+func (a *accumulator) add(c string, s result.Sample) { a.samples[c] = append(a.samples[c], s) }
+
+func (a *accumulator) times(c string) []float64 {
+	var v []float64
+	for _, s := range a.samples[c] {
+		if !s.Warmup {
+			v = append(v, s.Seconds)
+		}
+	}
+	return v
+}
+
+func (a *accumulator) tight(limit float64) bool {
+	for _, c := range a.names {
+		if stats.RelWidth(stats.Summarize(a.times(c))) > limit {
+			return false
+		}
+	}
+	return true
+}
+
+// flush stores one run per candidate that has at least one timed sample.
+func (a *accumulator) flush(res *result.Result, config, mode string, rss int64) {
+	for _, c := range a.names {
+		ts := a.times(c)
+		if len(ts) == 0 {
+			continue
+		}
+		run := result.Run{Candidate: c, Config: config, Mode: mode, Status: result.StatusOK,
+			Time: stats.Summarize(ts), Loops: a.loops[c], Samples: a.samples[c], PeakRSSBytes: rss,
+			Sources: map[string]string{"time": result.PassTiming, "minor_faults": result.PassTiming, "major_faults": result.PassTiming}}
+		var loops, minf, majf float64
+		for _, s := range a.samples[c] {
+			if s.Warmup {
+				continue
+			}
+			l := float64(a.loops[c])
+			loops += l
+			minf += s.MinorFaults * l
+			majf += s.MajorFaults * l
+		}
+		if loops > 0 {
+			run.PerIteration.MinorFaults = minf / loops
+			run.PerIteration.MajorFaults = majf / loops
+		}
+		if old := res.Run(c, config, mode); old != nil {
+			*old = run
+		} else {
+			res.Results = append(res.Results, run)
+		}
+	}
+}

@@ -1,0 +1,237 @@
+# faultline's Python probe. Embedded in the faultline binary and written to a
+# private temporary directory at run time; it needs nothing beyond the
+# standard library. It speaks faultline's line protocol (docs/protocol.md):
+# commands arrive on FAULTLINE_CTL_FD, records leave on FAULTLINE_FD, so the
+# code under test may print freely.
+#
+# Each statement runs as the body of its own function, called once per
+# iteration. Names a statement assigns are therefore local to one iteration
+# and released when it ends, exactly as in the function a user is
+# benchmarking (python -m timeit instead inlines statements into one loop,
+# which keeps a named temporary alive across iterations and hides the
+# allocation pattern under study).
+import gc
+import json
+import os
+import resource
+import sys
+import time
+import traceback
+
+_perf = time.perf_counter_ns
+_rusage = resource.getrusage
+_SELF = resource.RUSAGE_SELF
+
+out_fd = int(os.environ["FAULTLINE_FD"])
+ctl = os.fdopen(int(os.environ["FAULTLINE_CTL_FD"]), "r", encoding="utf-8", errors="replace")
+
+
+def emit(verb, fields=(), text=None):
+    line = verb
+    for k, v in fields:
+        line += " %s=%s" % (k, v)
+    if text is not None:
+        line += " " + json.dumps(text)
+    # One write per record: the tracer recognises markers by their write().
+    os.write(out_fd, (line + "\n").encode("utf-8", "replace"))
+
+
+def user_traceback(exc, filenames):
+    # Drop the probe's own frames: show the user only their code.
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename not in filenames:
+        tb = tb.tb_next
+    if isinstance(exc, SyntaxError):
+        return "".join(traceback.format_exception_only(type(exc), exc))
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def main():
+    spec_path = sys.argv[1]
+    with open(spec_path, encoding="utf-8") as f:
+        spec = json.load(f)
+    os.unlink(spec_path)
+    sys.argv = ["faultline"]
+    emit("hello", [("proto", 1), ("impl", "python"), ("pid", os.getpid()),
+                   ("pyver", "%d.%d.%d" % sys.version_info[:3])])
+
+    ns = {"__name__": "__main__", "__builtins__": __builtins__}
+    t0 = _perf()
+    try:
+        exec(compile(spec["setup"] or "pass", "<setup>", "exec"), ns)
+    except BaseException as e:  # noqa: B902 - report anything the setup raises
+        emit("error", [("phase", "setup")], user_traceback(e, {"<setup>"}))
+        return 2
+    setup_ns = _perf() - t0
+
+    funcs = {}
+    for cand in spec["candidates"]:
+        name, stmt = cand["name"], cand["statement"]
+        fname = "<candidate %s>" % name
+        body = "".join("    " + line + "\n" for line in (stmt or "pass").splitlines()) or "    pass\n"
+        src = "def __faultline_candidate():\n" + body + "    pass\n"
+        try:
+            # Compile the statement alone first so a SyntaxError points at
+            # the user's text, not at the wrapper.
+            compile(stmt or "pass", fname, "exec")
+            code = compile(src, fname, "exec")
+            exec(code, ns)
+        except BaseException as e:  # noqa: B902
+            emit("error", [("cand", name), ("phase", "compile")], user_traceback(e, {fname}))
+            return 2
+        funcs[name] = (ns.pop("__faultline_candidate"), fname)
+
+    np = sys.modules.get("numpy")
+    facts = [("setup_ns", setup_ns)]
+    if np is not None:
+        facts.append(("numpy", getattr(np, "__version__", "unknown")))
+    emit("ready", facts)
+
+    for line in ctl:
+        parts = line.split()
+        if not parts:
+            continue
+        cmd, kv = parts[0], dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+        if cmd == "quit":
+            return 0
+        cand = kv.get("cand", "")
+        if cmd in ("run", "autorange", "trace", "alloc") and cand not in funcs:
+            emit("error", [("cand", cand or "-"), ("phase", "command")], "unknown candidate %r" % cand)
+            continue
+        try:
+            if cmd == "run":
+                run(cand, funcs[cand][0], int(kv["loops"]), kv.get("seq", "0"), kv.get("gc") == "1")
+            elif cmd == "autorange":
+                autorange(cand, funcs[cand][0], int(kv["target_ns"]))
+            elif cmd == "trace":
+                trace(cand, funcs[cand][0], int(kv["iters"]))
+            elif cmd == "alloc":
+                alloc(cand, funcs[cand][0], funcs[cand][1], int(kv["iters"]))
+            else:
+                emit("error", [("phase", "command")], "unknown command %r" % cmd)
+        except BaseException as e:  # noqa: B902
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            emit("error", [("cand", cand), ("phase", "run")], user_traceback(e, {funcs[cand][1]}))
+            return 1
+    return 0
+
+
+def timed(f, loops, keep_gc):
+    # As timeit does, keep the cyclic GC out of the timed loop unless asked.
+    gc_was = gc.isenabled()
+    if not keep_gc:
+        gc.disable()
+    try:
+        r0 = _rusage(_SELF)
+        t0 = _perf()
+        for _ in range(loops):
+            f()
+        t1 = _perf()
+        r1 = _rusage(_SELF)
+    finally:
+        if gc_was:
+            gc.enable()
+    return t1 - t0, r1.ru_minflt - r0.ru_minflt, r1.ru_majflt - r0.ru_majflt
+
+
+def run(cand, f, loops, seq, keep_gc):
+    ns, minflt, majflt = timed(f, loops, keep_gc)
+    emit("sample", [("cand", cand), ("seq", seq), ("loops", loops), ("ns", ns),
+                    ("minflt", minflt), ("majflt", majflt)])
+
+
+def autorange(cand, f, target_ns):
+    # timeit's sequence: 1, 2, 5, 10, 20, 50, ... until one batch is long enough.
+    i = 1
+    while True:
+        for j in (1, 2, 5):
+            loops = i * j
+            ns, _, _ = timed(f, loops, False)
+            if ns >= target_ns or loops >= 100_000_000:
+                emit("range", [("cand", cand), ("loops", loops), ("ns", ns)])
+                return
+        i *= 10
+
+
+def trace(cand, f, iters):
+    for i in range(iters):
+        emit("begin", [("cand", cand), ("iter", i)])
+        r0 = _rusage(_SELF)
+        t0 = _perf()
+        f()
+        t1 = _perf()
+        r1 = _rusage(_SELF)
+        emit("end", [("cand", cand), ("iter", i), ("ns", t1 - t0),
+                     ("minflt", r1.ru_minflt - r0.ru_minflt), ("majflt", r1.ru_majflt - r0.ru_majflt)])
+    emit("done", [("cand", cand)])
+
+
+LARGE = 256 * 1024
+
+
+def alloc(cand, f, fname, iters):
+    # tracemalloc sees Python objects and NumPy's data buffers (NumPy reports
+    # them in its own domain). Large allocations are found by watching the
+    # traced total between bytecodes of the candidate's own frame: a jump of
+    # at least 256 KiB is one large allocation (two in the same bytecode are
+    # seen as one; documented in docs/measurement.md).
+    import tracemalloc
+
+    code = f.__code__
+    state = {"last": 0, "large": []}
+
+    def local(frame, event, arg):
+        cur = tracemalloc.get_traced_memory()[0]
+        d = cur - state["last"]
+        if d >= LARGE:
+            state["large"].append(d)
+        state["last"] = cur
+        return local
+
+    def glob(frame, event, arg):
+        if frame.f_code is code:
+            frame.f_trace_opcodes = True
+            return local
+        return None
+
+    tracemalloc.start()
+    count = 0
+    total = 0
+    peak = 0
+    sizes = {}
+    try:
+        for _ in range(iters):
+            gc.collect()
+            base = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            state["last"] = base
+            state["large"] = []
+            sys.settrace(glob)
+            try:
+                f()
+            finally:
+                sys.settrace(None)
+            _, pk = tracemalloc.get_traced_memory()
+            peak = max(peak, pk - base)
+            for s in state["large"]:
+                count += 1
+                total += s
+                # Round to 4 KiB so equal buffers group together.
+                key = (s + 2048) // 4096 * 4096
+                sizes[key] = sizes.get(key, 0) + 1
+    finally:
+        tracemalloc.stop()
+    large = ",".join("%dx%d" % (k, v) for k, v in sorted(sizes.items(), reverse=True)) or "-"
+    emit("alloc", [("cand", cand), ("iters", iters), ("count", count), ("bytes", total),
+                   ("peak", peak), ("large", large)])
+    emit("done", [("cand", cand)])
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = 130
+    sys.stdout.flush()
+    os._exit(code)

@@ -1,0 +1,138 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+//go:embed probe.py
+var pythonProbe []byte
+
+// Candidate is a named statement for the Python probe.
+type Candidate struct {
+	Name      string `json:"name"`
+	Statement string `json:"statement"`
+}
+
+// ErrNoInterpreter is wrapped when the chosen Python cannot be run.
+var ErrNoInterpreter = errors.New("python interpreter not found")
+
+// PythonSpec prepares a Spec that runs the embedded probe with the given
+// interpreter: the probe and its job are written to a private temporary
+// directory that Cleanup removes.
+func PythonSpec(python, setup string, cands []Candidate) (Spec, error) {
+	path, err := LookPython(python)
+	if err != nil {
+		return Spec{}, err
+	}
+	dir, err := os.MkdirTemp("", "faultline-probe-")
+	if err != nil {
+		return Spec{}, fmt.Errorf("probe temp dir: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	script := filepath.Join(dir, "faultline_probe.py")
+	job, err := json.Marshal(map[string]any{"setup": setup, "candidates": cands})
+	if err == nil {
+		err = os.WriteFile(script, pythonProbe, 0o600)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "job.json"), job, 0o600)
+	}
+	if err != nil {
+		cleanup()
+		return Spec{}, fmt.Errorf("write probe: %w", err)
+	}
+	return Spec{Argv: []string{path, script, filepath.Join(dir, "job.json")}, Cleanup: cleanup}, nil
+}
+
+// LookPython resolves an interpreter name or path.
+func LookPython(python string) (string, error) {
+	if python == "" {
+		python = "python3"
+	}
+	p, err := exec.LookPath(python)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q (choose one with --python)", ErrNoInterpreter, python)
+	}
+	return p, nil
+}
+
+// Python describes an interpreter found on this machine.
+type Python struct {
+	Path    string
+	Version string
+	NumPy   string // NumPy version, "" when it has none
+}
+
+// Inspect asks an interpreter for its version and NumPy's.
+func Inspect(ctx context.Context, python string) (Python, error) {
+	path, err := LookPython(python)
+	if err != nil {
+		return Python{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	const src = "import sys\nv='%d.%d.%d'%sys.version_info[:3]\ntry:\n import numpy\n n=numpy.__version__\nexcept Exception:\n n=''\nprint(v, n)\n"
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, path, "-c", src)
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		return Python{}, fmt.Errorf("run %s: %w", path, err)
+	}
+	f := strings.Fields(out.String())
+	if len(f) == 0 {
+		return Python{}, fmt.Errorf("run %s: no version printed", path)
+	}
+	py := Python{Path: path, Version: f[0]}
+	if len(f) > 1 {
+		py.NumPy = f[1]
+	}
+	return py, nil
+}
+
+// Interpreters lists the Python interpreters worth trying, in order of
+// preference: python3 on PATH, then the system's own.
+func Interpreters(ctx context.Context) []Python {
+	seen := map[string]bool{}
+	var out []Python
+	names := []string{"python3", "python", "/usr/bin/python3", "/usr/local/bin/python3", "/bin/python3"}
+	for _, n := range names {
+		p, err := exec.LookPath(n)
+		if err != nil {
+			continue
+		}
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			real = p
+		}
+		if seen[real] || seen[p] {
+			continue
+		}
+		seen[real], seen[p] = true, true
+		py, err := Inspect(ctx, p)
+		if err != nil {
+			continue
+		}
+		out = append(out, py)
+	}
+	return out
+}
+
+// FindNumPy returns the first interpreter with NumPy.
+func FindNumPy(ctx context.Context) (Python, bool) {
+	for _, py := range Interpreters(ctx) {
+		if py.NumPy != "" {
+			return py, true
+		}
+	}
+	return Python{}, false
+}

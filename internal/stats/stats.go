@@ -1,0 +1,133 @@
+// Package stats summarises timing samples the way benchstat does.
+//
+// A candidate's time is the median of its samples with a distribution-free
+// confidence interval from order statistics (golang.org/x/perf/benchmath,
+// AssumeNothing): timing noise on shared machines is skewed and heavy-tailed,
+// so the mean and a t-interval would be pulled around by a few slow samples.
+// Two candidates differ significantly when a Mann-Whitney U test rejects
+// "same distribution" at Alpha, as benchstat decides; benchstat prints "~"
+// otherwise, and so do we. The interval of a ratio of medians has no closed
+// form, so it comes from a percentile bootstrap with a fixed seed (the
+// output is deterministic for the same samples).
+package stats
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"golang.org/x/perf/benchmath"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+// Confidence is the level of every interval faultline reports.
+const Confidence = 0.95
+
+// Alpha is the significance level of comparisons.
+const Alpha = 0.01
+
+// Summarize returns the median of values with its confidence interval.
+func Summarize(values []float64) result.Estimate {
+	e := result.Estimate{Unit: "s", N: len(values)}
+	if len(values) == 0 {
+		return e
+	}
+	s := benchmath.NewSample(slices.Clone(values), &benchmath.DefaultThresholds)
+	sum := benchmath.AssumeNothing.Summary(s, Confidence)
+	e.Median, e.Low, e.High = sum.Center, sum.Lo, sum.Hi
+	if len(sum.Warnings) == 0 && !math.IsInf(e.Low, 0) && !math.IsInf(e.High, 0) {
+		e.Confidence = Confidence
+	} else {
+		e.Low, e.High = e.Median, e.Median
+	}
+	return e
+}
+
+// Comparison is the result of comparing other against base.
+type Comparison struct {
+	Ratio, Low, High float64 // median(other)/median(base) with its interval
+	P                float64 // Mann-Whitney U p-value
+	Significant      bool
+}
+
+// Compare compares two samples.
+func Compare(base, other []float64) Comparison {
+	var c Comparison
+	if len(base) == 0 || len(other) == 0 {
+		return Comparison{P: 1}
+	}
+	mb, mo := median(base), median(other)
+	if mb > 0 {
+		c.Ratio = mo / mb
+	}
+	c.Low, c.High = bootstrapRatio(base, other)
+	sb := benchmath.NewSample(slices.Clone(base), &benchmath.DefaultThresholds)
+	so := benchmath.NewSample(slices.Clone(other), &benchmath.DefaultThresholds)
+	cmp := benchmath.AssumeNothing.Compare(sb, so)
+	c.P = cmp.P
+	if math.IsNaN(c.P) {
+		c.P = 1
+	}
+	c.Significant = c.P < Alpha
+	return c
+}
+
+// MannWhitneyP returns the two-sided Mann-Whitney U p-value of two samples.
+func MannWhitneyP(a, b []float64) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 1
+	}
+	sa := benchmath.NewSample(slices.Clone(a), &benchmath.DefaultThresholds)
+	sb := benchmath.NewSample(slices.Clone(b), &benchmath.DefaultThresholds)
+	p := benchmath.AssumeNothing.Compare(sa, sb).P
+	if math.IsNaN(p) {
+		return 1
+	}
+	return p
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+const resamples = 2000
+
+func bootstrapRatio(base, other []float64) (lo, hi float64) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ratios := make([]float64, 0, resamples)
+	bb := make([]float64, len(base))
+	ob := make([]float64, len(other))
+	for range resamples {
+		for i := range bb {
+			bb[i] = base[rng.IntN(len(base))]
+		}
+		for i := range ob {
+			ob[i] = other[rng.IntN(len(other))]
+		}
+		if m := median(bb); m > 0 {
+			ratios = append(ratios, median(ob)/m)
+		}
+	}
+	if len(ratios) == 0 {
+		return 0, 0
+	}
+	slices.Sort(ratios)
+	a := (1 - Confidence) / 2
+	return ratios[int(a*float64(len(ratios)-1))], ratios[int((1-a)*float64(len(ratios)-1))]
+}
+
+// RelWidth is the half-width of an estimate's interval relative to its
+// median; +Inf when there is no interval yet.
+func RelWidth(e result.Estimate) float64 {
+	if e.Confidence == 0 || e.Median <= 0 {
+		return math.Inf(1)
+	}
+	return (e.High - e.Low) / 2 / e.Median
+}

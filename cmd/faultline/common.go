@@ -19,14 +19,14 @@ import (
 // commonFlags are shared by the measuring commands.
 type commonFlags struct {
 	loops, rounds, warmup int
-	budget, sampleTime     time.Duration
-	configs                string
-	userConfigs            []string
-	noExperiments          bool
-	noIsolated             bool
-	noTrace, noAlloc       bool
-	keepGC                 bool
-	out                    outputFlags
+	budget, sampleTime    time.Duration
+	configs               string
+	userConfigs           []string
+	noExperiments         bool
+	noIsolated            bool
+	noTrace, noAlloc      bool
+	keepGC                bool
+	out                   outputFlags
 }
 
 func (c *commonFlags) register(cmd *cobra.Command) {

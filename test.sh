@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (Debian packages, staticcheck),
+# checks formatting and static analysis, then runs every test against real
+# processes, allocators, Python/NumPy and Chromium.
+set -euo pipefail
+cd "$(dirname "$0")"
+export PATH="$PATH:/usr/local/go/bin"
+export PATH="$PATH:$(go env GOPATH)/bin"
+
+need=()
+/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have_lib libtcmalloc_minimal.so.4 || need+=(libgoogle-perftools4)
+have_lib libjemalloc.so.2 || need+=(libjemalloc2)
+have_lib libmimalloc.so.2 || need+=(libmimalloc2.0)
+command -v strace >/dev/null || need+=(strace)
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+command -v chromium >/dev/null || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+	echo "test.sh: installing ${need[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "test.sh: need root to run: apt-get install -y ${need[*]}" >&2
+		exit 1
+	fi
+	apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+fi
+command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.7.0
+
+unformatted=$(gofmt -l . | grep -v '^testdata/' || true)
+if [ -n "$unformatted" ]; then
+	echo "test.sh: not gofmt-formatted:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+go vet ./...
+staticcheck ./...
+# -p 1: timing tests compare ratios within one run; running packages in
+# parallel on a 2-core machine would only add noise.
+go test -count=1 -p 1 -timeout 30m "$@" ./...

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -80,6 +81,8 @@ allocators and glibc tunables.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newTimeit())
+	root.AddCommand(newTimeit(), newRun())
 	return root
 }
+
+var execLookPath = exec.LookPath

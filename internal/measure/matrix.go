@@ -20,20 +20,7 @@ import (
 func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []result.Config, o *Options) error {
 	o.Defaults()
 	cands := UserCandidates(res)
-	for i, cfg := range configs {
-		cfg.Status = result.StatusOK
-		if res.Config(cfg.Name) == nil {
-			res.Configs = append(res.Configs, cfg)
-		}
-		rc := res.Config(cfg.Name)
-		if err := ctx.Err(); err != nil {
-			rc.Status, rc.Reason = result.StatusSkipped, "interrupted"
-			continue
-		}
-		if i > 0 && !o.Deadline.IsZero() && time.Now().After(o.Deadline) {
-			rc.Status, rc.Reason = result.StatusSkipped, "time budget exhausted (raise --budget)"
-			continue
-		}
+	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, func(i int, cfg result.Config) error {
 		err := TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, o)
 		if err == nil && i == 0 && o.Isolated && len(cands) > 1 {
 			for _, c := range cands {
@@ -42,22 +29,44 @@ func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []resul
 				}
 			}
 		}
-		if err != nil {
-			if ctx.Err() != nil {
-				rc.Status, rc.Reason = result.StatusFailed, "interrupted"
-				Compare(res)
-				return ctx.Err()
-			}
-			if i == 0 {
-				rc.Status, rc.Reason = result.StatusFailed, oneLine(err)
-				Compare(res)
-				return err
-			}
-			rc.Status, rc.Reason = result.StatusFailed, oneLine(err)
-			markFailed(res, cfg.Name, cands, err)
+		return err
+	})
+}
+
+// forEachConfig calls fn for every configuration, records each one's
+// status, and recomputes the comparisons. An error under the first
+// (baseline) configuration or a cancellation ends the loop and is returned.
+func forEachConfig(ctx context.Context, res *result.Result, configs []result.Config, deadline time.Time, mode string, fn func(int, result.Config) error) error {
+	defer Compare(res)
+	cands := UserCandidates(res)
+	for i, cfg := range configs {
+		cfg.Status = result.StatusOK
+		if res.Config(cfg.Name) == nil {
+			res.Configs = append(res.Configs, cfg)
 		}
+		rc := res.Config(cfg.Name)
+		if ctx.Err() != nil {
+			rc.Status, rc.Reason = result.StatusSkipped, "interrupted"
+			continue
+		}
+		if i > 0 && !deadline.IsZero() && time.Now().After(deadline) {
+			rc.Status, rc.Reason = result.StatusSkipped, "time budget exhausted (raise --budget)"
+			continue
+		}
+		err := fn(i, cfg)
+		if err == nil {
+			continue
+		}
+		rc.Status, rc.Reason = result.StatusFailed, oneLine(err)
+		if ctx.Err() != nil {
+			rc.Reason = "interrupted"
+			return ctx.Err()
+		}
+		if i == 0 {
+			return err
+		}
+		markFailed(res, cfg.Name, mode, cands, err)
 	}
-	Compare(res)
 	return nil
 }
 
@@ -73,9 +82,9 @@ func UserCandidates(res *result.Result) []result.Candidate {
 	return out
 }
 
-func markFailed(res *result.Result, config string, cands []result.Candidate, err error) {
+func markFailed(res *result.Result, config, mode string, cands []result.Candidate, err error) {
 	for _, c := range cands {
-		if r := res.Run(c.Name, config, result.ModeInterleaved); r != nil {
+		if r := res.Run(c.Name, config, mode); r != nil {
 			if len(r.Samples) > 0 {
 				continue
 			}
@@ -83,7 +92,7 @@ func markFailed(res *result.Result, config string, cands []result.Candidate, err
 			continue
 		}
 		res.Results = append(res.Results, result.Run{Candidate: c.Name, Config: config,
-			Mode: result.ModeInterleaved, Status: result.StatusFailed, Error: oneLine(err)})
+			Mode: mode, Status: result.StatusFailed, Error: oneLine(err)})
 	}
 }
 

@@ -1,0 +1,276 @@
+package measure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/faultline/faultline/internal/proc"
+	"github.com/faultline/faultline/internal/result"
+)
+
+// RunOptions control whole-process measurement (faultline run).
+type RunOptions struct {
+	// Env returns the full environment for a configuration.
+	Env func(result.Config) []string
+	// Argv returns the argv of a candidate.
+	Argv func(result.Candidate) []string
+
+	Warmup  int // untimed runs per candidate before the first round
+	Runs    int // exact runs per candidate; 0 = adaptive
+	MinRuns int
+	MaxRuns int
+	// Prepare runs before every timed run, untimed (e.g. dropping caches).
+	Prepare []string
+	// Timeout kills a run's whole process tree after this long (0: none).
+	Timeout       time.Duration
+	IgnoreFailure bool
+	ConfigBudget  time.Duration
+	Deadline      time.Time
+	Tight         float64
+	// Output receives the targets' stdout and stderr; nil discards them.
+	Output io.Writer
+	// Configure may adjust each process spec (counters).
+	Configure func(*proc.Spec)
+	// Counters reads per-run counters from an exit (perf events); nil
+	// records rusage only.
+	Counters func(*proc.Exit) map[string]float64
+
+	Progress func(msg string)
+	Seed     uint64
+}
+
+// Defaults fills unset options.
+func (o *RunOptions) Defaults() {
+	if o.MinRuns == 0 {
+		o.MinRuns = 10
+	}
+	if o.MaxRuns == 0 {
+		o.MaxRuns = 200
+	}
+	if o.MaxRuns < o.MinRuns {
+		o.MaxRuns = o.MinRuns
+	}
+	if o.ConfigBudget == 0 {
+		o.ConfigBudget = 5 * time.Second
+	}
+	if o.Tight == 0 {
+		o.Tight = 0.02
+	}
+	if o.Seed == 0 {
+		o.Seed = uint64(time.Now().UnixNano())
+	}
+	if o.Env == nil {
+		o.Env = func(result.Config) []string { return nil }
+	}
+}
+
+// TargetFailed reports a run that exited non-zero, was killed by a signal
+// or timed out.
+type TargetFailed struct {
+	Candidate string
+	Config    string
+	Exit      *proc.Exit
+	TimedOut  bool
+}
+
+func (e *TargetFailed) Error() string {
+	how := e.Exit.String()
+	if e.TimedOut {
+		how = "timed out and was killed"
+	}
+	return fmt.Sprintf("candidate %s failed under %s: %s (use --ignore-failure to keep measuring)", e.Candidate, e.Config, how)
+}
+
+// RunMatrix runs every candidate command under every configuration.
+func RunMatrix(ctx context.Context, res *result.Result, configs []result.Config, o *RunOptions) error {
+	o.Defaults()
+	cands := UserCandidates(res)
+	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeProcess, func(i int, cfg result.Config) error {
+		return RunConfig(ctx, res, cands, cfg, o)
+	})
+}
+
+// RunConfig runs each candidate as a fresh process per run, interleaved in
+// shuffled rounds, and stores one run per candidate in res. A failed run
+// stops the measurement with a *TargetFailed unless IgnoreFailure is set;
+// what was measured before is kept.
+func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate, cfg result.Config, o *RunOptions) error {
+	o.Defaults()
+	env := o.Env(cfg)
+	out := o.Output
+	if out == nil {
+		devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", os.DevNull, err)
+		}
+		defer devnull.Close()
+		out = devnull
+	}
+	start := time.Now()
+	acc := newAccumulator(cands)
+	counters := map[string]map[string]float64{}
+	rss := map[string]int64{}
+	failures := map[string][]result.Failure{}
+	defer func() {
+		acc.flush(res, cfg.Name, result.ModeProcess, 0)
+		for _, c := range cands {
+			r := res.Run(c.Name, cfg.Name, result.ModeProcess)
+			if r == nil {
+				if len(failures[c.Name]) == 0 {
+					continue
+				}
+				res.Results = append(res.Results, result.Run{Candidate: c.Name, Config: cfg.Name,
+					Mode: result.ModeProcess, Status: result.StatusFailed})
+				r = &res.Results[len(res.Results)-1]
+			}
+			r.PeakRSSBytes = rss[c.Name]
+			r.Failures = failures[c.Name]
+			if len(r.Failures) > 0 && r.Time.N == 0 {
+				r.Status, r.Error = result.StatusFailed, r.Failures[0].Reason
+			}
+			if n := float64(r.Time.N); n > 0 && len(counters[c.Name]) > 0 {
+				r.PerIteration.Counters = map[string]float64{}
+				for k, v := range counters[c.Name] {
+					r.PerIteration.Counters[k] = v / n
+				}
+				r.Sources["counters"] = result.PassTiming
+			}
+		}
+		res.Passes = append(res.Passes, result.Pass{Name: result.PassTiming, Config: cfg.Name,
+			Seconds: time.Since(start).Seconds(), Note: result.ModeProcess})
+	}()
+
+	runNum := map[string]int{}
+	once := func(c result.Candidate, timed bool, round int, seq int, prev string) error {
+		if timed && len(o.Prepare) > 0 {
+			if err := runPrepare(ctx, o.Prepare, env, out); err != nil {
+				return err
+			}
+		}
+		rctx, cancel := ctx, context.CancelFunc(func() {})
+		if o.Timeout > 0 {
+			rctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		}
+		defer cancel()
+		spec := &proc.Spec{Argv: o.Argv(c), Env: env, Stdout: out, Stderr: out}
+		if o.Configure != nil {
+			o.Configure(spec)
+		}
+		p, err := proc.Start(rctx, spec)
+		if err != nil {
+			return fmt.Errorf("candidate %s: %w", c.Name, err)
+		}
+		exit, err := p.Wait()
+		if err != nil {
+			return fmt.Errorf("candidate %s: %w", c.Name, err)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		timedOut := rctx.Err() != nil
+		if exit.Failed() || timedOut {
+			runNum[c.Name]++
+			f := result.Failure{Run: runNum[c.Name], ExitCode: exit.Code, Signal: exit.Signal, Reason: exit.String()}
+			if timedOut {
+				f.Reason = fmt.Sprintf("timed out after %s", o.Timeout)
+			}
+			failures[c.Name] = append(failures[c.Name], f)
+			if !o.IgnoreFailure {
+				return &TargetFailed{Candidate: c.Name, Config: cfg.Name, Exit: exit, TimedOut: timedOut}
+			}
+			return nil
+		}
+		if !timed {
+			return nil
+		}
+		runNum[c.Name]++
+		after := ""
+		if prev != "" && prev != c.Name {
+			after = prev
+		}
+		acc.loops[c.Name] = 1
+		acc.add(c.Name, result.Sample{Seq: seq, Round: round, Seconds: exit.Wall.Seconds(),
+			MinorFaults: float64(exit.Usage.MinFlt), MajorFaults: float64(exit.Usage.MajFlt), After: after})
+		if exit.Usage.MaxRSS > rss[c.Name] {
+			rss[c.Name] = exit.Usage.MaxRSS
+		}
+		if o.Counters != nil {
+			if m := o.Counters(exit); len(m) > 0 {
+				if counters[c.Name] == nil {
+					counters[c.Name] = map[string]float64{}
+				}
+				for k, v := range m {
+					counters[c.Name][k] += v
+				}
+			}
+		}
+		return nil
+	}
+
+	for w := 0; w < o.Warmup; w++ {
+		for _, c := range cands {
+			if err := once(c, false, -1, 0, ""); err != nil {
+				return err
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, uint64(len(res.Results))))
+	order := append([]result.Candidate(nil), cands...)
+	seq, prev := 0, ""
+	for round := 0; ; round++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, c := range order {
+			if err := once(c, true, round, seq, prev); err != nil {
+				return err
+			}
+			seq++
+			prev = c.Name
+		}
+		n := round + 1
+		if o.Progress != nil {
+			o.Progress(fmt.Sprintf("%s: run %d", cfg.Name, n))
+		}
+		if o.Runs > 0 {
+			if n >= o.Runs {
+				break
+			}
+			continue
+		}
+		if n >= o.MaxRuns {
+			break
+		}
+		if n >= o.MinRuns && (acc.tight(o.Tight) || time.Since(start) > o.ConfigBudget) {
+			break
+		}
+		if !o.Deadline.IsZero() && time.Now().After(o.Deadline) {
+			break
+		}
+	}
+	return nil
+}
+
+func runPrepare(ctx context.Context, argv []string, env []string, out io.Writer) error {
+	p, err := proc.Start(ctx, &proc.Spec{Argv: argv, Env: env, Stdout: out, Stderr: out})
+	if err != nil {
+		return fmt.Errorf("--prepare: %w", err)
+	}
+	exit, err := p.Wait()
+	if err != nil {
+		return fmt.Errorf("--prepare: %w", err)
+	}
+	if exit.Failed() {
+		return fmt.Errorf("--prepare command failed: %s", exit)
+	}
+	return nil
+}
+
+// IsTargetFailure reports whether err is a failed target run.
+func IsTargetFailure(err error) bool {
+	var tf *TargetFailed
+	return errors.As(err, &tf)
+}

@@ -59,7 +59,7 @@ type Options struct {
 // Defaults fills unset options.
 func (o *Options) Defaults() {
 	if o.MinRounds == 0 {
-		o.MinRounds = 6
+		o.MinRounds = 8
 	}
 	if o.MaxRounds == 0 {
 		o.MaxRounds = 60

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/faultline/faultline/internal/probe"
+	"github.com/faultline/faultline/internal/result"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"faultline": func() {
+			if helperMain() {
+				os.Exit(0)
+			}
+			os.Exit(run(os.Args[1:]))
+		},
+	})
+}
+
+// TestScripts runs the CLI end to end: each testdata/script/*.txtar runs
+// the real binary against real interpreters and processes.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			py, ok := probe.FindNumPy(context.Background())
+			if !ok {
+				return errors.New("no Python with NumPy on this machine: apt-get install python3-numpy (test.sh does)")
+			}
+			env.Setenv("PYTHON", py.Path)
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode":    cmdExitCode,
+			"checkresult": cmdCheckResult,
+		},
+	})
+}
+
+// exitcode N prog args... runs prog and fails unless it exits with N.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: exitcode N prog args...")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exitcode: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if (got == want) == neg {
+		ts.Fatalf("exit code %d, want %d", got, want)
+	}
+}
+
+// checkresult FILE [partial] validates a result document: schema, candidates,
+// runs with positive medians inside their intervals, comparisons that point
+// at existing runs.
+func cmdCheckResult(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 {
+		ts.Fatalf("usage: checkresult FILE [partial]")
+	}
+	r, err := result.Load(ts.MkAbs(args[0]))
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	wantPartial := len(args) > 1 && args[1] == "partial"
+	if err := validate(r, wantPartial); (err != nil) != neg {
+		ts.Fatalf("checkresult: %v", err)
+	}
+}
+
+func validate(r *result.Result, wantPartial bool) error {
+	if r.Partial != wantPartial {
+		return fmt.Errorf("partial = %v, want %v", r.Partial, wantPartial)
+	}
+	if len(r.Candidates) == 0 || len(r.Configs) == 0 {
+		return errors.New("no candidates or configs")
+	}
+	if r.Configs[0].Name != result.DefaultConfig {
+		return fmt.Errorf("first config is %q, want %q", r.Configs[0].Name, result.DefaultConfig)
+	}
+	ok := 0
+	for _, run := range r.Results {
+		if r.Candidate(run.Candidate) == nil || r.Config(run.Config) == nil {
+			return fmt.Errorf("run %s/%s names an unknown candidate or config", run.Candidate, run.Config)
+		}
+		if run.Status != result.StatusOK {
+			continue
+		}
+		ok++
+		t := run.Time
+		if t.Unit != "s" || t.N <= 0 || t.Median <= 0 || t.Low > t.Median || t.High < t.Median {
+			return fmt.Errorf("run %s/%s/%s: bad time %+v", run.Candidate, run.Config, run.Mode, t)
+		}
+		if run.Sources["time"] != result.PassTiming {
+			return fmt.Errorf("run %s: time not from a timing pass", run.Candidate)
+		}
+	}
+	if ok == 0 && !wantPartial {
+		return errors.New("no successful run")
+	}
+	for _, c := range r.Comparisons {
+		if r.Run(c.Baseline, c.Config, c.Mode) == nil || r.Run(c.Other, c.Config, c.Mode) == nil {
+			return fmt.Errorf("comparison %s/%s points at a missing run", c.Other, c.Baseline)
+		}
+		if c.Ratio <= 0 || c.P < 0 || c.P > 1 {
+			return fmt.Errorf("comparison %+v out of range", c)
+		}
+	}
+	return nil
+}

@@ -85,6 +85,9 @@ func (c *commonFlags) options(deadline time.Time, stderr io.Writer, quiet bool) 
 // the run is interrupted or a target fails.
 func measureAndReport(cmd *cobra.Command, res *result.Result, tgt measure.Target, c *commonFlags, k kindOpts) error {
 	ctx := cmd.Context()
+	if err := c.out.checkWritable(); err != nil {
+		return err
+	}
 	start := time.Now()
 	deadline := start.Add(c.budget)
 	o := c.options(deadline, os.Stderr, c.out.quiet)
@@ -157,16 +160,6 @@ func finish(ctx context.Context, res *result.Result, err error, out *outputFlags
 		return &exitError{code: exitInternal, err: werr}
 	}
 	return nil
-}
-
-func writeOutputs(res *result.Result, out *outputFlags) error {
-	var errs []error
-	if out.json != "" {
-		if err := res.Save(out.json); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 func printTerminal(w io.Writer, res *result.Result, out *outputFlags) {

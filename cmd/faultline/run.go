@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/faultline/faultline/internal/cmdline"
+	"github.com/faultline/faultline/internal/host"
 	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/result"
 )
@@ -71,7 +72,11 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 	if f.noShell {
 		f.shell = "none"
 	}
+	if err := f.common.out.checkWritable(); err != nil {
+		return err
+	}
 	res := result.New(result.KindRun, version, os.Args[1:])
+	res.Host = host.Info()
 	argvs := map[string][]string{}
 	for i, s := range cmds {
 		c := result.Candidate{Name: candidateName(i), Label: s}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/faultline/faultline/internal/host"
 	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
@@ -53,6 +54,7 @@ func runTimeit(cmd *cobra.Command, f *timeitFlags, stmts []string) error {
 	}
 	res := result.New(result.KindTimeit, version, os.Args[1:])
 	res.Setup = strings.Join(f.setup, "\n")
+	res.Host = host.Info()
 	res.Host.Python = py
 	for i, s := range stmts {
 		c := result.Candidate{Name: candidateName(i), Label: s, Statement: s}

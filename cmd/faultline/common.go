@@ -73,9 +73,7 @@ func (c *commonFlags) options(deadline time.Time, stderr io.Writer, quiet bool) 
 		Loops: c.loops, Rounds: c.rounds, Warmup: c.warmup, SampleTime: c.sampleTime,
 		Deadline: deadline, KeepGC: c.keepGC, Isolated: !c.noIsolated,
 	}
-	if !quiet && term.IsTerminal(int(os.Stderr.Fd())) {
-		o.Progress = func(msg string) { fmt.Fprintf(stderr, "\r\033[K%s", msg) }
-	}
+	o.Progress = progressFunc(stderr, quiet)
 	return o
 }
 
@@ -103,9 +101,7 @@ func measureAndReport(cmd *cobra.Command, res *result.Result, tgt measure.Target
 			}
 		}
 	}
-	if o.Progress != nil {
-		fmt.Fprint(os.Stderr, "\r\033[K")
-	}
+	clearProgress(os.Stderr, c.out.quiet)
 	res.WallSeconds = time.Since(start).Seconds()
 	return finish(ctx, res, err, &c.out)
 }
@@ -169,5 +165,24 @@ func printTerminal(w io.Writer, res *result.Result, out *outputFlags) {
 	}
 	for _, c := range res.Comparisons {
 		fmt.Fprintf(w, "%s/%s %s %s: %.2fx [%.2f, %.2f] p=%.4f\n", c.Other, c.Baseline, c.Config, c.Mode, c.Ratio, c.Low, c.High, c.P)
+	}
+}
+
+// progressFunc returns where progress messages go: one updating line on a
+// terminal, nothing when stderr is piped, and one line per message when
+// FAULTLINE_PHASE_LOG is set (for CI logs and the reliability tests).
+func progressFunc(w io.Writer, quiet bool) func(string) {
+	if os.Getenv("FAULTLINE_PHASE_LOG") != "" {
+		return func(msg string) { fmt.Fprintln(w, "phase:", msg) }
+	}
+	if quiet || !term.IsTerminal(int(os.Stderr.Fd())) {
+		return nil
+	}
+	return func(msg string) { fmt.Fprintf(w, "\r\033[K%s", msg) }
+}
+
+func clearProgress(w io.Writer, quiet bool) {
+	if !quiet && os.Getenv("FAULTLINE_PHASE_LOG") == "" && term.IsTerminal(int(os.Stderr.Fd())) {
+		fmt.Fprint(w, "\r\033[K")
 	}
 }

@@ -16,6 +16,13 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The reliability tests run this test binary as the faultline CLI.
+	if os.Getenv("FAULTLINE_TEST_AS_CLI") == "1" {
+		if helperMain() {
+			os.Exit(0)
+		}
+		os.Exit(run(os.Args[1:]))
+	}
 	testscript.Main(m, map[string]func(){
 		"faultline": func() {
 			if helperMain() {

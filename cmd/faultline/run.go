@@ -118,12 +118,14 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 		Warmup: c.warmup, Runs: f.runs, MinRuns: f.minRuns, MaxRuns: f.maxRuns,
 		Prepare: prepare, Timeout: f.timeout, IgnoreFailure: f.ignoreFailure,
 		Deadline: start.Add(c.budget),
+		Progress: progressFunc(os.Stderr, c.out.quiet),
 	}
 	if f.showOutput {
 		o.Output = os.Stderr
 	}
 	configs := []result.Config{{Name: result.DefaultConfig, Description: "the default allocator and settings", Env: map[string]string{}}}
 	err := measure.RunMatrix(cmd.Context(), res, configs, o)
+	clearProgress(os.Stderr, c.out.quiet)
 	res.WallSeconds = time.Since(start).Seconds()
 	return finish(cmd.Context(), res, err, &c.out)
 }

@@ -78,6 +78,9 @@ func pythonTarget(py, setup string) measure.Target {
 			return s, err
 		}
 		s.Env = env
+		// The statements' own output goes to our stderr, as a file so the
+		// kernel moves it and faultline buffers nothing.
+		s.Stderr = os.Stderr
 		return s, nil
 	}}
 }

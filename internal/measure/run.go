@@ -233,7 +233,7 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 		}
 		n := round + 1
 		if o.Progress != nil {
-			o.Progress(fmt.Sprintf("%s: run %d", cfg.Name, n))
+			o.Progress(fmt.Sprintf("timing %s (process): run %d", cfg.Name, n))
 		}
 		if o.Runs > 0 {
 			if n >= o.Runs {

@@ -123,7 +123,7 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 	for _, c := range cands {
 		loops := o.Loops
 		if loops <= 0 {
-			o.progress("%s: calibrating %s", cfg.Name, c.Name)
+			o.progress("timing %s (%s): calibrating %s", cfg.Name, mode, c.Name)
 			loops, _, err = s.Autorange(ctx, c.Name, o.SampleTime)
 			if err != nil {
 				return err
@@ -168,7 +168,7 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 			}
 		}
 		n := round + 1
-		o.progress("%s (%s): round %d", cfg.Name, mode, n)
+		o.progress("timing %s (%s): round %d", cfg.Name, mode, n)
 		if o.Rounds > 0 {
 			if n >= o.Rounds {
 				break

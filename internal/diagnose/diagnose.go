@@ -1,0 +1,241 @@
+package diagnose
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/stats"
+)
+
+// Diagnose explains the significant differences in a measured result and
+// returns its findings, most important first. It reads r and never changes
+// it; a result without a significant comparison yields no cause findings
+// (an order effect or a configuration that made things slower can still be
+// reported).
+func Diagnose(r *result.Result) []result.Finding {
+	ds := analyse(r)
+	out := make([]result.Finding, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, d.f)
+	}
+	return out
+}
+
+// analysis is the shared state of one diagnosis.
+type analysis struct {
+	r          *result.Result
+	base       string // the baseline configuration
+	mode       string // the mode carrying the main comparison
+	unit       string // "call", "iteration" or "run": what one iteration is
+	page       float64
+	cost       float64 // seconds per 4 KiB fault
+	calibrated bool
+}
+
+// draft is a finding under construction.
+type draft struct {
+	f result.Finding
+	// seconds is the time the cause accounts for (Explains x gap); findings
+	// are ordered by it.
+	seconds float64
+	// faultBytes > 0 marks a fault-based cause: the bytes per iteration
+	// its mechanism makes the slow side fault in again.
+	faultBytes float64
+	signature  bool
+	p          *pair
+	// cites lists candidate|config runs used as evidence that a
+	// configuration equalises the two sides by slowing the fast one, so
+	// they are not reported again as regressions.
+	cites []string
+	// proposals are experiments that would verify a fix for this cause.
+	proposals []Proposal
+	// group orders kinds of findings: causes (0) before regressions (1).
+	group int
+}
+
+func newAnalysis(r *result.Result) *analysis {
+	a := &analysis{r: r, base: result.DefaultConfig, mode: r.PrimaryMode(), unit: "call", page: 4096}
+	if len(r.Configs) > 0 {
+		a.base = r.Configs[0].Name
+	}
+	if r.Host.PageSize > 0 {
+		a.page = float64(r.Host.PageSize)
+	}
+	a.cost, a.calibrated = r.Host.FaultCostSeconds, r.Host.FaultCostSeconds > 0
+	if !a.calibrated {
+		a.cost = FallbackFaultCost
+	}
+	if r.Kind == result.KindRun {
+		a.unit = "run"
+		for _, run := range r.Results {
+			if run.Mode == result.ModeProcess && run.Loops > 1 {
+				a.unit = "iteration" // the program marked its iterations
+				break
+			}
+		}
+	}
+	return a
+}
+
+func analyse(r *result.Result) []*draft {
+	if r == nil {
+		return nil
+	}
+	a := newAnalysis(r)
+	var ds []*draft
+	for _, p := range a.pairs() {
+		ds = append(ds, a.causes(p)...)
+	}
+	ds = append(ds, a.orderEffects(ds)...)
+	ds = append(ds, a.regressions(ds)...)
+	for _, d := range ds {
+		d.f.Explains = round3(clamp01(d.f.Explains))
+		a.sortFixes(d.f.Fixes, d.p)
+	}
+	slices.SortStableFunc(ds, func(x, y *draft) int {
+		if c := cmp.Compare(x.group, y.group); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.seconds, x.seconds); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(confidenceRank(x.f.Confidence), confidenceRank(y.f.Confidence)); c != 0 {
+			return c
+		}
+		return cmp.Compare(catalogRank(x.f.Cause), catalogRank(y.f.Cause))
+	})
+	return ds
+}
+
+// pair is one significant comparison: slow against fast under the baseline
+// configuration in the primary mode.
+type pair struct {
+	slow, fast string
+	s, f       *result.Run
+	gap        float64 // seconds per iteration
+	cmp        *result.Comparison
+}
+
+// pairs returns the significant comparisons between user candidates.
+func (a *analysis) pairs() []*pair {
+	var out []*pair
+	for i := range a.r.Comparisons {
+		c := &a.r.Comparisons[i]
+		if c.Config != a.base || c.Mode != a.mode || !c.Significant {
+			continue
+		}
+		if a.isFix(c.Other) || a.isFix(c.Baseline) {
+			continue
+		}
+		slow, fast := c.Other, c.Baseline
+		if c.Ratio < 1 {
+			slow, fast = fast, slow
+		}
+		s, f := a.run(slow, a.base), a.run(fast, a.base)
+		if s == nil || f == nil || s.Time.Median <= f.Time.Median {
+			continue
+		}
+		out = append(out, &pair{slow: slow, fast: fast, s: s, f: f, gap: s.Time.Median - f.Time.Median, cmp: c})
+	}
+	return out
+}
+
+func (a *analysis) isFix(name string) bool {
+	c := a.r.Candidate(name)
+	return c != nil && c.FixOf != ""
+}
+
+// run returns the successful run of cand under cfg in the primary mode.
+func (a *analysis) run(cand, cfg string) *result.Run {
+	return a.runMode(cand, cfg, a.mode)
+}
+
+func (a *analysis) runMode(cand, cfg, mode string) *result.Run {
+	r := a.r.Run(cand, cfg, mode)
+	if r == nil || r.Status != result.StatusOK || r.Time.N == 0 {
+		return nil
+	}
+	if c := a.r.Config(cfg); c != nil && c.Status != "" && c.Status != result.StatusOK {
+		return nil
+	}
+	return r
+}
+
+// configs returns the configurations other than the baseline that ran.
+func (a *analysis) configs() []*result.Config {
+	var out []*result.Config
+	for i := range a.r.Configs {
+		c := &a.r.Configs[i]
+		if c.Name == a.base || (c.Status != "" && c.Status != result.StatusOK) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func (a *analysis) baseConfig() *result.Config { return a.r.Config(a.base) }
+
+// baseEnv is the baseline configuration's environment (nil when the result
+// lists no configuration: the user's environment unchanged).
+func (a *analysis) baseEnv() map[string]string {
+	if c := a.baseConfig(); c != nil {
+		return c.Env
+	}
+	return nil
+}
+
+func (a *analysis) baseTraits() traits { return traitsOf(a.baseEnv()) }
+
+// ratio is slow/fast under cfg: the comparison measure computed when fast
+// is the baseline candidate, the ratio of medians otherwise.
+func (a *analysis) ratio(slow, fast, cfg string) float64 {
+	if c := a.r.Comparison(cfg, a.mode, slow); c != nil && c.Baseline == fast && c.Ratio > 0 {
+		return c.Ratio
+	}
+	s, f := a.run(slow, cfg), a.run(fast, cfg)
+	if s == nil || f == nil || f.Time.Median <= 0 {
+		return 0
+	}
+	return s.Time.Median / f.Time.Median
+}
+
+// significantlySlower reports whether cand is significantly slower under
+// cfg than under the baseline. It uses Mann-Whitney U on the samples when
+// both runs kept them, non-overlapping intervals otherwise.
+func (a *analysis) significantlySlower(cand, cfg string) bool {
+	b, c := a.run(cand, a.base), a.run(cand, cfg)
+	if b == nil || c == nil || c.Time.Median <= b.Time.Median {
+		return false
+	}
+	bs, cs := timed(b), timed(c)
+	if len(bs) >= 3 && len(cs) >= 3 {
+		return stats.MannWhitneyP(bs, cs) < stats.Alpha
+	}
+	return c.Time.Low > b.Time.High
+}
+
+func (a *analysis) per() string { return "per " + a.unit }
+
+func faults(r *result.Run) float64 {
+	if r == nil {
+		return 0
+	}
+	return r.PerIteration.MinorFaults
+}
+
+// timed returns the seconds of a run's timed (non-warm-up) samples.
+func timed(r *result.Run) []float64 {
+	var v []float64
+	for _, s := range r.Samples {
+		if !s.Warmup {
+			v = append(v, s.Seconds)
+		}
+	}
+	return v
+}
+
+func ev(what, cand, cfg string, v float64, unit, pass string) result.Evidence {
+	return result.Evidence{What: what, Candidate: cand, Config: cfg, Value: v, Unit: unit, Pass: pass}
+}

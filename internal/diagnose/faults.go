@@ -1,0 +1,585 @@
+package diagnose
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+const (
+	kib      = 1 << 10
+	hugePage = 2 * mib
+	// minFaultDiff is the smallest fault difference per iteration a
+	// fault-based cause rests on.
+	minFaultDiff = 2
+)
+
+// causes returns the findings for one significant pair: the fault-based
+// mechanisms first, then extra-buffer, which may refer to them.
+func (a *analysis) causes(p *pair) []*draft {
+	var ds []*draft
+	dF := faults(p.s) - faults(p.f)
+	if dF >= minFaultDiff {
+		if d := a.lazyZeroing(p); d != nil {
+			ds = append(ds, d)
+		} else {
+			realloc := false
+			for _, det := range []func(*pair) *draft{a.heapTrim, a.poolRelease, a.reallocCopy, a.mmapPerAllocation, a.allocatorPurge, a.hugePages} {
+				d := det(p)
+				if d == nil || realloc && d.f.Cause == MmapPerAllocation {
+					// realloc-copy's growth steps are the mapped
+					// blocks: not also mmap-per-allocation.
+					continue
+				}
+				realloc = realloc || d.f.Cause == ReallocCopy
+				ds = append(ds, d)
+			}
+		}
+		if len(ds) == 0 {
+			if d := a.pageFaults(p); d != nil {
+				ds = append(ds, d)
+			}
+		}
+		a.finishFaultDrafts(p, ds)
+	}
+	if d := a.extraBuffer(p, ds); d != nil {
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+// finishFaultDrafts computes Explains and Confidence of the fault-based
+// findings of a pair, adds the evidence they share (the faults, their
+// cost, the matrix) and their fixes. When several mechanisms fault on the
+// slow side, each is weighted by the bytes it makes the slow side fault in
+// again.
+func (a *analysis) finishFaultDrafts(p *pair, ds []*draft) {
+	total := 0.0
+	for _, d := range ds {
+		total += d.faultBytes
+	}
+	dF := faults(p.s) - faults(p.f)
+	for _, d := range ds {
+		w := 1.0
+		if total > 0 && len(ds) > 1 {
+			w = d.faultBytes / total
+		}
+		equalise := d.f.Cause == LazyZeroing || d.f.Cause == HugePages
+		rm := a.removingConfig(p, equalise)
+		in := explainInput{Gap: p.gap, Faults: dF, Cost: a.cost, Calibrated: a.calibrated, Weight: w, Signature: d.signature}
+		if rm != nil {
+			in.HasMatrix, in.GapWith = true, rm.gapWith
+		}
+		e := explain(in)
+		d.f.Explains, d.f.Confidence = e.Explains, e.Confidence
+		d.seconds = e.Explains * p.gap
+
+		costWhat := fmt.Sprintf("time in the extra faults (%s x %s calibrated)", fmtCount(w*dF), fmtSeconds(a.cost))
+		if !a.calibrated {
+			costWhat = fmt.Sprintf("time in the extra faults (%s x %s assumed: fault cost not calibrated)", fmtCount(w*dF), fmtSeconds(a.cost))
+		}
+		d.f.Evidence = append(d.f.Evidence,
+			ev("time gap "+p.slow+" - "+p.fast, p.slow, a.base, p.gap, "s", result.PassTiming),
+			ev(costWhat, p.slow, a.base, w*dF*a.cost, "s", result.PassTiming))
+		if rm != nil {
+			d.f.Evidence = append(d.f.Evidence,
+				ev("minor page faults "+a.per()+" with the mechanism removed", p.slow, rm.cfg.Name, faults(rm.s), "faults", result.PassTiming),
+				ev("time gap "+p.slow+" - "+p.fast+" with the mechanism removed", p.slow, rm.cfg.Name, rm.gapWith, "s", result.PassTiming))
+			if equalise {
+				d.cites = append(d.cites, p.fast+"|"+rm.cfg.Name)
+			}
+		}
+		fixes := a.envFixes(p)
+		d.proposals = a.uncovered(d.proposals)
+		if hasTunableFix(a, fixes) {
+			// A tunable of the allocator in use already fixes it: further
+			// tunables are not worth another configuration run.
+			d.proposals = slices.DeleteFunc(d.proposals, func(pr Proposal) bool {
+				return pr.Kind == KindEnv && invasiveness(pr.Config, a.baseConfig()) == 0
+			})
+		}
+		for _, pr := range d.proposals {
+			fixes = append(fixes, unverifiedFix(pr))
+		}
+		d.f.Fixes = append(fixes, d.f.Fixes...)
+	}
+}
+
+func hasTunableFix(a *analysis, fixes []result.Fix) bool {
+	for _, fx := range fixes {
+		if fx.Verified && fx.Kind == result.FixEnv && a.fixInvasiveness(fx) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// newDraft starts a finding about the pair's slow candidate.
+func (a *analysis) newDraft(p *pair, cause string) *draft {
+	return &draft{p: p, signature: true, f: result.Finding{Cause: cause, Candidate: p.slow, Config: a.base}}
+}
+
+// faultEvidence is the fault count of both sides.
+func (a *analysis) faultEvidence(p *pair) []result.Evidence {
+	return []result.Evidence{
+		ev("minor page faults "+a.per(), p.slow, a.base, faults(p.s), "faults", result.PassTiming),
+		ev("minor page faults "+a.per(), p.fast, a.base, faults(p.f), "faults", result.PassTiming),
+	}
+}
+
+// sizesOf returns the syscall sizes of one call kind, largest first.
+func sizesOf(s *result.Syscalls, call string) []result.SizeCount {
+	if s == nil {
+		return nil
+	}
+	var out []result.SizeCount
+	for _, sc := range s.Sizes {
+		if sc.Call == call {
+			out = append(out, sc)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y result.SizeCount) int { return int(y.Bytes - x.Bytes) })
+	return out
+}
+
+// perIterationOf returns how often per iteration call was made with about
+// bytes (within 10% or one page).
+func perIterationOf(s *result.Syscalls, call string, bytes int64) float64 {
+	n := 0.0
+	for _, sc := range sizesOf(s, call) {
+		d := math.Abs(float64(sc.Bytes - bytes))
+		if d <= math.Max(4096, 0.1*float64(bytes)) {
+			n += sc.Per
+		}
+	}
+	return n
+}
+
+// adviceBytes is how many bytes per iteration were advised with advice.
+func adviceBytes(s *result.Syscalls, advice string) float64 {
+	if s == nil {
+		return 0
+	}
+	b := 0.0
+	for _, sc := range sizesOf(s, "madvise:"+advice) {
+		b += float64(sc.Bytes) * sc.Per
+	}
+	if b == 0 && s.Advice[advice] > 0 && len(s.Advice) == 1 {
+		b = s.AdvisedBytes
+	}
+	return b
+}
+
+// mappedBlock is a block mmapped and munmapped about once per iteration.
+type mappedBlock struct {
+	bytes int64
+	per   float64
+}
+
+// churnedBlocks returns the blocks of at least minBytes that s maps and
+// unmaps at least half the iterations, largest first. Without size detail
+// it falls back to the totals.
+func churnedBlocks(s *result.Syscalls, minBytes int64) []mappedBlock {
+	if s == nil {
+		return nil
+	}
+	var out []mappedBlock
+	for _, sc := range sizesOf(s, "mmap") {
+		if sc.Bytes < minBytes || sc.Per < 0.5 {
+			continue
+		}
+		if un := perIterationOf(s, "munmap", sc.Bytes); un >= 0.5 {
+			out = append(out, mappedBlock{sc.Bytes, math.Min(sc.Per, un)})
+		}
+	}
+	if len(s.Sizes) == 0 && s.Mmap >= 0.5 && s.Munmap >= 0.5 && s.MappedBytes > 0 {
+		b := int64(s.MappedBytes / s.Mmap)
+		if b >= minBytes {
+			out = append(out, mappedBlock{b, math.Min(s.Mmap, s.Munmap)})
+		}
+	}
+	return out
+}
+
+// heapTrim: glibc returns the top of its heap after an iteration (brk
+// shrink; MADV_DONTNEED for a thread's arena) and the next iteration grows
+// and faults it again. Signature: brk grow and shrink of comparable volume
+// on the slow side, far more than on the fast side, and a fault difference
+// of at least half a huge-page fault per 2 MiB returned.
+func (a *analysis) heapTrim(p *pair) *draft {
+	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
+	if ss == nil || a.baseTraits().allocator != allocGlibc {
+		return nil
+	}
+	shrink, grow := ss.BrkShrinkBytes, ss.BrkGrowBytes
+	fShrink := 0.0
+	if fs != nil {
+		fShrink = fs.BrkShrinkBytes
+	}
+	dF := faults(p.s) - faults(p.f)
+	if shrink < 64*kib || grow < 0.5*shrink || shrink < 2*fShrink+64*kib || dF < math.Max(minFaultDiff, 0.5*shrink/hugePage) {
+		return nil
+	}
+	d := a.newDraft(p, HeapTrimRefault)
+	d.faultBytes = shrink
+	fBrk := 0.0
+	if fs != nil {
+		fBrk = fs.Brk
+	}
+	d.f.Evidence = append(a.faultEvidence(p),
+		ev("brk calls "+a.per()+" (grow and shrink)", p.slow, a.base, ss.Brk, "calls", result.PassTrace),
+		ev("brk calls "+a.per(), p.fast, a.base, fBrk, "calls", result.PassTrace),
+		ev("heap grown with brk "+a.per(), p.slow, a.base, grow, "B", result.PassTrace),
+		ev("heap returned to the kernel with brk "+a.per(), p.slow, a.base, shrink, "B", result.PassTrace),
+		ev("faults if every returned 4 KiB page is touched again (fewer with huge pages)", p.slow, a.base, math.Round(shrink/a.page), "faults", result.PassTrace))
+	d.f.Summary = fmt.Sprintf("%s gives %s of heap back to the kernel with brk after every %s and faults it in again: %s minor faults %s against %s for %s",
+		p.slow, fmtBytes(shrink), a.unit, fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
+	block := a.largestBlock(p)
+	if block == 0 {
+		block = shrink / 2
+	}
+	d.proposals = []Proposal{
+		envProposal(HeapTrimRefault, tunedConfig(block), "raise glibc's mmap and trim thresholds together, so the heap top is kept between iterations"),
+		envProposal(HeapTrimRefault, topPadConfig(shrink), "keep padding at the heap top, so a trim never returns the working memory"),
+	}
+	return d
+}
+
+// largestBlock is the largest single block either side of p allocates or
+// maps per iteration, from the allocation pass or the trace.
+func (a *analysis) largestBlock(p *pair) float64 {
+	b := 0.0
+	for _, r := range []*result.Run{p.s, p.f} {
+		if al := r.PerIteration.Allocations; al != nil {
+			for _, l := range al.Large {
+				b = math.Max(b, float64(l.Bytes))
+			}
+		}
+		if s := r.PerIteration.Syscalls; s != nil {
+			for _, sc := range s.Sizes {
+				if sc.Call == "mmap" || sc.Call == "munmap" {
+					b = math.Max(b, float64(sc.Bytes))
+				}
+			}
+		}
+	}
+	return b
+}
+
+// mmapPerAllocation: a block is mmapped and munmapped every iteration, so
+// each of its pages faults every time. Signature: mmap and munmap of the
+// same size at least every other iteration on the slow side and not (or
+// far less often) on the fast side.
+func (a *analysis) mmapPerAllocation(p *pair) *draft {
+	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
+	blocks := churnedBlocks(ss, 128*kib)
+	if len(blocks) == 0 {
+		return nil
+	}
+	var blk mappedBlock
+	for _, b := range blocks {
+		if a.isPoolArena(b.bytes) {
+			continue
+		}
+		// Only what the slow side maps more often than the fast side is a
+		// difference (both mapping the same block is lazy zeroing, or
+		// nothing).
+		if excess := b.per - perIterationOf(fs, "mmap", b.bytes); excess >= 0.5 {
+			blk = mappedBlock{b.bytes, excess}
+			break
+		}
+	}
+	if blk.bytes == 0 {
+		return nil
+	}
+	dF := faults(p.s) - faults(p.f)
+	if dF < math.Max(minFaultDiff, 0.5*float64(blk.bytes)*blk.per/hugePage) {
+		return nil
+	}
+	d := a.newDraft(p, MmapPerAllocation)
+	d.faultBytes = float64(blk.bytes) * blk.per
+	d.f.Evidence = append(a.faultEvidence(p),
+		ev("mmap calls "+a.per(), p.slow, a.base, ss.Mmap, "calls", result.PassTrace),
+		ev("munmap calls "+a.per(), p.slow, a.base, ss.Munmap, "calls", result.PassTrace),
+		ev("block mapped and unmapped every "+a.unit, p.slow, a.base, float64(blk.bytes), "B", result.PassTrace),
+		ev("faults if every page of the block is touched (fewer with huge pages)", p.slow, a.base, math.Round(float64(blk.bytes)*blk.per/a.page), "faults", result.PassTrace))
+	why := "the allocator maps blocks this large directly"
+	glibc := a.baseTraits().allocator == allocGlibc
+	if glibc {
+		why = "above glibc's mmap threshold"
+		if blk.bytes > glibcDynMmapMax {
+			why = "above 32 MiB, where glibc's dynamic mmap threshold stops rising"
+		}
+	}
+	times := "a fresh " + fmtBytes(float64(blk.bytes)) + " block"
+	if blk.per >= 1.5 {
+		times = fmtCount(blk.per) + " fresh blocks of " + fmtBytes(float64(blk.bytes))
+	}
+	d.f.Summary = fmt.Sprintf("%s maps %s with mmap every %s and unmaps it afterwards (%s), so every %s faults it in again: %s minor faults %s against %s for %s",
+		p.slow, times, a.unit, why, a.unit, fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
+	if glibc {
+		d.proposals = []Proposal{envProposal(MmapPerAllocation, tunedConfig(float64(blk.bytes)),
+			"raise glibc's mmap threshold above the block (and the trim threshold with it), so it is reused from the heap")}
+	}
+	return d
+}
+
+// isPoolArena reports a CPython obmalloc arena size in a Python result.
+func (a *analysis) isPoolArena(bytes int64) bool {
+	py := a.r.Kind == result.KindTimeit || a.r.Kind == result.KindDemo || a.r.Host.PyVer != ""
+	return py && (bytes == 1*mib || bytes == 256*kib)
+}
+
+// poolRelease: CPython's obmalloc frees a whole arena (1 MiB; 256 KiB
+// before 3.10) when its last object dies and maps a new one on the next
+// iteration.
+func (a *analysis) poolRelease(p *pair) *draft {
+	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
+	var arena mappedBlock
+	for _, b := range churnedBlocks(ss, 256*kib) {
+		if a.isPoolArena(b.bytes) {
+			arena.bytes = b.bytes
+			arena.per += b.per
+		}
+	}
+	if arena.bytes == 0 || perIterationOf(fs, "mmap", arena.bytes) >= 0.5*arena.per {
+		return nil
+	}
+	d := a.newDraft(p, RuntimePoolRelease)
+	d.faultBytes = float64(arena.bytes) * arena.per
+	d.f.Evidence = append(a.faultEvidence(p),
+		ev("interpreter arenas mapped and unmapped "+a.per(), p.slow, a.base, arena.per, "arenas", result.PassTrace),
+		ev("arena size", p.slow, a.base, float64(arena.bytes), "B", result.PassTrace))
+	d.f.Summary = fmt.Sprintf("%s empties CPython's small-object arenas every %s: %s arenas of %s are unmapped and mapped again %s, so their pages fault again (%s minor faults %s against %s for %s)",
+		p.slow, a.unit, fmtCount(arena.per), fmtBytes(float64(arena.bytes)), a.per(), fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
+	d.proposals = []Proposal{envProposal(RuntimePoolRelease, pymallocOffConfig(),
+		"take small objects from malloc, which keeps its heap, instead of obmalloc arenas that are returned when empty")}
+	d.f.Fixes = []result.Fix{{Kind: result.FixCode,
+		Change: "keep the objects alive between iterations (reuse the container, or hold a reference), so the arena never empties"}}
+	return d
+}
+
+// allocatorPurge: the allocator hands freed pages back with
+// madvise(MADV_DONTNEED) and reuses the addresses, which fault again. Under
+// glibc this is the trim of a thread's arena (heap-trim-refault).
+func (a *analysis) allocatorPurge(p *pair) *draft {
+	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
+	if ss == nil || ss.Advice["MADV_DONTNEED"] < 0.5 {
+		return nil
+	}
+	// What the slow side returns beyond what the fast side returns.
+	purged := adviceBytes(ss, "MADV_DONTNEED") - adviceBytes(fs, "MADV_DONTNEED")
+	if purged < 256*kib || purged < 0.25*adviceBytes(ss, "MADV_DONTNEED") {
+		return nil
+	}
+	dF := faults(p.s) - faults(p.f)
+	if dF < math.Max(minFaultDiff, 0.5*purged/hugePage) {
+		return nil
+	}
+	t := a.baseTraits()
+	size := int64(0)
+	if sz := sizesOf(ss, "madvise:MADV_DONTNEED"); len(sz) > 0 {
+		size = sz[0].Bytes
+	}
+	jemallocLike := size > 4096 && (size-4096)&(size-4096-1) == 0 // a size class + 4 KiB (cache-oblivious extent)
+	who := "the allocator"
+	switch {
+	case t.allocator != allocGlibc:
+		who = t.allocator
+	case jemallocLike:
+		who = "the allocator (the " + fmtBytes(float64(size)) + " extents, a power of two plus 4 KiB, look like jemalloc's)"
+	}
+	cause := AllocatorPurge
+	if t.allocator == allocGlibc && !jemallocLike && t.preload == "" {
+		cause = HeapTrimRefault
+		who = "glibc (trimming a thread's arena)"
+	}
+	d := a.newDraft(p, cause)
+	d.faultBytes = purged
+	d.f.Evidence = append(a.faultEvidence(p),
+		ev("madvise(MADV_DONTNEED) calls "+a.per(), p.slow, a.base, ss.Advice["MADV_DONTNEED"], "calls", result.PassTrace),
+		ev("bytes returned with MADV_DONTNEED "+a.per(), p.slow, a.base, adviceBytes(ss, "MADV_DONTNEED"), "B", result.PassTrace),
+		ev("bytes returned with MADV_DONTNEED "+a.per(), p.fast, a.base, adviceBytes(fs, "MADV_DONTNEED"), "B", result.PassTrace),
+		ev("extra faults if every page it returns beyond "+p.fast+" is touched again (fewer with huge pages)", p.slow, a.base, math.Round(purged/a.page), "faults", result.PassTrace))
+	if size > 0 {
+		d.f.Evidence = append(d.f.Evidence, ev("largest block returned", p.slow, a.base, float64(size), "B", result.PassTrace))
+	}
+	d.f.Summary = fmt.Sprintf("%s returns %s of %s's freed memory to the kernel with madvise(MADV_DONTNEED) every %s (%s for %s) and the next %s faults it in again: %s minor faults %s against %s for %s",
+		who, fmtBytes(adviceBytes(ss, "MADV_DONTNEED")), p.slow, a.unit, fmtBytes(adviceBytes(fs, "MADV_DONTNEED")), p.fast, a.unit,
+		fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
+	if c := keepConfig(a.baseEnv()); c != nil {
+		d.proposals = []Proposal{envProposal(cause, c, "keep freed pages in the allocator instead of returning them after every "+a.unit)}
+	} else if cause == HeapTrimRefault {
+		d.proposals = []Proposal{envProposal(cause, tunedConfig(math.Max(a.largestBlock(p), float64(size))),
+			"raise glibc's trim threshold (with the mmap threshold, which it would otherwise freeze), so arenas keep their top")}
+	}
+	return d
+}
+
+// lazyZeroing: both sides map the same fresh block, but the fast side never
+// touches it (the kernel zero-fills pages on first touch: calloc of a fresh
+// mapping) while the slow side writes all of it. The comparison then
+// measures work the fast side defers, not work it avoids.
+func (a *analysis) lazyZeroing(p *pair) *draft {
+	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
+	if ss == nil || fs == nil {
+		return nil
+	}
+	var blk mappedBlock
+	for _, b := range churnedBlocks(ss, mib) {
+		if perIterationOf(fs, "mmap", b.bytes) >= 0.5*b.per && len(churnedBlocks(fs, mib)) > 0 {
+			blk = b
+			break
+		}
+	}
+	if blk.bytes == 0 {
+		return nil
+	}
+	dF := faults(p.s) - faults(p.f)
+	pages := float64(blk.bytes) * blk.per / a.page
+	touched := dF >= 0.5*pages || dF >= 0.5*float64(blk.bytes)*blk.per/hugePage
+	if !touched || faults(p.f) > 0.1*faults(p.s) {
+		return nil
+	}
+	// Few faults on the fast side can also mean it touched everything in
+	// huge pages (512 times fewer faults): that is huge-pages, not lazy
+	// zeroing.
+	thp := adviceBytes(fs, "MADV_HUGEPAGE") >= 0.5*float64(blk.bytes) || a.r.Host.THP == "always"
+	if thp && faults(p.f) >= 0.5*float64(blk.bytes)*blk.per/hugePage {
+		return nil
+	}
+	d := a.newDraft(p, LazyZeroing)
+	d.faultBytes = float64(blk.bytes) * blk.per
+	d.f.Evidence = append(a.faultEvidence(p),
+		ev("block mapped and unmapped every "+a.unit, p.slow, a.base, float64(blk.bytes), "B", result.PassTrace),
+		ev("block mapped and unmapped every "+a.unit, p.fast, a.base, float64(blk.bytes), "B", result.PassTrace),
+		ev("4 KiB pages in the block", p.slow, a.base, math.Round(pages), "pages", result.PassTrace))
+	d.f.Summary = fmt.Sprintf("%s gets its %s block zero-filled lazily by the kernel and never touches it (%s faults %s), while %s writes every page (%s faults %s): the comparison measures work %s defers, not work it saves",
+		p.fast, fmtBytes(float64(blk.bytes)), fmtCount(faults(p.f)), a.per(), p.slow, fmtCount(faults(p.s)), a.per(), p.fast)
+	// Configurations under which the fast side pays for its pages and the
+	// gap closes confirm that the work was only deferred.
+	for _, c := range a.configs() {
+		s, f := a.run(p.slow, c.Name), a.run(p.fast, c.Name)
+		if s == nil || f == nil || !a.faultGapRemoved(p, s, f) || faults(f)-faults(p.f) < 0.5*faults(s) {
+			continue
+		}
+		if matrixShare(p.gap, s.Time.Median-f.Time.Median) < 0.8 {
+			continue
+		}
+		d.f.Evidence = append(d.f.Evidence,
+			ev("time "+a.per()+" when it pays for its pages", p.fast, c.Name, f.Time.Median, "s", result.PassTiming),
+			ev("minor page faults "+a.per()+" when it pays for its pages", p.fast, c.Name, faults(f), "faults", result.PassTiming))
+		d.cites = append(d.cites, p.fast+"|"+c.Name)
+	}
+	d.f.Fixes = []result.Fix{{Kind: result.FixMethod,
+		Change: "make both candidates touch the memory they allocate (write one byte per page, or use it as the real program would), so both pay for the pages they use"}}
+	return d
+}
+
+// hugePages: both sides get comparable fresh memory, but only the fast
+// side's is advised for transparent huge pages, so the slow side takes up
+// to 512 times more faults for it.
+func (a *analysis) hugePages(p *pair) *draft {
+	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
+	if ss == nil || fs == nil || a.r.Host.THP == "never" {
+		return nil
+	}
+	hs, hf := adviceBytes(ss, "MADV_HUGEPAGE"), adviceBytes(fs, "MADV_HUGEPAGE")
+	more := hf >= hs+hugePage
+	if hs == 0 && hf == 0 {
+		more = fs.Advice["MADV_HUGEPAGE"] >= ss.Advice["MADV_HUGEPAGE"]+1
+	}
+	vs, vf := ss.BrkGrowBytes+ss.MappedBytes, fs.BrkGrowBytes+fs.MappedBytes
+	if !more || vs == 0 || vf == 0 || vs > 2*vf || vf > 2*vs {
+		return nil
+	}
+	if faults(p.f) < 1 || faults(p.s) < 4*faults(p.f) {
+		return nil
+	}
+	d := a.newDraft(p, HugePages)
+	d.faultBytes = vs
+	d.f.Evidence = append(a.faultEvidence(p),
+		ev("bytes advised MADV_HUGEPAGE "+a.per(), p.fast, a.base, hf, "B", result.PassTrace),
+		ev("bytes advised MADV_HUGEPAGE "+a.per(), p.slow, a.base, hs, "B", result.PassTrace),
+		ev("fresh memory "+a.per()+" (brk grown + mapped)", p.slow, a.base, vs, "B", result.PassTrace),
+		ev("fresh memory "+a.per()+" (brk grown + mapped)", p.fast, a.base, vf, "B", result.PassTrace))
+	d.f.Summary = fmt.Sprintf("%s's fresh memory is advised for transparent huge pages and %s's is not: %s takes %s minor faults %s for %s, %s %s for %s",
+		p.fast, p.slow, p.slow, fmtCount(faults(p.s)), a.per(), fmtBytes(vs), p.fast, fmtCount(faults(p.f)), fmtBytes(vf))
+	if a.baseTraits().allocator == allocGlibc {
+		d.proposals = append(d.proposals, envProposal(HugePages, hugetlbConfig(),
+			"let glibc advise huge pages for its own heap and large blocks, so the slow side's memory gets them too"))
+	}
+	if _, np := numpyAlias(a.r.Setup); np || a.r.Host.NumPy != "" {
+		d.proposals = append(d.proposals, envProposal(HugePages, numpyNoHugeConfig(),
+			"experiment, not a fix: without NumPy's huge-page advice both sides should fault alike, which confirms the mechanism"))
+	}
+	return d
+}
+
+// reallocCopy: the slow side grows a buffer by mapping a larger block,
+// copying and unmapping the old one (several mmap sizes per iteration, no
+// mremap), so every step faults fresh pages; glibc's realloc of a mapped
+// block moves it with mremap instead.
+func (a *analysis) reallocCopy(p *pair) *draft {
+	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
+	if ss == nil || ss.Mremap >= 0.5 {
+		return nil
+	}
+	var steps []result.SizeCount
+	for _, sc := range sizesOf(ss, "mmap") {
+		if sc.Bytes >= 128*kib && sc.Per >= 0.5 {
+			steps = append(steps, sc)
+		}
+	}
+	if len(steps) < 2 || ss.Munmap < 1 {
+		return nil
+	}
+	if fs != nil && fs.Mremap < 0.5 && fs.Mmap >= 0.5*ss.Mmap {
+		return nil
+	}
+	var mapped float64
+	for _, sc := range steps {
+		mapped += float64(sc.Bytes) * sc.Per
+	}
+	d := a.newDraft(p, ReallocCopy)
+	d.faultBytes = mapped
+	fRemap := 0.0
+	if fs != nil {
+		fRemap = fs.Mremap
+	}
+	d.f.Evidence = append(a.faultEvidence(p),
+		ev("distinct block sizes mapped "+a.per(), p.slow, a.base, float64(len(steps)), "sizes", result.PassTrace),
+		ev("bytes mapped "+a.per(), p.slow, a.base, mapped, "B", result.PassTrace),
+		ev("mremap calls "+a.per(), p.slow, a.base, ss.Mremap, "calls", result.PassTrace),
+		ev("mremap calls "+a.per(), p.fast, a.base, fRemap, "calls", result.PassTrace))
+	d.f.Summary = fmt.Sprintf("%s grows its memory by mapping ever larger blocks and copying into them (%d sizes from %s to %s %s, no mremap), so every step faults fresh pages: %s minor faults %s against %s for %s",
+		p.slow, len(steps), fmtBytes(float64(steps[len(steps)-1].Bytes)), fmtBytes(float64(steps[0].Bytes)), a.per(),
+		fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
+	d.f.Fixes = []result.Fix{{Kind: result.FixCode,
+		Change: "reserve the final size up front, or grow with realloc (glibc moves a large block with mremap, without copying or faulting it again)"}}
+	return d
+}
+
+// pageFaults: the slow side faults more, but no signature names the
+// mechanism (no trace pass, or faults without memory syscalls: first
+// touches of memory mapped earlier).
+func (a *analysis) pageFaults(p *pair) *draft {
+	dF := faults(p.s) - faults(p.f)
+	share := faultShare(p.gap, dF, a.cost)
+	if share < 0.1 && a.removingConfig(p, false) == nil {
+		return nil
+	}
+	d := a.newDraft(p, PageFaults)
+	d.signature = false
+	d.faultBytes = dF * a.page
+	d.f.Evidence = a.faultEvidence(p)
+	why := "its memory syscalls match no known pattern (first touches of memory mapped earlier?)"
+	if p.s.PerIteration.Syscalls == nil {
+		why = "no syscall trace was taken, so the mechanism is not named"
+	}
+	d.f.Summary = fmt.Sprintf("%s takes %s more minor page faults %s than %s (%s at %s each); %s",
+		p.slow, fmtCount(dF), a.per(), p.fast, fmtSeconds(dF*a.cost), fmtSeconds(a.cost), why)
+	return d
+}

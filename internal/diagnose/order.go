@@ -1,0 +1,220 @@
+package diagnose
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/stats"
+)
+
+const (
+	// orderMinEffect is the smallest relative difference between a
+	// candidate's interleaved and isolated medians reported as an order
+	// effect: with many samples Mann-Whitney flags differences too small to
+	// matter (process-to-process placement alone moves medians a few %).
+	orderMinEffect = 0.10
+	// carryMinEffect is the same for samples right after another
+	// candidate against the candidate's other samples in one process.
+	carryMinEffect = 0.05
+	minSamples     = 3
+)
+
+// orderEffects tests every user candidate for an order effect:
+//
+//  1. interleaved against isolated: the candidate's timed samples in the
+//     shared process against those in a fresh process of its own, by
+//     Mann-Whitney U (p < stats.Alpha) and a median difference of at
+//     least orderMinEffect;
+//  2. carry-over: within the interleaved process, its samples right after
+//     another candidate against its other samples (p < stats.Alpha, at
+//     least carryMinEffect).
+//
+// Explains is the part of a significant gap the effect accounts for: how
+// much the interleaved process inflates the slow candidate or flatters the
+// fast one compared with running alone (test 1 only).
+func (a *analysis) orderEffects(_ []*draft) []*draft {
+	if a.r.Kind == result.KindRun {
+		return nil // every run is its own process
+	}
+	pairs := a.pairs()
+	var out []*draft
+	for _, c := range a.r.Candidates {
+		if c.FixOf != "" {
+			continue
+		}
+		inter := a.runMode(c.Name, a.base, result.ModeInterleaved)
+		if inter == nil {
+			continue
+		}
+		d := &draft{f: result.Finding{Cause: OrderEffect, Candidate: c.Name, Config: a.base}, signature: true}
+		iso := a.runMode(c.Name, a.base, result.ModeIsolated)
+		isoEffect, isoP := false, 1.0
+		if iso != nil {
+			mi, mo := inter.Time.Median, iso.Time.Median
+			rel := math.Abs(mi-mo) / math.Min(mi, mo)
+			xi, xo := timed(inter), timed(iso)
+			if len(xi) >= minSamples && len(xo) >= minSamples {
+				isoP = stats.MannWhitneyP(xi, xo)
+				isoEffect = isoP < stats.Alpha && rel >= orderMinEffect
+			} else {
+				isoEffect = rel >= orderMinEffect && (inter.Time.Low > iso.Time.High || iso.Time.Low > inter.Time.High)
+			}
+		}
+		prev, after, others, carryP := a.carryOver(inter)
+		carry := prev != ""
+		if !isoEffect && !carry {
+			continue
+		}
+		var summary string
+		if isoEffect {
+			fi, fo := faults(inter), faults(iso)
+			d.f.Evidence = append(d.f.Evidence,
+				ev("median time "+a.per()+", interleaved with the other candidates", c.Name, a.base, inter.Time.Median, "s", result.PassTiming),
+				ev("median time "+a.per()+", alone in a fresh process", c.Name, a.base, iso.Time.Median, "s", result.PassTiming),
+				ev("minor page faults "+a.per()+", interleaved", c.Name, a.base, fi, "faults", result.PassTiming),
+				ev("minor page faults "+a.per()+", alone", c.Name, a.base, fo, "faults", result.PassTiming))
+			if isoP < 1 {
+				d.f.Evidence = append(d.f.Evidence, ev("Mann-Whitney U p-value, interleaved against alone", c.Name, a.base, isoP, "p", result.PassTiming))
+			}
+			summary = fmt.Sprintf("%s takes %s %s interleaved with the other candidates but %s alone in a fresh process (%s against %s minor faults %s): what runs before it in the same process changes its result",
+				c.Name, fmtSeconds(inter.Time.Median), a.per(), fmtSeconds(iso.Time.Median), fmtCount(fi), fmtCount(fo), a.per())
+			for _, p := range pairs {
+				if p.slow != c.Name && p.fast != c.Name {
+					continue
+				}
+				other := p.fast
+				if p.fast == c.Name {
+					other = p.slow
+				}
+				if oi := a.runMode(other, a.base, result.ModeIsolated); oi != nil {
+					alone := map[bool]string{true: "slower", false: "faster"}
+					nowSlower := p.slow == c.Name
+					if (iso.Time.Median > oi.Time.Median) != nowSlower {
+						summary += fmt.Sprintf("; alone, %s is %s than %s", c.Name, alone[!nowSlower], other)
+					}
+				}
+				// How much of the gap the shared process accounts for.
+				delta := inter.Time.Median - iso.Time.Median
+				if p.fast == c.Name {
+					delta = -delta
+				}
+				if delta > 0 {
+					d.f.Explains = math.Max(d.f.Explains, clamp01(delta/p.gap))
+					d.seconds = math.Max(d.seconds, math.Min(delta, p.gap))
+				}
+			}
+			faultsToo := math.Abs(fi-fo) >= math.Max(minFaultDiff, 0.2*math.Max(fi, fo)) && (fi > fo) == (inter.Time.Median > iso.Time.Median)
+			d.f.Confidence = Medium
+			if isoP < stats.Alpha/10 && faultsToo {
+				d.f.Confidence = High
+			}
+			d.f.Fixes = append(d.f.Fixes, result.Fix{Kind: result.FixMethod,
+				Change: "judge " + c.Name + " by the mode that matches the real program: alone in a fresh process (the isolated result) if it runs alone, interleaved if it runs after the other code"})
+		}
+		if carry {
+			mAfter, mOther := median(after, func(s result.Sample) float64 { return s.Seconds }), median(others, func(s result.Sample) float64 { return s.Seconds })
+			fAfter, fOther := mean(after), mean(others)
+			d.f.Evidence = append(d.f.Evidence,
+				ev("median time "+a.per()+" in samples right after "+prev, c.Name, a.base, mAfter, "s", result.PassTiming),
+				ev("median time "+a.per()+" in its other samples", c.Name, a.base, mOther, "s", result.PassTiming),
+				ev("minor page faults "+a.per()+" right after "+prev, c.Name, a.base, fAfter, "faults", result.PassTiming),
+				ev("minor page faults "+a.per()+" in its other samples", c.Name, a.base, fOther, "faults", result.PassTiming),
+				ev("Mann-Whitney U p-value, after "+prev+" against the others", c.Name, a.base, carryP, "p", result.PassTiming))
+			dir := "slower"
+			if mAfter < mOther {
+				dir = "faster"
+			}
+			s := fmt.Sprintf("%s's samples right after %s are %s %s than its others (%s against %s %s, %s against %s minor faults): what %s leaves behind in the process changes %s's time",
+				c.Name, prev, fmtPct(math.Abs(mAfter-mOther)/mOther), dir, fmtSeconds(mAfter), fmtSeconds(mOther), a.per(), fmtCount(fAfter), fmtCount(fOther), prev, c.Name)
+			if summary == "" {
+				summary = s
+				d.f.Confidence = Low
+				if carryP < stats.Alpha/10 {
+					d.f.Confidence = Medium
+				}
+			} else {
+				summary += fmt.Sprintf("; its samples right after %s are %s %s than its others", prev, fmtPct(math.Abs(mAfter-mOther)/mOther), dir)
+			}
+			d.f.Fixes = append(d.f.Fixes, result.Fix{Kind: result.FixMethod,
+				Change: "warm " + c.Name + " up again after every switch (or time it alone): the first iterations after " + prev + " pay for what " + prev + " left behind"})
+		}
+		d.f.Summary = summary
+		out = append(out, d)
+	}
+	return out
+}
+
+// carryOver finds the candidate whose samples, run right after it in the
+// shared process, differ most from this run's other samples, if the
+// difference is significant and at least carryMinEffect.
+func (a *analysis) carryOver(inter *result.Run) (prev string, after, others []result.Sample, p float64) {
+	var timedS []result.Sample
+	for _, s := range inter.Samples {
+		if !s.Warmup {
+			timedS = append(timedS, s)
+		}
+	}
+	var prevs []string
+	for _, s := range timedS {
+		if s.After != "" && !slices.Contains(prevs, s.After) {
+			prevs = append(prevs, s.After)
+		}
+	}
+	slices.Sort(prevs)
+	best := 0.0
+	for _, y := range prevs {
+		var ay, oy []result.Sample
+		for _, s := range timedS {
+			if s.After == y {
+				ay = append(ay, s)
+			} else {
+				oy = append(oy, s)
+			}
+		}
+		if len(ay) < minSamples || len(oy) < minSamples {
+			continue
+		}
+		secs := func(s result.Sample) float64 { return s.Seconds }
+		ma, mo := median(ay, secs), median(oy, secs)
+		rel := math.Abs(ma-mo) / mo
+		py := stats.MannWhitneyP(values(ay, secs), values(oy, secs))
+		if py < stats.Alpha && rel >= carryMinEffect && rel > best {
+			best, prev, after, others, p = rel, y, ay, oy, py
+		}
+	}
+	return prev, after, others, p
+}
+
+func values(ss []result.Sample, f func(result.Sample) float64) []float64 {
+	v := make([]float64, len(ss))
+	for i, s := range ss {
+		v[i] = f(s)
+	}
+	return v
+}
+
+func median(ss []result.Sample, f func(result.Sample) float64) float64 {
+	v := values(ss, f)
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+func mean(ss []result.Sample) float64 {
+	if len(ss) == 0 {
+		return 0
+	}
+	t := 0.0
+	for _, s := range ss {
+		t += s.MinorFaults
+	}
+	return t / float64(len(ss))
+}

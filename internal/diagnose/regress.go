@@ -1,0 +1,204 @@
+package diagnose
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+// regressionMin is the slowdown from which a configuration is reported as
+// making a candidate slower.
+const regressionMin = 2
+
+// regressions reports configurations that make a user candidate at least
+// regressionMin times slower than the baseline configuration, significantly
+// (Mann-Whitney U on the samples). They explain no part of a gap (Explains
+// 0) but warn against a tempting fix: "try jemalloc" makes the seed case
+// 35x slower for the fast candidate, and setting glibc's trim_threshold
+// alone makes both slow. Runs that a cause finding already cites (the fast
+// side paying for deferred work under an equalising configuration) are
+// not reported again.
+func (a *analysis) regressions(prev []*draft) []*draft {
+	cited := map[string]bool{}
+	for _, d := range prev {
+		for _, c := range d.cites {
+			cited[c] = true
+		}
+	}
+	pairs := a.pairs()
+	var out []*draft
+	for _, c := range a.configs() {
+		type hit struct {
+			cand    string
+			slow    float64
+			base, r *result.Run
+		}
+		var hits []hit
+		for _, cand := range a.r.Candidates {
+			if cand.FixOf != "" || cited[cand.Name+"|"+c.Name] {
+				continue
+			}
+			b, rc := a.run(cand.Name, a.base), a.run(cand.Name, c.Name)
+			if b == nil || rc == nil || b.Time.Median <= 0 {
+				continue
+			}
+			if s := rc.Time.Median / b.Time.Median; s >= regressionMin && a.significantlySlower(cand.Name, c.Name) {
+				hits = append(hits, hit{cand.Name, s, b, rc})
+			}
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		slices.SortStableFunc(hits, func(x, y hit) int {
+			if x.slow > y.slow {
+				return -1
+			}
+			if x.slow < y.slow {
+				return 1
+			}
+			return 0
+		})
+		w := hits[0]
+		d := &draft{group: 1, seconds: w.slow, f: result.Finding{Cause: ConfigRegression, Candidate: w.cand, Config: c.Name}}
+		faultsRose := false
+		for _, h := range hits {
+			d.f.Evidence = append(d.f.Evidence,
+				ev("median time "+a.per(), h.cand, a.base, h.base.Time.Median, "s", result.PassTiming),
+				ev("median time "+a.per(), h.cand, c.Name, h.r.Time.Median, "s", result.PassTiming),
+				ev("minor page faults "+a.per(), h.cand, a.base, faults(h.base), "faults", result.PassTiming),
+				ev("minor page faults "+a.per(), h.cand, c.Name, faults(h.r), "faults", result.PassTiming))
+			if faults(h.r) >= 2*faults(h.base) && faults(h.r)-faults(h.base) >= 8 {
+				faultsRose = true
+			}
+			if s := h.r.PerIteration.Syscalls; s != nil {
+				d.f.Evidence = append(d.f.Evidence,
+					ev("mmap calls "+a.per(), h.cand, c.Name, s.Mmap, "calls", result.PassTrace),
+					ev("madvise(MADV_DONTNEED) calls "+a.per(), h.cand, c.Name, s.Advice["MADV_DONTNEED"], "calls", result.PassTrace))
+			}
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s makes %s %s slower (%s -> %s %s, %s minor faults %s instead of %s)",
+			c.Name, w.cand, fmtRatio(w.slow), fmtSeconds(w.base.Time.Median), fmtSeconds(w.r.Time.Median), a.per(),
+			fmtCount(faults(w.r)), a.per(), fmtCount(faults(w.base)))
+		for _, h := range hits[1:] {
+			fmt.Fprintf(&b, " and %s %s slower", h.cand, fmtRatio(h.slow))
+		}
+		if m := regressionMechanism(c, faultsRose); m != "" {
+			b.WriteString(": " + m)
+		}
+		b.WriteString("; not a fix here")
+		d.f.Summary = b.String()
+		d.f.Confidence = Medium
+		if faultsRose {
+			d.f.Confidence = High
+		}
+
+		// A configuration that keeps what c changes and undoes the
+		// slowdown is a measured fix for users who want c.
+		var pr *pair
+		if len(pairs) > 0 {
+			pr = pairs[0]
+		}
+		for _, c2 := range a.configs() {
+			if c2.Name == c.Name || !extendsEnv(c2.Env, c.Env) {
+				continue
+			}
+			r2 := a.run(w.cand, c2.Name)
+			if r2 == nil || r2.Time.Median > 1.2*w.base.Time.Median {
+				continue
+			}
+			fx := result.Fix{Kind: result.FixEnv, Change: "instead of " + c.Name + ": " + fixChange(c2), Env: maps.Clone(c2.Env),
+				Verified: true, Config: c2.Name, Speedup: round3(w.r.Time.Median / r2.Time.Median)}
+			if pr != nil {
+				fx.Ratio = round3(a.ratio(pr.slow, pr.fast, c2.Name))
+			}
+			d.f.Fixes = append(d.f.Fixes, fx)
+		}
+		if len(d.f.Fixes) == 0 {
+			t := traitsOf(c.Env)
+			var prs []Proposal
+			switch {
+			case t.purgesEagerly():
+				if k := keepConfig(c.Env); k != nil {
+					prs = append(prs, envProposal(ConfigRegression, k, "keep "+t.allocator+" but stop it returning freed memory at once"))
+				}
+			case t.freezesDynamicThreshold():
+				prs = append(prs, envProposal(ConfigRegression, tunedConfig(a.largestBlockAny()),
+					"set glibc's mmap threshold together with the trim threshold, so large blocks stay in the heap"))
+			}
+			d.proposals = a.uncovered(prs)
+			for _, p := range d.proposals {
+				d.f.Fixes = append(d.f.Fixes, unverifiedFix(p))
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// regressionMechanism names, from what a configuration changes, why it is
+// known to make code like this slower.
+func regressionMechanism(c *result.Config, faultsRose bool) string {
+	t := traitsOf(c.Env)
+	switch {
+	case t.freezesDynamicThreshold():
+		var set []string
+		for _, k := range []string{tTrimThreshold, tTopPad, tMmapMax} {
+			if _, ok := t.tunables[k]; ok {
+				set = append(set, "glibc.malloc."+k)
+			}
+		}
+		return "setting " + strings.Join(set, " and ") + " without mmap_threshold turns glibc's dynamic mmap threshold off at 128 KiB, so every large block is mmapped and faulted in again"
+	case t.purgesEagerly() && t.allocator == allocJemalloc:
+		return "jemalloc (5.3) purges freed extents of 8 MiB or more at once with madvise(MADV_DONTNEED) unless page decay is off, and they fault again on reuse"
+	case t.purgesEagerly() && t.allocator == allocTcmalloc:
+		return "tcmalloc's aggressive decommit returns every freed span to the kernel, and it faults again on reuse"
+	case t.purgesEagerly() && t.allocator == allocMimalloc:
+		return "without a decommit delay mimalloc returns freed memory at once, and it faults again on reuse"
+	case t.other["NUMPY_MADVISE_HUGEPAGE"] == "0":
+		return "without NumPy's huge-page advice every 4 KiB page of a large array faults on its own"
+	case faultsRose:
+		return "memory is returned to the kernel and faulted in again"
+	}
+	return ""
+}
+
+// extendsEnv reports whether env sets everything base sets (the same
+// LD_PRELOAD, the same glibc tunable names, the same variables) and more.
+func extendsEnv(env, base map[string]string) bool {
+	te, tb := traitsOf(env), traitsOf(base)
+	if te.preload != tb.preload || envEquivalent(env, base) {
+		return false
+	}
+	for k := range tb.tunables {
+		if _, ok := te.tunables[k]; !ok {
+			return false
+		}
+	}
+	for k := range tb.conf {
+		if _, ok := te.conf[k]; !ok {
+			return false
+		}
+	}
+	for k := range tb.other {
+		if _, ok := te.other[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// largestBlockAny is the largest block any user candidate allocates or
+// maps per iteration under the baseline.
+func (a *analysis) largestBlockAny() float64 {
+	b := 0.0
+	for _, c := range a.r.Candidates {
+		if r := a.run(c.Name, a.base); r != nil {
+			b = max(b, a.largestBlock(&pair{s: r, f: r}))
+		}
+	}
+	return b
+}

@@ -1,0 +1,221 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+// Benchstat writes the timing samples as Go benchmark text
+// (golang.org/design/14313-benchmark-format), so the standard tools can
+// read them:
+//
+//	benchstat -col .name -row /config result.txt   # candidates side by side
+//	benchstat -col /config result.txt              # one candidate across allocators
+//
+// Each candidate x configuration is one benchmark named
+// "Benchmark<candidate>/config=<config>", with one line per timed sample
+// (warm-up samples left out, as faultline's own summaries leave them out):
+// ns/op, and minor-faults/op and major-faults/op from the same sample. The
+// mode (interleaved, isolated, process) is a file configuration key, so
+// benchstat puts each mode in its own table. The baseline candidate is
+// written first so benchstat compares against it, as faultline does.
+//
+// Numbers from the diagnostic passes (brk/op, mmap/op, ..., allocs/op,
+// B/op) were measured once per run, not per sample; they are repeated on
+// every line and declared "assume=exact" so benchstat does not treat them
+// as a distribution.
+func Benchstat(w io.Writer, r *result.Result) error {
+	f := newFacts(r)
+	var hdr strings.Builder
+	fmt.Fprintf(&hdr, "# %s %s %s, exported for benchstat\n", r.Tool.Name, r.Tool.Version, r.Kind)
+	for _, c := range f.all() {
+		fmt.Fprintf(&hdr, "# %s = %s\n", c.Name, label(c))
+	}
+	if _, err := io.WriteString(w, hdr.String()); err != nil {
+		return err
+	}
+	bw := benchfmt.NewWriter(w)
+	order := []*result.Candidate{}
+	if c := r.Candidate(f.base); c != nil {
+		order = append(order, c)
+	}
+	for _, c := range f.all() {
+		if c.Name != f.base {
+			order = append(order, c)
+		}
+	}
+	modes := []string{f.mode}
+	for _, m := range []string{result.ModeInterleaved, result.ModeIsolated, result.ModeProcess} {
+		if m != f.mode && f.hasMode(m) {
+			modes = append(modes, m)
+		}
+	}
+	declared := map[string]bool{}
+	for _, mode := range modes {
+		for _, cfg := range f.configs {
+			units := diagUnits(f, cfg, mode)
+			for _, u := range units {
+				if declared[u] {
+					continue
+				}
+				declared[u] = true
+				md := &benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u, Key: "assume"}, OrigUnit: u, Value: "exact"}
+				if err := bw.Write(md); err != nil {
+					return err
+				}
+			}
+			for _, c := range order {
+				run := r.Run(c.Name, cfg, mode)
+				if run == nil {
+					continue
+				}
+				if err := writeRun(bw, w, f, run, mode, units); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// fileConfig is the file-level configuration of every benchmark line: the
+// host facts (constant, so benchstat keeps one table per mode) and the
+// mode.
+func fileConfig(r *result.Result, mode string) []benchfmt.Config {
+	var cfg []benchfmt.Config
+	add := func(k, v string) {
+		if v != "" {
+			cfg = append(cfg, benchfmt.Config{Key: k, Value: []byte(oneLine(v)), File: true})
+		}
+	}
+	add("goos", "linux")
+	add("goarch", goarch(r.Host.Arch))
+	add("cpu", r.Host.CPUModel)
+	add("kernel", r.Host.Kernel)
+	add("thp", r.Host.THP)
+	add("python", r.Host.PyVer)
+	add("numpy", r.Host.NumPy)
+	add("mode", mode)
+	return cfg
+}
+
+// goarch maps the kernel's machine name to Go's, as go test prints it.
+func goarch(a string) string {
+	switch a {
+	case "x86_64":
+		return "amd64"
+	case "aarch64":
+		return "arm64"
+	}
+	return a
+}
+
+// diagUnits lists the per-iteration counts from diagnostic passes present
+// for any candidate under cfg and mode: a unit is written for every
+// candidate once one has it, so benchstat can compare them.
+func diagUnits(f *facts, cfg, mode string) []string {
+	var units []string
+	runs := f.runsIn(cfg, mode)
+	for _, sc := range syscallCols {
+		for _, run := range runs {
+			if sy := run.PerIteration.Syscalls; sy != nil && sc.get(sy) != 0 {
+				units = append(units, sc.name+"/op")
+				break
+			}
+		}
+	}
+	for _, run := range runs {
+		if run.PerIteration.Allocations != nil {
+			units = append(units, "allocs/op", "B/op", "peak-B/op")
+			break
+		}
+	}
+	return units
+}
+
+func writeRun(bw *benchfmt.Writer, w io.Writer, f *facts, run *result.Run, mode string, units []string) error {
+	name := "Benchmark" + benchName(run.Candidate) + "/config=" + benchName(run.Config)
+	if !ok(run) {
+		// benchstat has no notion of a failed benchmark; say so in a
+		// comment line, which benchfmt readers ignore.
+		msg := run.Error
+		if msg == "" {
+			msg = run.Status
+		}
+		_, err := fmt.Fprintf(w, "# %s (%s): %s\n", strings.TrimPrefix(name, "Benchmark"), mode, oneLine(msg))
+		return err
+	}
+	var diag []benchfmt.Value
+	for _, u := range units {
+		diag = append(diag, benchfmt.Value{Value: diagValue(run, u), Unit: u})
+	}
+	loops := max(run.Loops, 1)
+	res := &benchfmt.Result{Config: fileConfig(f.r, mode), Name: benchfmt.Name(strings.TrimPrefix(name, "Benchmark"))}
+	for _, s := range run.Samples {
+		if s.Warmup {
+			continue
+		}
+		res.Iters = loops
+		res.Values = append(res.Values[:0],
+			// Rounded to a picosecond so the text has no float noise
+			// (307814.85000000003).
+			benchfmt.Value{Value: math.Round(s.Seconds*1e12) / 1e3, Unit: "ns/op"},
+			benchfmt.Value{Value: s.MinorFaults, Unit: "minor-faults/op"},
+			benchfmt.Value{Value: s.MajorFaults, Unit: "major-faults/op"})
+		res.Values = append(res.Values, diag...)
+		if err := bw.Write(res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func diagValue(run *result.Run, unit string) float64 {
+	if sy := run.PerIteration.Syscalls; sy != nil {
+		for _, sc := range syscallCols {
+			if unit == sc.name+"/op" {
+				return sc.get(sy)
+			}
+		}
+	}
+	if al := run.PerIteration.Allocations; al != nil {
+		switch unit {
+		case "allocs/op":
+			return al.Count
+		case "B/op":
+			return al.Bytes
+		case "peak-B/op":
+			return al.PeakBytes
+		}
+	}
+	return 0
+}
+
+// benchName makes a candidate or configuration name safe as one part of a
+// benchmark name: no spaces or slashes (which split sub-benchmarks), no
+// "=" (which makes a key), and no "-<digits>" ending, which benchfmt
+// would read as GOMAXPROCS.
+func benchName(s string) string {
+	b := []rune(s)
+	for i, r := range b {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '.', r == '+', r == '-':
+		default:
+			b[i] = '_'
+		}
+	}
+	out := string(b)
+	if i := strings.LastIndexByte(out, '-'); i >= 0 && i < len(out)-1 && strings.Trim(out[i+1:], "0123456789") == "" {
+		out = out[:i] + "_" + out[i+1:]
+	}
+	if out == "" {
+		out = "_"
+	}
+	return out
+}

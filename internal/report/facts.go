@@ -1,0 +1,250 @@
+package report
+
+import (
+	"slices"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+// facts are what every renderer derives from a result before drawing it:
+// who the baseline is, which candidates and configurations exist, in which
+// order. Computing them once keeps the terminal, Markdown, HTML and
+// benchstat renderings in agreement.
+type facts struct {
+	r       *result.Result
+	mode    string // primary mode
+	baseCfg string // the baseline configuration (the first one)
+	base    string // the baseline candidate (the fastest user candidate)
+	users   []*result.Candidate
+	fixes   []*result.Candidate // code-fix candidates, measured to verify a fix
+	configs []string            // every configuration, in result order
+}
+
+func newFacts(r *result.Result) *facts {
+	f := &facts{r: r, mode: r.PrimaryMode(), baseCfg: result.DefaultConfig}
+	if len(r.Configs) > 0 {
+		f.baseCfg = r.Configs[0].Name
+	}
+	for i := range r.Candidates {
+		c := &r.Candidates[i]
+		if c.FixOf == "" {
+			f.users = append(f.users, c)
+		} else {
+			f.fixes = append(f.fixes, c)
+		}
+	}
+	for _, c := range r.Configs {
+		f.configs = append(f.configs, c.Name)
+	}
+	// Runs may name configurations the list lacks (a hand-written or
+	// older result); keep them rather than drop their numbers.
+	for _, run := range r.Results {
+		if !slices.Contains(f.configs, run.Config) {
+			f.configs = append(f.configs, run.Config)
+		}
+	}
+	f.base = f.baseline()
+	return f
+}
+
+// baseline is the candidate every ratio is relative to. The comparisons
+// name it; without any (one candidate, or all others failed) it is the
+// fastest user candidate under the baseline configuration, as measure
+// chooses it.
+func (f *facts) baseline() string {
+	for _, c := range f.r.Comparisons {
+		if c.Baseline != "" {
+			return c.Baseline
+		}
+	}
+	best, bestT := "", 0.0
+	for _, c := range f.users {
+		run := f.r.Run(c.Name, f.baseCfg, f.mode)
+		if !ok(run) {
+			continue
+		}
+		if best == "" || run.Time.Median < bestT {
+			best, bestT = c.Name, run.Time.Median
+		}
+	}
+	if best == "" && len(f.users) > 0 {
+		best = f.users[0].Name
+	}
+	return best
+}
+
+// all returns user candidates then code-fix candidates.
+func (f *facts) all() []*result.Candidate { return append(slices.Clone(f.users), f.fixes...) }
+
+// runsIn returns the runs of every candidate under config in mode, in
+// candidate order; candidates without a run are left out.
+func (f *facts) runsIn(config, mode string) []*result.Run {
+	var out []*result.Run
+	for _, c := range f.all() {
+		if run := f.r.Run(c.Name, config, mode); run != nil {
+			out = append(out, run)
+		}
+	}
+	return out
+}
+
+// hasMode reports whether any run was measured in mode.
+func (f *facts) hasMode(mode string) bool {
+	for _, run := range f.r.Results {
+		if run.Mode == mode {
+			return true
+		}
+	}
+	return false
+}
+
+// configStatus returns the configuration's status, "ok" when unknown.
+func (f *facts) configStatus(name string) (status, reason string) {
+	if c := f.r.Config(name); c != nil && c.Status != "" {
+		return c.Status, c.Reason
+	}
+	return result.StatusOK, ""
+}
+
+// configTitle names a configuration, marking the baseline one.
+func (f *facts) configTitle(name string) string {
+	if name == f.baseCfg {
+		return name + " (default)"
+	}
+	return name
+}
+
+func ok(run *result.Run) bool {
+	return run != nil && run.Status == result.StatusOK && run.Time.N > 0
+}
+
+// timed returns the seconds per iteration of a run's summarised samples.
+func timed(run *result.Run) []float64 {
+	var v []float64
+	for _, s := range run.Samples {
+		if !s.Warmup {
+			v = append(v, s.Seconds)
+		}
+	}
+	return v
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// orderRow compares one candidate interleaved with the others against the
+// same candidate alone in a fresh process, and splits its interleaved
+// samples by the candidate that ran just before (After): the seed case's
+// first timing after each switch differed, because the candidate before
+// had just given the heap back to the kernel.
+type orderRow struct {
+	cand       string
+	inter, iso *result.Run
+	after      map[string][]float64 // by the candidate that ran before
+	rest       []float64            // no switch: the same candidate ran before
+}
+
+// orderEffect returns the configuration with both interleaved and isolated
+// runs (the baseline one when it has them), a row per candidate, and the
+// candidates that appear as "ran before" in any row, in candidate order.
+func (f *facts) orderEffect() (string, []orderRow, []string) {
+	for _, cfg := range f.configs {
+		var rows []orderRow
+		seen := map[string]bool{}
+		for _, c := range f.users {
+			in := f.r.Run(c.Name, cfg, result.ModeInterleaved)
+			is := f.r.Run(c.Name, cfg, result.ModeIsolated)
+			if !ok(in) || !ok(is) {
+				continue
+			}
+			row := orderRow{cand: c.Name, inter: in, iso: is, after: map[string][]float64{}}
+			for _, s := range in.Samples {
+				if s.Warmup {
+					continue
+				}
+				if s.After != "" {
+					row.after[s.After] = append(row.after[s.After], s.Seconds)
+					seen[s.After] = true
+				} else {
+					row.rest = append(row.rest, s.Seconds)
+				}
+			}
+			rows = append(rows, row)
+		}
+		if len(rows) > 0 {
+			var prevs []string
+			for _, c := range f.all() {
+				if seen[c.Name] {
+					prevs = append(prevs, c.Name)
+					delete(seen, c.Name)
+				}
+			}
+			// Names not among the candidates (should not happen) last,
+			// sorted, so the output stays deterministic.
+			var extra []string
+			for n := range seen {
+				extra = append(extra, n)
+			}
+			slices.Sort(extra)
+			return cfg, rows, append(prevs, extra...)
+		}
+	}
+	return "", nil, nil
+}
+
+// best returns the configuration under which cand was fastest in the
+// primary mode.
+func (f *facts) best(cand string) (string, *result.Run) {
+	var bc string
+	var br *result.Run
+	for _, cfg := range f.configs {
+		run := f.r.Run(cand, cfg, f.mode)
+		if !ok(run) {
+			continue
+		}
+		if br == nil || run.Time.Median < br.Time.Median {
+			bc, br = cfg, run
+		}
+	}
+	return bc, br
+}
+
+// matrixCands are the candidates measured under more than one
+// configuration: the columns of the allocator matrix. Code-fix candidates
+// measured once are shown in the main table and the fixes instead.
+func (f *facts) matrixCands() []*result.Candidate {
+	var out []*result.Candidate
+	for _, c := range f.all() {
+		n := 0
+		for _, cfg := range f.configs {
+			if f.r.Run(c.Name, cfg, f.mode) != nil {
+				n++
+			}
+		}
+		if n > 1 || (c.FixOf == "" && n > 0) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// sourceOf names the pass a kind of number came from, as the run recorded
+// it, falling back to where faultline always measures it.
+func sourceOf(run *result.Run, kind, def string) string {
+	if run != nil {
+		if p, ok := run.Sources[kind]; ok && p != "" {
+			return p
+		}
+	}
+	return def
+}

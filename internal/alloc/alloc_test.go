@@ -1,0 +1,128 @@
+package alloc
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+// whichMalloc compiles a C program that prints which shared object serves
+// malloc, and runs it under env.
+func whichMalloc(t *testing.T, env []string) string {
+	t.Helper()
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("gcc not installed: apt-get install gcc (CI has it)")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "which.c")
+	os.WriteFile(src, []byte(`#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(void) { Dl_info i; void *p = malloc(64); dladdr(dlsym(RTLD_DEFAULT, "malloc"), &i); printf("%s\n", i.dli_fname); free(p); return 0; }
+`), 0o644)
+	bin := filepath.Join(dir, "which")
+	if out, err := exec.Command("gcc", "-O2", "-o", bin, src, "-ldl").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func TestCatalogPreloadsServeMalloc(t *testing.T) {
+	cat := Catalog(Options{})
+	if cat[0].Name != result.DefaultConfig || len(cat[0].Env) != 0 || cat[1].Name != "glibc-tuned" {
+		t.Fatalf("catalog starts %v", cat[:2])
+	}
+	if got := whichMalloc(t, Apply(nil, cat[0])); !strings.Contains(got, "libc.so") {
+		t.Errorf("baseline malloc from %s", got)
+	}
+	seen := 0
+	for _, l := range Libraries {
+		i := slices.IndexFunc(cat, func(c result.Config) bool { return c.Name == l.Name })
+		if i < 0 {
+			t.Errorf("%s not in the catalog; install %s (test.sh does)", l.Name, l.Package)
+			continue
+		}
+		seen++
+		if got := whichMalloc(t, Apply(nil, cat[i])); !strings.Contains(got, l.Name) {
+			t.Errorf("%s: malloc served by %s", l.Name, got)
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no allocator found")
+	}
+}
+
+func TestTunedDerivedFromObservations(t *testing.T) {
+	v, why := Tuned(Options{LargestBlock: 8_000_016, PeakHeap: 16_000_032})
+	if v != "glibc.malloc.mmap_threshold=16777216:glibc.malloc.trim_threshold=67108864" || !strings.Contains(why, "8000016") {
+		t.Errorf("Tuned = %q (%s)", v, why)
+	}
+	v, _ = Tuned(Options{LargestBlock: 100 << 20, PeakHeap: 200 << 20})
+	if !strings.Contains(v, "mmap_threshold=33554432") {
+		t.Errorf("mmap_threshold not capped at 32 MiB: %s", v)
+	}
+	if !strings.Contains(v, "trim_threshold=838860800") {
+		t.Errorf("trim_threshold: %s", v)
+	}
+}
+
+func TestUserConfigAndValidation(t *testing.T) {
+	c, err := ParseUser("big-trim:GLIBC_TUNABLES=glibc.malloc.trim_threshold=1,FOO=bar")
+	if err != nil || c.Name != "big-trim" || c.Env["FOO"] != "bar" || c.Env["GLIBC_TUNABLES"] != "glibc.malloc.trim_threshold=1" {
+		t.Fatalf("ParseUser = %+v, %v", c, err)
+	}
+	text := filepath.Join(t.TempDir(), "libfake.so")
+	os.WriteFile(text, []byte("not a library\n"), 0o644)
+	if _, err := ParseUser("fake:LD_PRELOAD=" + text); err == nil || !strings.Contains(err.Error(), "not a shared library") {
+		t.Errorf("text file accepted as a library: %v", err)
+	}
+	if err := Validate("/bin/true"); err == nil {
+		t.Error("an executable accepted as a shared library")
+	}
+	for _, bad := range []string{"noequals", ":A=1", "x:novalue"} {
+		if _, err := ParseUser(bad); err == nil {
+			t.Errorf("ParseUser(%q) accepted", bad)
+		}
+	}
+}
+
+func TestSelect(t *testing.T) {
+	cat := Catalog(Options{Python: true})
+	got, err := Select(cat, "glibc-tuned,pymalloc-off", []string{"mine:X=1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range got {
+		names = append(names, c.Name)
+	}
+	if strings.Join(names, ",") != "glibc,glibc-tuned,pymalloc-off,mine" {
+		t.Errorf("Select = %v", names)
+	}
+	if _, err := Select(cat, "nosuch", nil); err == nil || !strings.Contains(err.Error(), "available here") {
+		t.Errorf("unknown name: %v", err)
+	}
+}
+
+func TestApplyMerges(t *testing.T) {
+	base := []string{"LD_PRELOAD=/a.so", "GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.trim_threshold=5", "MALLOC_CONF=narenas:1", "KEEP=1"}
+	env := Apply(base, result.Config{Env: map[string]string{
+		"LD_PRELOAD": "/b.so", "GLIBC_TUNABLES": "glibc.malloc.trim_threshold=9", "MALLOC_CONF": "dirty_decay_ms:-1", "NEW": "x"}})
+	want := []string{"LD_PRELOAD=/b.so:/a.so", "GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.trim_threshold=9",
+		"MALLOC_CONF=narenas:1,dirty_decay_ms:-1", "KEEP=1", "NEW=x"}
+	if !slices.Equal(env, want) {
+		t.Errorf("Apply = %q\nwant    %q", env, want)
+	}
+}

@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/faultline/faultline/internal/alloc"
+	"github.com/faultline/faultline/internal/diagnose"
 	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/probe"
+	"github.com/faultline/faultline/internal/progress"
+	"github.com/faultline/faultline/internal/report"
 	"github.com/faultline/faultline/internal/result"
 )
 
@@ -65,45 +68,101 @@ func (o *outputFlags) register(cmd *cobra.Command) {
 
 // kindOpts describe what the target supports.
 type kindOpts struct {
-	python bool // statements run by the Python probe: allocation pass available
+	python bool // statements run by the Python probe
+	numpy  bool // the target uses NumPy
+	alloc  bool // the probe answers allocation-pass commands
 }
 
-func (c *commonFlags) options(deadline time.Time, stderr io.Writer, quiet bool) *measure.Options {
-	o := &measure.Options{
+func (c *commonFlags) options(deadline time.Time, progress func(string)) *measure.Options {
+	return &measure.Options{
 		Loops: c.loops, Rounds: c.rounds, Warmup: c.warmup, SampleTime: c.sampleTime,
-		Deadline: deadline, KeepGC: c.keepGC, Isolated: !c.noIsolated,
+		Deadline: deadline, KeepGC: c.keepGC, Isolated: !c.noIsolated, Progress: progress,
+		Env: func(cfg result.Config) []string { return alloc.Apply(nil, cfg) },
 	}
-	o.Progress = progressFunc(stderr, quiet)
-	return o
 }
 
-// measureAndReport runs the whole pipeline for a probe target: timing
-// matrix, diagnostic passes, diagnosis, verification of proposed fixes,
-// then every requested rendering. What was measured is written even when
-// the run is interrupted or a target fails.
+// configs returns the configurations to run: the baseline, then the
+// selected experiments (none with --no-experiments) and user-defined ones.
+func (c *commonFlags) selectConfigs(k kindOpts) ([]result.Config, error) {
+	catalog := alloc.Catalog(alloc.Options{Python: k.python, NumPy: k.numpy})
+	names := c.configs
+	if c.noExperiments {
+		names = result.DefaultConfig
+	}
+	cfgs, err := alloc.Select(catalog, names, c.userConfigs)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return cfgs, nil
+}
+
+// measureAndReport runs the whole pipeline for a probe target: the
+// baseline timing, the diagnostic passes, the configuration experiments,
+// diagnosis, verification of the fixes it proposes, then every requested
+// rendering. What was measured is written even when the run is interrupted
+// or a target fails.
 func measureAndReport(cmd *cobra.Command, res *result.Result, tgt measure.Target, c *commonFlags, k kindOpts) error {
 	ctx := cmd.Context()
 	if err := c.out.checkWritable(); err != nil {
 		return err
 	}
-	start := time.Now()
-	deadline := start.Add(c.budget)
-	o := c.options(deadline, os.Stderr, c.out.quiet)
-	configs := []result.Config{{Name: result.DefaultConfig, Description: "the default allocator and settings", Env: map[string]string{}}}
-
-	err := measure.Matrix(ctx, res, tgt, configs, o)
-	if err == nil && k.python && !c.noAlloc {
-		if aerr := measure.Alloc(ctx, res, tgt, configs[0], 5, o); aerr != nil {
-			if ctx.Err() != nil {
-				err = ctx.Err()
-			} else {
-				res.Note("allocation pass failed: %s", oneLineErr(aerr))
-			}
-		}
+	configs, err := c.selectConfigs(k)
+	if err != nil {
+		return err
 	}
-	clearProgress(os.Stderr, c.out.quiet)
+	start := time.Now()
+	rep := newProgress(&c.out)
+	o := c.options(start.Add(c.budget), rep)
+
+	err = measure.Matrix(ctx, res, tgt, configs[:1], o)
+	if err == nil && k.alloc && !c.noAlloc {
+		err = diagnosticPass(ctx, res, "allocation", measure.Alloc(ctx, res, tgt, configs[0], 5, o))
+	}
+	if err == nil && len(configs) > 1 {
+		err = measure.Verify(ctx, res, tgt, configs[1:], nil, o)
+	}
+	if err == nil && !c.noExperiments {
+		envs, fixes := proposals(res)
+		err = measure.Verify(ctx, res, tgt, envs, fixes, o)
+	}
+	res.Findings = diagnose.Diagnose(res)
+	clearProgress(os.Stderr, &c.out)
 	res.WallSeconds = time.Since(start).Seconds()
 	return finish(ctx, res, err, &c.out)
+}
+
+// diagnosticPass turns a diagnostic pass's failure into a note: the timing
+// result stands without it. Only an interruption ends the measurement.
+func diagnosticPass(ctx context.Context, res *result.Result, name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	res.Note("%s pass failed: %s", name, oneLineErr(err))
+	return nil
+}
+
+// proposals returns the fixes the diagnosis wants verified: env configs
+// and code-fix candidates.
+func proposals(res *result.Result) ([]result.Config, []result.Candidate) {
+	var envs []result.Config
+	var fixes []result.Candidate
+	for _, p := range diagnose.Proposals(res) {
+		switch {
+		case p.Kind == diagnose.KindEnv && p.Config != nil:
+			envs = append(envs, *p.Config)
+		case p.Kind == diagnose.KindCode && p.Statement != "":
+			name := p.Candidate + "-fix"
+			if res.Candidate(name) != nil {
+				continue
+			}
+			fixes = append(fixes, result.Candidate{Name: name, Label: "fix of " + p.Candidate + ": " + p.Statement,
+				Statement: p.Statement, FixOf: p.Candidate})
+		}
+	}
+	return envs, fixes
 }
 
 func oneLineErr(err error) string {
@@ -139,7 +198,9 @@ func finish(ctx context.Context, res *result.Result, err error, out *outputFlags
 	}
 	werr := writeOutputs(res, out)
 	if len(res.Results) > 0 {
-		printTerminal(os.Stdout, res, out)
+		if rerr := printTerminal(os.Stdout, res, out); rerr != nil && werr == nil {
+			werr = rerr
+		}
 	}
 	switch {
 	case err == nil:
@@ -158,31 +219,40 @@ func finish(ctx context.Context, res *result.Result, err error, out *outputFlags
 	return nil
 }
 
-func printTerminal(w io.Writer, res *result.Result, out *outputFlags) {
-	for _, r := range res.Results {
-		fmt.Fprintf(w, "%-3s %-8s %-12s %10.3f ms  [%8.3f, %8.3f]  n=%-3d minflt/iter=%8.1f\n", r.Candidate, r.Config, r.Mode,
-			r.Time.Median*1e3, r.Time.Low*1e3, r.Time.High*1e3, r.Time.N, r.PerIteration.MinorFaults)
+func printTerminal(w *os.File, res *result.Result, out *outputFlags) error {
+	opt := report.Options{Verbose: out.verbose}
+	if term.IsTerminal(int(w.Fd())) {
+		opt.Color = !out.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+		if width, _, err := term.GetSize(int(w.Fd())); err == nil && width > 40 {
+			opt.Width = width
+		}
 	}
-	for _, c := range res.Comparisons {
-		fmt.Fprintf(w, "%s/%s %s %s: %.2fx [%.2f, %.2f] p=%.4f\n", c.Other, c.Baseline, c.Config, c.Mode, c.Ratio, c.Low, c.High, c.P)
+	if err := report.Terminal(w, res, opt); err != nil {
+		return fmt.Errorf("render terminal report: %w", err)
 	}
+	return nil
 }
 
-// progressFunc returns where progress messages go: one updating line on a
+// newProgress returns where progress messages go: one updating line on a
 // terminal, nothing when stderr is piped, and one line per message when
 // FAULTLINE_PHASE_LOG is set (for CI logs and the reliability tests).
-func progressFunc(w io.Writer, quiet bool) func(string) {
+func newProgress(out *outputFlags) func(string) {
 	if os.Getenv("FAULTLINE_PHASE_LOG") != "" {
-		return func(msg string) { fmt.Fprintln(w, "phase:", msg) }
+		return func(msg string) { fmt.Fprintln(os.Stderr, "phase:", msg) }
 	}
-	if quiet || !term.IsTerminal(int(os.Stderr.Fd())) {
+	rep := progress.New(os.Stderr, progress.Options{Quiet: out.quiet, NoColor: out.noColor})
+	if !rep.Enabled() {
 		return nil
 	}
-	return func(msg string) { fmt.Fprintf(w, "\r\033[K%s", msg) }
+	activeProgress = rep
+	return rep.Message
 }
 
-func clearProgress(w io.Writer, quiet bool) {
-	if !quiet && os.Getenv("FAULTLINE_PHASE_LOG") == "" && term.IsTerminal(int(os.Stderr.Fd())) {
-		fmt.Fprint(w, "\r\033[K")
+var activeProgress *progress.Reporter
+
+func clearProgress(_ *os.File, _ *outputFlags) {
+	if activeProgress != nil {
+		activeProgress.Close()
+		activeProgress = nil
 	}
 }

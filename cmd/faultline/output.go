@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/faultline/faultline/internal/report"
 	"github.com/faultline/faultline/internal/result"
 )
 
@@ -98,5 +99,9 @@ type renderer struct {
 
 // renderers lists the requested non-JSON renderings.
 func renderers(out *outputFlags) []renderer {
-	return nil
+	return []renderer{
+		{out.markdown, report.Markdown},
+		{out.html, report.HTML},
+		{out.benchstat, report.Benchstat},
+	}
 }

@@ -7,7 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/cmdline"
+	"github.com/faultline/faultline/internal/diagnose"
 	"github.com/faultline/faultline/internal/host"
 	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/result"
@@ -118,14 +120,23 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 		Warmup: c.warmup, Runs: f.runs, MinRuns: f.minRuns, MaxRuns: f.maxRuns,
 		Prepare: prepare, Timeout: f.timeout, IgnoreFailure: f.ignoreFailure,
 		Deadline: start.Add(c.budget),
-		Progress: progressFunc(os.Stderr, c.out.quiet),
+		Progress: newProgress(&c.out),
+		Env:      func(cfg result.Config) []string { return alloc.Apply(nil, cfg) },
 	}
 	if f.showOutput {
 		o.Output = os.Stderr
 	}
-	configs := []result.Config{{Name: result.DefaultConfig, Description: "the default allocator and settings", Env: map[string]string{}}}
-	err := measure.RunMatrix(cmd.Context(), res, configs, o)
-	clearProgress(os.Stderr, c.out.quiet)
+	configs, err := c.selectConfigs(kindOpts{})
+	if err != nil {
+		return err
+	}
+	err = measure.RunMatrix(cmd.Context(), res, configs, o)
+	if err == nil && !c.noExperiments {
+		envs, _ := proposals(res)
+		err = measure.RunVerify(cmd.Context(), res, envs, o)
+	}
+	res.Findings = diagnose.Diagnose(res)
+	clearProgress(os.Stderr, &c.out)
 	res.WallSeconds = time.Since(start).Seconds()
 	return finish(cmd.Context(), res, err, &c.out)
 }

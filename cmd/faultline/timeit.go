@@ -64,7 +64,7 @@ func runTimeit(cmd *cobra.Command, f *timeitFlags, stmts []string) error {
 		res.Candidates = append(res.Candidates, c)
 	}
 	tgt := pythonTarget(py, res.Setup)
-	return measureAndReport(cmd, res, tgt, &f.common, kindOpts{python: true})
+	return measureAndReport(cmd, res, tgt, &f.common, kindOpts{python: true, alloc: true, numpy: strings.Contains(res.Setup, "numpy")})
 }
 
 func pythonTarget(py, setup string) measure.Target {

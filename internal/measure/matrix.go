@@ -20,7 +20,7 @@ import (
 func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []result.Config, o *Options) error {
 	o.Defaults()
 	cands := UserCandidates(res)
-	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, func(i int, cfg result.Config) error {
+	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, true, func(i int, cfg result.Config) error {
 		err := TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, o)
 		if err == nil && i == 0 && o.Isolated && len(cands) > 1 {
 			for _, c := range cands {
@@ -36,7 +36,7 @@ func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []resul
 // forEachConfig calls fn for every configuration, records each one's
 // status, and recomputes the comparisons. An error under the first
 // (baseline) configuration or a cancellation ends the loop and is returned.
-func forEachConfig(ctx context.Context, res *result.Result, configs []result.Config, deadline time.Time, mode string, fn func(int, result.Config) error) error {
+func forEachConfig(ctx context.Context, res *result.Result, configs []result.Config, deadline time.Time, mode string, withBaseline bool, fn func(int, result.Config) error) error {
 	defer Compare(res)
 	cands := UserCandidates(res)
 	for i, cfg := range configs {
@@ -48,6 +48,9 @@ func forEachConfig(ctx context.Context, res *result.Result, configs []result.Con
 		if ctx.Err() != nil {
 			rc.Status, rc.Reason = result.StatusSkipped, "interrupted"
 			continue
+		}
+		if !withBaseline {
+			i++ // every configuration here is an experiment
 		}
 		if i > 0 && !deadline.IsZero() && time.Now().After(deadline) {
 			rc.Status, rc.Reason = result.StatusSkipped, "time budget exhausted (raise --budget)"
@@ -67,6 +70,37 @@ func forEachConfig(ctx context.Context, res *result.Result, configs []result.Con
 		}
 		markFailed(res, cfg.Name, mode, cands, err)
 	}
+	return nil
+}
+
+// Verify measures fixes proposed by the diagnosis: each env config over
+// every user candidate (like any other experiment), and each code-fix
+// candidate under the baseline configuration in a process of its own.
+func Verify(ctx context.Context, res *result.Result, tgt Target, configs []result.Config, fixes []result.Candidate, o *Options) error {
+	o.Defaults()
+	cands := UserCandidates(res)
+	err := forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, false, func(i int, cfg result.Config) error {
+		return TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, o)
+	})
+	if err != nil || len(res.Configs) == 0 {
+		return err
+	}
+	base := res.Configs[0]
+	for _, f := range fixes {
+		if res.Candidate(f.Name) == nil {
+			res.Candidates = append(res.Candidates, f)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := TimeConfig(ctx, res, tgt, base, []result.Candidate{f}, result.ModeInterleaved, o); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			res.Note("the code fix %s could not be measured: %s", f.Name, oneLine(err))
+		}
+	}
+	Compare(res)
 	return nil
 }
 

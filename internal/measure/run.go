@@ -90,7 +90,16 @@ func (e *TargetFailed) Error() string {
 func RunMatrix(ctx context.Context, res *result.Result, configs []result.Config, o *RunOptions) error {
 	o.Defaults()
 	cands := UserCandidates(res)
-	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeProcess, func(i int, cfg result.Config) error {
+	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeProcess, true, func(i int, cfg result.Config) error {
+		return RunConfig(ctx, res, cands, cfg, o)
+	})
+}
+
+// RunVerify runs proposed env configurations over every candidate.
+func RunVerify(ctx context.Context, res *result.Result, configs []result.Config, o *RunOptions) error {
+	o.Defaults()
+	cands := UserCandidates(res)
+	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeProcess, false, func(i int, cfg result.Config) error {
 		return RunConfig(ctx, res, cands, cfg, o)
 	})
 }

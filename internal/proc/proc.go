@@ -1,17 +1,33 @@
-// Package proc starts and reaps the processes faultline measures. Every
-// target runs in its own process group and is killed with its whole tree when
-// the context ends, so no process of ours outlives faultline.
+// Package proc starts and reaps the processes faultline measures, with
+// optional perf counters and memory-syscall tracing, and makes sure that no
+// process of a target outlives it or faultline.
+//
+// Every target runs under a supervisor: faultline re-executes itself
+// (/proc/self/exe) in a helper role, see HelperMain. The supervisor is the
+// leader of a new process group, which the target joins, and a child
+// subreaper, so that whatever the target forks, even a daemon that calls
+// setsid and double-forks, stays in its subtree. When the target exits the
+// supervisor kills and reaps everything left in that subtree, then reports
+// the target's exit status, resource usage, counters and trace over a pipe.
+// Kill (and a cancelled context) kills the target's whole subtree.
+//
+// Counters and tracing add a second helper, the exec helper: a re-executed
+// faultline that blocks on a pipe until the supervisor has opened the perf
+// counters on it (enable_on_exec, inherit) and, for tracing, has attached
+// to it with ptrace; it then loads the seccomp filter and execs the target.
+// The supervisor runs the ptrace loop itself, so faultline's own process
+// never has ptrace children and its wait calls (os/exec) are never raced by
+// a wait4(-1). docs/tracing.md tells the whole story.
 package proc
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/faultline/faultline/internal/trace"
 )
 
 // Spec describes a process to start.
@@ -23,6 +39,14 @@ type Spec struct {
 	Stdout     io.Writer
 	Stderr     io.Writer
 	ExtraFiles []*os.File // become fd 3, 4, ... in the child
+
+	// Counters counts perf software (and, with a PMU, hardware) events of
+	// the target tree from its exec on; see Exit.Counters.
+	Counters bool
+	// Trace, when set, traces the target's memory system calls and its
+	// iteration markers; see Exit.Trace. A traced run is a diagnostic
+	// pass: every traced call stops the target.
+	Trace *trace.Options
 }
 
 // Usage is the kernel's resource accounting for a finished process tree.
@@ -40,8 +64,25 @@ type Usage struct {
 type Exit struct {
 	Code   int    // exit status, or -1 when killed by a signal
 	Signal string // signal name when killed by one
-	Wall   time.Duration
-	Usage  Usage
+	// Wall is the target's elapsed time from its start (with Counters or
+	// Trace: from the release of the exec helper) until it was reaped.
+	Wall time.Duration
+	// Usage is the target's rusage with its reaped descendants. The exec
+	// helper's page faults before the exec are subtracted; its CPU time
+	// (about a millisecond) is not, so prefer the task-clock counter.
+	Usage Usage
+
+	// Counters holds totals by perf event name (see internal/counters):
+	// "page-faults", "minor-faults", "major-faults", "context-switches",
+	// "cpu-migrations", "task-clock" (seconds), and with a hardware PMU
+	// "cycles", "instructions", "cache-misses", "dTLB-load-misses". When
+	// perf_event_open is refused they come from rusage instead. Nil unless
+	// Spec.Counters.
+	Counters map[string]float64
+	// CounterNotes are one-line notes on counters that degraded.
+	CounterNotes []string
+	// Trace is the memory-syscall trace; nil unless Spec.Trace.
+	Trace *trace.Result
 }
 
 // Failed reports whether the process did not exit with status 0.
@@ -54,84 +95,14 @@ func (e *Exit) String() string {
 	return fmt.Sprintf("exit status %d", e.Code)
 }
 
-// Process is a started target.
-type Process struct {
-	cmd   *exec.Cmd
-	start time.Time
-	done  chan struct{}
-	stop  func() bool
-}
-
-// Start starts s. When ctx ends the whole process group is killed.
-func Start(ctx context.Context, s *Spec) (*Process, error) {
-	if len(s.Argv) == 0 {
-		return nil, errors.New("start: empty command")
-	}
-	cmd := exec.Command(s.Argv[0], s.Argv[1:]...)
-	cmd.Env = s.Env
-	cmd.Dir = s.Dir
-	cmd.Stdin = s.Stdin
-	cmd.Stdout = s.Stdout
-	cmd.Stderr = s.Stderr
-	cmd.ExtraFiles = s.ExtraFiles
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	p := &Process{cmd: cmd, done: make(chan struct{})}
-	p.start = time.Now()
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", s.Argv[0], err)
-	}
-	p.stop = context.AfterFunc(ctx, p.Kill)
-	return p, nil
-}
-
-// Pid returns the process id.
-func (p *Process) Pid() int { return p.cmd.Process.Pid }
-
-// Kill kills the process group with SIGKILL.
-func (p *Process) Kill() {
-	pid := p.cmd.Process.Pid
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-	_ = p.cmd.Process.Kill()
-}
-
-// Wait waits for the process to exit and kills what is left of its group.
-func (p *Process) Wait() (*Exit, error) {
-	err := p.cmd.Wait()
-	wall := time.Since(p.start)
-	p.stop()
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	st := p.cmd.ProcessState
-	if st == nil {
-		return nil, fmt.Errorf("wait: %w", err)
-	}
-	e := &Exit{Code: st.ExitCode(), Wall: wall}
-	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		e.Signal = unixSignalName(ws.Signal())
-	}
-	if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-		e.Usage = Usage{
-			MinFlt:   ru.Minflt,
-			MajFlt:   ru.Majflt,
-			MaxRSS:   ru.Maxrss * 1024,
-			UTime:    time.Duration(syscall.TimevalToNsec(ru.Utime)),
-			STime:    time.Duration(syscall.TimevalToNsec(ru.Stime)),
-			VolCtxSw: ru.Nvcsw,
-			InvCtxSw: ru.Nivcsw,
-		}
-	}
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		return e, fmt.Errorf("wait: %w", err)
-	}
-	return e, nil
-}
-
 func unixSignalName(s syscall.Signal) string {
 	names := map[syscall.Signal]string{
 		syscall.SIGKILL: "SIGKILL", syscall.SIGSEGV: "SIGSEGV", syscall.SIGABRT: "SIGABRT",
 		syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT", syscall.SIGBUS: "SIGBUS",
 		syscall.SIGFPE: "SIGFPE", syscall.SIGILL: "SIGILL", syscall.SIGPIPE: "SIGPIPE",
-		syscall.SIGHUP: "SIGHUP", syscall.SIGQUIT: "SIGQUIT",
+		syscall.SIGHUP: "SIGHUP", syscall.SIGQUIT: "SIGQUIT", syscall.SIGTRAP: "SIGTRAP",
+		syscall.SIGUSR1: "SIGUSR1", syscall.SIGUSR2: "SIGUSR2", syscall.SIGALRM: "SIGALRM",
+		syscall.SIGXCPU: "SIGXCPU", syscall.SIGSYS: "SIGSYS",
 	}
 	if n, ok := names[s]; ok {
 		return n

@@ -1,0 +1,146 @@
+// Package trace records a target's memory-management system calls (brk,
+// mmap, munmap, mremap, madvise) and the iteration markers it writes, and
+// attributes each call to the candidate iteration it happened in.
+//
+// The tracer (Linux, amd64) loads a seccomp-bpf filter into the target
+// before it execs, so that only those five calls and write()s to the marker
+// descriptor stop the target; every other system call runs at full speed.
+// A ptrace loop follows every thread, fork, vfork, clone and exec of the
+// target tree and turns each stop into an Event. Tally consumes Events and
+// computes per-iteration means in the result schema's terms. Every raw
+// ptrace and seccomp call of faultline lives in this package.
+//
+// The tracer does not start processes itself: internal/proc starts the
+// target under a re-exec'd supervisor that calls NewTracer, so the ptrace
+// loop's wait4(-1) never sees faultline's other children. docs/tracing.md
+// describes the mechanism and what degrades.
+package trace
+
+import (
+	"fmt"
+	"time"
+)
+
+// Options asks for a traced run.
+type Options struct {
+	// MarkFD is the descriptor number, in the target, whose write()s are
+	// iteration markers (the FAULTLINE_FD the target was given); 0 means
+	// the target writes no markers.
+	MarkFD int
+	// OnEvent, if set, receives every event as it arrives, in order, from
+	// a single goroutine. It must not block for long: the events of a
+	// running target queue up behind it.
+	OnEvent func(Event)
+}
+
+// EnvListener names an environment variable that, set to "off", keeps
+// every traced call on ptrace stops instead of the seccomp listener, as on
+// kernels before 5.19; for comparisons and tests.
+const EnvListener = "FAULTLINE_TRACE_LISTENER"
+
+// Calls: the kinds of Event. The first five are the traced system calls;
+// the others describe the process tree so that a consumer can keep
+// per-process state.
+const (
+	CallBrk     = "brk"
+	CallMmap    = "mmap"
+	CallMunmap  = "munmap"
+	CallMremap  = "mremap"
+	CallMadvise = "madvise"
+	CallMark    = "mark" // a write() to Options.MarkFD; Text holds the bytes
+	CallExec    = "exec" // Pid finished an execve
+	CallFork    = "fork" // Pid created process Ret (fork, vfork, or clone without CLONE_THREAD)
+	CallExit    = "exit" // process Pid is gone (its last thread exited or it was killed)
+)
+
+// Event is one traced system call or process event.
+type Event struct {
+	Call string
+	Pid  int // thread-group id of the caller
+	Tid  int // thread id of the caller
+	// At is the time since the target's exec, as the tracer saw it.
+	At time.Duration
+	// Addr is the address argument (mmap hint, munmap/mremap/madvise
+	// start, brk request).
+	Addr uint64
+	// Size is the byte count: the change of the program break for brk
+	// (negative when it shrank, 0 for a query or for the first brk of a
+	// process whose break the tracer did not know yet), the length for
+	// mmap, munmap and madvise, the new length for mremap and the byte
+	// count for a marker write.
+	Size int64
+	// Old is mremap's old length.
+	Old int64
+	// Advice is madvise's advice (MADV_*).
+	Advice int
+	// Flags are mmap's and mremap's flags.
+	Flags uint64
+	// Ret is the return value where the tracer reads it: the new program
+	// break for brk, the new process id for fork. Other calls are recorded
+	// at entry, so their sizes are what was asked for.
+	Ret int64
+	// Text is what a marker write wrote, at most MaxMark bytes of it.
+	Text string
+	// Truncated is set when the marker write was longer than MaxMark or
+	// could not be read in full.
+	Truncated bool
+}
+
+// MaxMark bounds the bytes read from one marker write. A begin or end
+// record is well under 200 bytes.
+const MaxMark = 4096
+
+// AdviceName returns the MADV_ name of an madvise advice value.
+func AdviceName(advice int) string {
+	if n, ok := adviceNames[advice]; ok {
+		return n
+	}
+	return fmt.Sprintf("MADV_%d", advice)
+}
+
+// adviceNames are Linux's advice values (include/uapi/asm-generic/mman-common.h).
+var adviceNames = map[int]string{
+	0:   "MADV_NORMAL",
+	1:   "MADV_RANDOM",
+	2:   "MADV_SEQUENTIAL",
+	3:   "MADV_WILLNEED",
+	4:   "MADV_DONTNEED",
+	8:   "MADV_FREE",
+	9:   "MADV_REMOVE",
+	10:  "MADV_DONTFORK",
+	11:  "MADV_DOFORK",
+	12:  "MADV_MERGEABLE",
+	13:  "MADV_UNMERGEABLE",
+	14:  "MADV_HUGEPAGE",
+	15:  "MADV_NOHUGEPAGE",
+	16:  "MADV_DONTDUMP",
+	17:  "MADV_DODUMP",
+	18:  "MADV_WIPEONFORK",
+	19:  "MADV_KEEPONFORK",
+	20:  "MADV_COLD",
+	21:  "MADV_PAGEOUT",
+	22:  "MADV_POPULATE_READ",
+	23:  "MADV_POPULATE_WRITE",
+	24:  "MADV_DONTNEED_LOCKED",
+	25:  "MADV_COLLAPSE",
+	100: "MADV_HWPOISON",
+	101: "MADV_SOFT_OFFLINE",
+	102: "MADV_GUARD_INSTALL",
+	103: "MADV_GUARD_REMOVE",
+}
+
+// Stats describes what the tracer followed and what it cost.
+type Stats struct {
+	// Stops counts the times the target was held for the tracer after
+	// its exec: ptrace stops plus seccomp notifications.
+	Stops int64 `json:"stops"`
+	// Notified counts the calls that went through the seccomp listener
+	// rather than a ptrace stop (0 on kernels without one).
+	Notified  int64 `json:"notified"`
+	Events    int64 `json:"events"`    // events emitted
+	Processes int   `json:"processes"` // processes followed (the target included)
+	Threads   int   `json:"threads"`   // threads followed (every process's first thread included)
+	// Unreadable counts marker writes whose bytes could not be read from
+	// the target's memory.
+	Unreadable int64 `json:"unreadable,omitempty"`
+}

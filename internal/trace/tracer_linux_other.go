@@ -1,0 +1,21 @@
+//go:build linux && !amd64
+
+package trace
+
+import "golang.org/x/sys/unix"
+
+// Tracer is unavailable on this architecture: the filter and the register
+// layout are written for x86-64. Probe says so; Attach fails.
+type Tracer struct{}
+
+// NewTracer returns a tracer whose Attach fails.
+func NewTracer(emit func(Event)) *Tracer { return &Tracer{} }
+
+// Attach fails on this architecture.
+func (t *Tracer) Attach(pid int) error { return errUnsupported }
+
+// Run fails on this architecture.
+func (t *Tracer) Run() (unix.WaitStatus, *unix.Rusage, error) { return 0, nil, errUnsupported }
+
+// Stats returns nothing on this architecture.
+func (t *Tracer) Stats() Stats { return Stats{} }

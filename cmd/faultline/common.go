@@ -17,6 +17,7 @@ import (
 	"github.com/faultline/faultline/internal/progress"
 	"github.com/faultline/faultline/internal/report"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/trace"
 )
 
 // commonFlags are shared by the measuring commands.
@@ -115,6 +116,14 @@ func measureAndReport(cmd *cobra.Command, res *result.Result, tgt measure.Target
 	o := c.options(start.Add(c.budget), rep)
 
 	err = measure.Matrix(ctx, res, tgt, configs[:1], o)
+	if err == nil && !c.noTrace {
+		if terr := trace.Probe(); terr != nil {
+			res.Note("syscall tracing unavailable (%s): no per-iteration syscalls", terr)
+		} else {
+			err = diagnosticPass(ctx, res, "trace", measure.Trace(ctx, res, tgt, configs[0], 10, o))
+			configs = retune(configs, res)
+		}
+	}
 	if err == nil && k.alloc && !c.noAlloc {
 		err = diagnosticPass(ctx, res, "allocation", measure.Alloc(ctx, res, tgt, configs[0], 5, o))
 	}
@@ -129,6 +138,34 @@ func measureAndReport(cmd *cobra.Command, res *result.Result, tgt measure.Target
 	clearProgress(os.Stderr, &c.out)
 	res.WallSeconds = time.Since(start).Seconds()
 	return finish(ctx, res, err, &c.out)
+}
+
+// retune re-derives glibc-tuned's thresholds from the sizes the trace pass
+// observed, so the experiment covers the blocks this target really uses.
+func retune(configs []result.Config, res *result.Result) []result.Config {
+	var o alloc.Options
+	for _, r := range res.Results {
+		if r.PerIteration.Syscalls == nil {
+			continue
+		}
+		sc := r.PerIteration.Syscalls
+		o.PeakHeap = max(o.PeakHeap, int64(sc.BrkGrowBytes), int64(sc.MappedBytes))
+		for _, sz := range sc.Sizes {
+			if sz.Call == "brk+" || sz.Call == "mmap" {
+				o.LargestBlock = max(o.LargestBlock, sz.Bytes)
+			}
+		}
+	}
+	if o.LargestBlock == 0 {
+		return configs
+	}
+	for i := range configs {
+		if configs[i].Name == "glibc-tuned" {
+			configs[i].Env = map[string]string{"GLIBC_TUNABLES": ""}
+			configs[i].Env["GLIBC_TUNABLES"], configs[i].Derived = alloc.Tuned(o)
+		}
+	}
+	return configs
 }
 
 // diagnosticPass turns a diagnostic pass's failure into a note: the timing

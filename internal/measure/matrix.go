@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/probe"
+	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
+	"github.com/faultline/faultline/internal/trace"
 )
 
 // Matrix times the user's candidates under every configuration in order.
@@ -79,8 +81,16 @@ func forEachConfig(ctx context.Context, res *result.Result, configs []result.Con
 func Verify(ctx context.Context, res *result.Result, tgt Target, configs []result.Config, fixes []result.Candidate, o *Options) error {
 	o.Defaults()
 	cands := UserCandidates(res)
+	// Experiments need a verdict, not the baseline's precision: shorter
+	// samples and half the budget keep the whole matrix within seconds.
+	eo := *o
+	eo.ConfigBudget = o.ConfigBudget / 2
+	eo.MinRounds = min(o.MinRounds, 6)
+	if eo.SampleTime > 50*time.Millisecond {
+		eo.SampleTime = 50 * time.Millisecond
+	}
 	err := forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, false, func(i int, cfg result.Config) error {
-		return TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, o)
+		return TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, &eo)
 	})
 	if err != nil || len(res.Configs) == 0 {
 		return err
@@ -93,7 +103,7 @@ func Verify(ctx context.Context, res *result.Result, tgt Target, configs []resul
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err := TimeConfig(ctx, res, tgt, base, []result.Candidate{f}, result.ModeInterleaved, o); err != nil {
+		if err := TimeConfig(ctx, res, tgt, base, []result.Candidate{f}, result.ModeInterleaved, &eo); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -259,5 +269,77 @@ func Alloc(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 	}
 	res.Passes = append(res.Passes, result.Pass{Name: result.PassAlloc, Config: cfg.Name,
 		Seconds: time.Since(start).Seconds(), Note: "tracemalloc with bytecode-level tracing; no times taken"})
+	return nil
+}
+
+// Trace runs the syscall-tracing diagnostic pass under cfg: a fresh probe
+// whose memory syscalls and iteration markers are traced (docs/tracing.md),
+// each candidate warmed up and then run iters times between markers. The
+// per-iteration syscalls are stored on each candidate's interleaved run,
+// and the pass records what tracing cost: the traced time per iteration
+// over the untraced median.
+func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, o *Options) error {
+	o.Defaults()
+	cands := slices.Clone(res.Candidates)
+	spec, err := tgt.Spec(cands, o.Env(cfg))
+	if err != nil {
+		return err
+	}
+	spec.Configure = func(ps *proc.Spec) { ps.Trace = &trace.Options{MarkFD: 4} }
+	start := time.Now()
+	s, err := probe.Start(ctx, spec)
+	if err != nil {
+		return fmt.Errorf("start trace pass: %w", err)
+	}
+	traced := map[string][]float64{}
+	for _, c := range cands {
+		o.progress("trace pass: %s", c.Name)
+		// Warm up so glibc's thresholds reach their steady state, then
+		// trace; the warm-up's own syscalls fall outside any iteration.
+		if _, err := s.Trace(ctx, c.Name, 2); err != nil {
+			s.Abort()
+			return err
+		}
+		its, err := s.Trace(ctx, c.Name, iters)
+		if err != nil {
+			s.Abort()
+			return err
+		}
+		for _, it := range its {
+			traced[c.Name] = append(traced[c.Name], float64(it.NS)/1e9)
+		}
+	}
+	exit, err := s.Close()
+	if err != nil {
+		return fmt.Errorf("trace pass: %w", err)
+	}
+	if exit == nil || exit.Trace == nil || exit.Trace.Tally == nil {
+		return errors.New("trace pass: the tracer returned nothing")
+	}
+	var ratios []float64
+	for _, c := range cands {
+		sc := exit.Trace.Tally.Syscalls(c.Name)
+		r := res.Run(c.Name, cfg.Name, result.ModeInterleaved)
+		if r == nil || sc == nil {
+			continue
+		}
+		r.PerIteration.Syscalls = sc
+		if r.Sources == nil {
+			r.Sources = map[string]string{}
+		}
+		r.Sources["syscalls"] = result.PassTrace
+		if tt := stats.Summarize(traced[c.Name]); tt.N > 0 && r.Time.Median > 0 {
+			ratios = append(ratios, tt.Median/r.Time.Median)
+		}
+	}
+	pass := result.Pass{Name: result.PassTrace, Config: cfg.Name, Seconds: time.Since(start).Seconds(),
+		Note: fmt.Sprintf("seccomp-filtered tracing of brk, mmap, munmap, mremap, madvise; %d iterations per candidate", iters)}
+	if len(ratios) > 0 {
+		pass.Overhead = stats.Summarize(ratios).Median
+	}
+	res.Passes = append(res.Passes, pass)
+	for _, n := range exit.Trace.Notes {
+		res.Note("trace: %s", n)
+	}
 	return nil
 }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/faultline/faultline/internal/host"
+	"github.com/faultline/faultline/internal/measure"
+	"github.com/faultline/faultline/internal/probe"
+	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/workload"
+)
+
+type demoFlags struct {
+	python string
+	native bool
+	common commonFlags
+}
+
+func newDemo() *cobra.Command {
+	var f demoFlags
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the NumPy case that started faultline, on what this machine has",
+		Long: `Compare a.astype(np.float64) / 255.0 with t = a.astype(np.float64); t / 255.0 on a
+1,000,000-element uint8 array, explain the difference and verify the fix. It uses a
+Python with NumPy when one is found (--python chooses), and otherwise a built-in native
+reproduction of the same allocation pattern through glibc malloc (--native forces it).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(cmd, &f) },
+	}
+	cmd.Flags().StringVar(&f.python, "python", "", "Python interpreter with NumPy (default: the first one found)")
+	cmd.Flags().BoolVar(&f.native, "native", false, "run the built-in native reproduction even when NumPy is available")
+	f.common.register(cmd)
+	return cmd
+}
+
+func runDemo(cmd *cobra.Command, f *demoFlags) error {
+	res := result.New(result.KindDemo, version, os.Args[1:])
+	res.Host = host.Info()
+	res.Setup = workload.SetupStatement
+	for _, c := range workload.Candidates() {
+		res.Candidates = append(res.Candidates, result.Candidate{Name: c.Name, Label: c.Statement, Statement: c.Statement})
+	}
+	py, ok := demoPython(cmd.Context(), f)
+	if ok {
+		res.Host.Python = py.Path
+		fmt.Fprintf(os.Stderr, "faultline demo: the seed case with %s (Python %s, NumPy %s)\n", py.Path, py.Version, py.NumPy)
+		return measureAndReport(cmd, res, pythonTarget(py.Path, res.Setup), &f.common, kindOpts{python: true, numpy: true, alloc: true})
+	}
+	if !workload.Available() {
+		return usageErr("no Python with NumPy found and this build has no native workload: apt-get install python3-numpy")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return &exitError{code: exitInternal, err: fmt.Errorf("find own executable: %w", err)}
+	}
+	why := "no Python with NumPy found (apt-get install python3-numpy for the real thing)"
+	if f.native {
+		why = "--native"
+	}
+	fmt.Fprintf(os.Stderr, "faultline demo: %s; running the built-in native reproduction: the same two 8 MB float64 buffers through glibc malloc\n", why)
+	for i := range res.Candidates {
+		res.Candidates[i].Label = workload.Candidates()[i].Label + " (native: " + res.Candidates[i].Statement + ")"
+	}
+	tgt := measure.Target{Spec: func(cands []result.Candidate, env []string) (probe.Spec, error) {
+		return probe.Spec{Argv: workload.Command(self), Env: env, Stderr: os.Stderr}, nil
+	}}
+	return measureAndReport(cmd, res, tgt, &f.common, kindOpts{alloc: true})
+}
+
+func demoPython(ctx context.Context, f *demoFlags) (probe.Python, bool) {
+	if f.native {
+		return probe.Python{}, false
+	}
+	if f.python != "" {
+		py, err := probe.Inspect(ctx, f.python)
+		return py, err == nil && py.NumPy != ""
+	}
+	return probe.FindNumPy(ctx)
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/diagnose"
+	"github.com/faultline/faultline/internal/faultcost"
 	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/progress"
@@ -134,6 +135,7 @@ func measureAndReport(cmd *cobra.Command, res *result.Result, tgt measure.Target
 		envs, fixes := proposals(res)
 		err = measure.Verify(ctx, res, tgt, envs, fixes, o)
 	}
+	calibrate(res)
 	res.Findings = diagnose.Diagnose(res)
 	clearProgress(os.Stderr, &c.out)
 	res.WallSeconds = time.Since(start).Seconds()
@@ -166,6 +168,17 @@ func retune(configs []result.Config, res *result.Result) []result.Config {
 		}
 	}
 	return configs
+}
+
+// calibrate measures the cost of one page fault on this machine for the
+// diagnosis (it turns fault counts into time).
+func calibrate(res *result.Result) {
+	c, err := faultcost.Measure()
+	if err != nil {
+		res.Note("fault cost not calibrated (%s): the diagnosis assumes 1 µs per fault", oneLineErr(err))
+		return
+	}
+	res.Host.FaultCostSeconds = c.FaultSeconds
 }
 
 // diagnosticPass turns a diagnostic pass's failure into a note: the timing

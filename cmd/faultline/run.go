@@ -12,7 +12,9 @@ import (
 	"github.com/faultline/faultline/internal/diagnose"
 	"github.com/faultline/faultline/internal/host"
 	"github.com/faultline/faultline/internal/measure"
+	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/trace"
 )
 
 type runFlags struct {
@@ -122,6 +124,9 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 		Deadline: start.Add(c.budget),
 		Progress: newProgress(&c.out),
 		Env:      func(cfg result.Config) []string { return alloc.Apply(nil, cfg) },
+		// perf_event software counters from exec; rusage when refused.
+		Configure: func(s *proc.Spec) { s.Counters = true },
+		Counters:  func(e *proc.Exit) map[string]float64 { return e.Counters },
 	}
 	if f.showOutput {
 		o.Output = os.Stderr
@@ -130,11 +135,22 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 	if err != nil {
 		return err
 	}
-	err = measure.RunMatrix(cmd.Context(), res, configs, o)
+	err = measure.RunMatrix(cmd.Context(), res, configs[:1], o)
+	if err == nil && !c.noTrace {
+		if terr := trace.Probe(); terr != nil {
+			res.Note("syscall tracing unavailable (%s): no per-run syscalls", terr)
+		} else {
+			err = diagnosticPass(cmd.Context(), res, "trace", measure.RunTrace(cmd.Context(), res, configs[0], o))
+		}
+	}
+	if err == nil && len(configs) > 1 {
+		err = measure.RunVerify(cmd.Context(), res, configs[1:], o)
+	}
 	if err == nil && !c.noExperiments {
 		envs, _ := proposals(res)
 		err = measure.RunVerify(cmd.Context(), res, envs, o)
 	}
+	calibrate(res)
 	res.Findings = diagnose.Diagnose(res)
 	clearProgress(os.Stderr, &c.out)
 	res.WallSeconds = time.Since(start).Seconds()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/trace"
 )
 
 // RunOptions control whole-process measurement (faultline run).
@@ -282,4 +283,51 @@ func runPrepare(ctx context.Context, argv []string, env []string, out io.Writer)
 func IsTargetFailure(err error) bool {
 	var tf *TargetFailed
 	return errors.As(err, &tf)
+}
+
+// RunTrace is the diagnostic pass of faultline run: each candidate runs
+// once more with its memory syscalls traced. A program that marks its own
+// iterations (docs/protocol.md) gets per-iteration figures; otherwise the
+// whole process counts as one iteration.
+func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, o *RunOptions) error {
+	o.Defaults()
+	env := o.Env(cfg)
+	for _, c := range UserCandidates(res) {
+		r := res.Run(c.Name, cfg.Name, result.ModeProcess)
+		if r == nil || r.Status != result.StatusOK {
+			continue
+		}
+		markR, markW, err := os.Pipe()
+		if err != nil {
+			return fmt.Errorf("trace pass: %w", err)
+		}
+		go func() { _, _ = io.Copy(io.Discard, markR); markR.Close() }()
+		start := time.Now()
+		spec := &proc.Spec{Argv: o.Argv(c), Env: append(env, "FAULTLINE_FD=3"), Stdout: o.Output, Stderr: o.Output,
+			ExtraFiles: []*os.File{markW}, Trace: &trace.Options{MarkFD: 3}}
+		p, err := proc.Start(ctx, spec)
+		markW.Close()
+		if err != nil {
+			return fmt.Errorf("trace pass: %w", err)
+		}
+		exit, err := p.Wait()
+		if err != nil {
+			return fmt.Errorf("trace pass: %w", err)
+		}
+		if exit.Trace == nil || exit.Trace.Tally == nil {
+			return errors.New("trace pass: the tracer returned nothing")
+		}
+		sc := exit.Trace.Tally.Whole()
+		if names := exit.Trace.Tally.Candidates(); len(names) > 0 {
+			sc = exit.Trace.Tally.Syscalls(names[0])
+		}
+		r.PerIteration.Syscalls = sc
+		r.Sources["syscalls"] = result.PassTrace
+		pass := result.Pass{Name: result.PassTrace, Config: cfg.Name, Candidate: c.Name, Seconds: time.Since(start).Seconds()}
+		if r.Time.Median > 0 {
+			pass.Overhead = exit.Wall.Seconds() / r.Time.Median
+		}
+		res.Passes = append(res.Passes, pass)
+	}
+	return nil
 }

@@ -81,7 +81,7 @@ allocators and glibc tunables.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newTimeit(), newRun(), newDemo(), newReport())
+	root.AddCommand(newTimeit(), newRun(), newDemo(), newReport(), newDoctor())
 	return root
 }
 

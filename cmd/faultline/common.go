@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/diagnose"
 	"github.com/faultline/faultline/internal/faultcost"
+	"github.com/faultline/faultline/internal/host"
 	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/progress"
@@ -86,16 +88,28 @@ func (c *commonFlags) options(deadline time.Time, progress func(string)) *measur
 // configs returns the configurations to run: the baseline, then the
 // selected experiments (none with --no-experiments) and user-defined ones.
 func (c *commonFlags) selectConfigs(k kindOpts) ([]result.Config, error) {
-	catalog := alloc.Catalog(alloc.Options{Python: k.python, NumPy: k.numpy})
+	ao := alloc.Options{Python: k.python, NumPy: k.numpy, NumPyHugeDefault: alloc.NumPyHugeDefault(host.Kernel())}
 	names := c.configs
 	if c.noExperiments {
 		names = result.DefaultConfig
 	}
+	if !c.defaultConfigs() {
+		// Named on purpose: glibc-arena-max may be chosen before the
+		// trace pass has seen threads.
+		ao.Threads = 2
+	}
+	catalog := alloc.Catalog(ao)
 	cfgs, err := alloc.Select(catalog, names, c.userConfigs)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
 	return cfgs, nil
+}
+
+// defaultConfigs says the configurations are the catalog's default set,
+// which the trace pass may extend (glibc-arena-max for threaded targets).
+func (c *commonFlags) defaultConfigs() bool {
+	return !c.noExperiments && (c.configs == "" || c.configs == "all")
 }
 
 // measureAndReport runs the whole pipeline for a probe target: the
@@ -122,7 +136,7 @@ func measureAndReport(cmd *cobra.Command, res *result.Result, tgt measure.Target
 			res.Note("syscall tracing unavailable (%s): no per-iteration syscalls", terr)
 		} else {
 			err = diagnosticPass(ctx, res, "trace", measure.Trace(ctx, res, tgt, configs[0], 10, o))
-			configs = retune(configs, res)
+			configs = retune(configs, res, c.defaultConfigs())
 		}
 	}
 	if err == nil && k.alloc && !c.noAlloc {
@@ -143,20 +157,25 @@ func measureAndReport(cmd *cobra.Command, res *result.Result, tgt measure.Target
 }
 
 // retune re-derives glibc-tuned's thresholds from the sizes the trace pass
-// observed, so the experiment covers the blocks this target really uses.
-func retune(configs []result.Config, res *result.Result) []result.Config {
+// observed, so the experiment covers the blocks this target really uses,
+// and adds glibc-arena-max to the default set when the target ran threads.
+func retune(configs []result.Config, res *result.Result, extend bool) []result.Config {
 	var o alloc.Options
 	for _, r := range res.Results {
 		if r.PerIteration.Syscalls == nil {
 			continue
 		}
 		sc := r.PerIteration.Syscalls
+		o.Threads = max(o.Threads, sc.Threads)
 		o.PeakHeap = max(o.PeakHeap, int64(sc.BrkGrowBytes), int64(sc.MappedBytes))
 		for _, sz := range sc.Sizes {
 			if sz.Call == "brk+" || sz.Call == "mmap" {
 				o.LargestBlock = max(o.LargestBlock, sz.Bytes)
 			}
 		}
+	}
+	if extend && o.Threads > 1 && !slices.ContainsFunc(configs, func(c result.Config) bool { return c.Name == "glibc-arena-max" }) {
+		configs = append(configs, alloc.ArenaMax())
 	}
 	if o.LargestBlock == 0 {
 		return configs
@@ -171,14 +190,22 @@ func retune(configs []result.Config, res *result.Result) []result.Config {
 }
 
 // calibrate measures the cost of one page fault on this machine for the
-// diagnosis (it turns fault counts into time).
+// diagnosis (it turns fault counts into time), or reuses this boot's
+// cached calibration (FAULTLINE_NO_CACHE=1 forces a fresh one).
 func calibrate(res *result.Result) {
-	c, err := faultcost.Measure()
+	var c faultcost.Calibration
+	var cached bool
+	var err error
+	if dir := faultcost.DefaultDir(); dir != "" && os.Getenv("FAULTLINE_NO_CACHE") == "" {
+		c, cached, err = faultcost.Cached(dir)
+	} else {
+		c, err = faultcost.Measure()
+	}
 	if err != nil {
 		res.Note("fault cost not calibrated (%s): the diagnosis assumes 1 µs per fault", oneLineErr(err))
 		return
 	}
-	res.Host.FaultCostSeconds = c.FaultSeconds
+	res.Host.FaultCostSeconds, res.Host.FaultCostCached = c.FaultSeconds, cached
 }
 
 // diagnosticPass turns a diagnostic pass's failure into a note: the timing

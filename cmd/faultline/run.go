@@ -141,6 +141,7 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 			res.Note("syscall tracing unavailable (%s): no per-run syscalls", terr)
 		} else {
 			err = diagnosticPass(cmd.Context(), res, "trace", measure.RunTrace(cmd.Context(), res, configs[0], o))
+			configs = retune(configs, res, c.defaultConfigs())
 		}
 	}
 	if err == nil && len(configs) > 1 {

@@ -129,6 +129,12 @@ type Options struct {
 	// heap growth per iteration seen in the trace pass (0 when unknown).
 	LargestBlock int64
 	PeakHeap     int64
+	// Threads is how many threads the target ran (from the trace pass):
+	// glibc-arena-max applies to multi-threaded targets only.
+	Threads int
+	// NumPyHugeDefault is NumPy's default for NUMPY_MADVISE_HUGEPAGE on
+	// this kernel (on from Linux 4.6): the experiment flips it.
+	NumPyHugeDefault bool
 }
 
 const (
@@ -189,10 +195,36 @@ func Catalog(o Options) []result.Config {
 	if o.Python {
 		add("pymalloc-off", "CPython's small-object allocator off (PYTHONMALLOC=malloc)", map[string]string{"PYTHONMALLOC": "malloc"})
 	}
+	if o.Threads > 1 {
+		cfgs = append(cfgs, ArenaMax())
+	}
 	if o.NumPy {
-		add("numpy-nohuge", "NumPy without its MADV_HUGEPAGE advice", map[string]string{"NUMPY_MADVISE_HUGEPAGE": "0"})
+		if o.NumPyHugeDefault {
+			add("numpy-nohuge", "NumPy without its MADV_HUGEPAGE advice", map[string]string{"NUMPY_MADVISE_HUGEPAGE": "0"})
+		} else {
+			add("numpy-hugepage", "NumPy advising huge pages for large arrays", map[string]string{"NUMPY_MADVISE_HUGEPAGE": "1"})
+		}
 	}
 	return cfgs
+}
+
+// ArenaMax is glibc-arena-max: every thread allocates from the main
+// arena, so per-thread arenas (mapped heaps trimmed with MADV_DONTNEED)
+// are out of the picture. It only applies to multi-threaded targets.
+func ArenaMax() result.Config {
+	return result.Config{Name: "glibc-arena-max", Description: "glibc with one arena for all threads",
+		Env: map[string]string{"GLIBC_TUNABLES": "glibc.malloc.arena_max=1"}}
+}
+
+// NumPyHugeDefault reports NumPy's default for NUMPY_MADVISE_HUGEPAGE
+// given a kernel release ("6.1.0-18-amd64"): NumPy turns the advice off on
+// kernels older than 4.6, where it was slow.
+func NumPyHugeDefault(release string) bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(release, "%d.%d", &major, &minor); err != nil {
+		return true
+	}
+	return major > 4 || (major == 4 && minor >= 6)
 }
 
 // Missing lists the known allocators not installed, with the apt-get line.

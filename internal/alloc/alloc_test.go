@@ -126,3 +126,32 @@ func TestApplyMerges(t *testing.T) {
 		t.Errorf("Apply = %q\nwant    %q", env, want)
 	}
 }
+
+// TestConditionalConfigs: glibc-arena-max only for threaded targets; the
+// NumPy experiment flips whatever NumPy's default is on the kernel.
+func TestConditionalConfigs(t *testing.T) {
+	names := func(o Options) []string {
+		var n []string
+		for _, c := range Catalog(o) {
+			n = append(n, c.Name)
+		}
+		return n
+	}
+	if n := names(Options{Threads: 1}); slices.Contains(n, "glibc-arena-max") {
+		t.Errorf("single-threaded target offered glibc-arena-max: %v", n)
+	}
+	if n := names(Options{Threads: 9}); !slices.Contains(n, "glibc-arena-max") {
+		t.Errorf("threaded target not offered glibc-arena-max: %v", n)
+	}
+	if n := names(Options{NumPy: true, NumPyHugeDefault: true}); !slices.Contains(n, "numpy-nohuge") || slices.Contains(n, "numpy-hugepage") {
+		t.Errorf("modern kernel: %v", n)
+	}
+	if n := names(Options{NumPy: true}); !slices.Contains(n, "numpy-hugepage") || slices.Contains(n, "numpy-nohuge") {
+		t.Errorf("old kernel: %v", n)
+	}
+	for rel, want := range map[string]bool{"6.18.44-fc": true, "4.6.0": true, "4.5.7": false, "3.10.0-1160.el7": false, "garbage": true} {
+		if got := NumPyHugeDefault(rel); got != want {
+			t.Errorf("NumPyHugeDefault(%q) = %v, want %v", rel, got, want)
+		}
+	}
+}

@@ -6,8 +6,12 @@
 package faultcost
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -44,4 +48,69 @@ func Measure() (Calibration, error) {
 	}
 	slices.Sort(per)
 	return Calibration{FaultSeconds: per[len(per)/2], Pages: size / page}, nil
+}
+
+// cacheTTL bounds how long a calibration is reused within one boot: the
+// cost moves with the host's load, but re-measuring on every run would
+// make two runs of the same comparison disagree about the same faults.
+const cacheTTL = 24 * time.Hour
+
+// cacheEntry is the cached calibration with the facts it is valid for.
+type cacheEntry struct {
+	Key          string    `json:"key"`
+	FaultSeconds float64   `json:"fault_s"`
+	Pages        int       `json:"pages"`
+	Measured     time.Time `json:"measured"`
+}
+
+// Cached returns the calibration cached in dir for this boot and kernel
+// when it is younger than a day, and otherwise measures and caches it.
+// fromCache says which happened. An unusable cache (unwritable dir, bad
+// file) only costs a fresh measurement.
+func Cached(dir string) (c Calibration, fromCache bool, err error) {
+	key := machineKey()
+	path := filepath.Join(dir, "faultcost.json")
+	if data, rerr := os.ReadFile(path); rerr == nil && key != "" {
+		var e cacheEntry
+		if json.Unmarshal(data, &e) == nil && e.Key == key && e.FaultSeconds > 0 &&
+			time.Since(e.Measured) < cacheTTL && time.Since(e.Measured) >= 0 {
+			return Calibration{FaultSeconds: e.FaultSeconds, Pages: e.Pages}, true, nil
+		}
+	}
+	c, err = Measure()
+	if err != nil || key == "" {
+		return c, false, err
+	}
+	data, _ := json.Marshal(cacheEntry{Key: key, FaultSeconds: c.FaultSeconds, Pages: c.Pages, Measured: time.Now()})
+	if os.MkdirAll(dir, 0o755) == nil {
+		tmp := path + ".tmp"
+		if os.WriteFile(tmp, data, 0o644) == nil {
+			_ = os.Rename(tmp, path)
+		}
+	}
+	return c, false, nil
+}
+
+// DefaultDir is faultline's cache directory ($XDG_CACHE_HOME/faultline or
+// ~/.cache/faultline), or "" when there is none.
+func DefaultDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "faultline")
+}
+
+// machineKey identifies this boot of this kernel on this CPU: a reboot,
+// a new kernel or a migration to other hardware invalidates the cache.
+func machineKey() string {
+	boot, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(boot)) + "|" + unix.ByteSliceToString(u.Release[:]) + "|" + unix.ByteSliceToString(u.Machine[:])
 }

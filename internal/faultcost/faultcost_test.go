@@ -1,6 +1,12 @@
 package faultcost
 
-import "testing"
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
 
 func TestMeasure(t *testing.T) {
 	c, err := Measure()
@@ -19,5 +25,46 @@ func BenchmarkMeasure(b *testing.B) {
 		if _, err := Measure(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCached: the first call measures and writes the cache, the second
+// reuses it; a cache from another boot or a corrupt file is re-measured.
+func TestCached(t *testing.T) {
+	dir := t.TempDir()
+	c1, hit, err := Cached(dir)
+	if err != nil || hit {
+		t.Fatalf("first call: %+v hit=%v err=%v", c1, hit, err)
+	}
+	c2, hit, err := Cached(dir)
+	if err != nil || !hit || c2 != c1 {
+		t.Fatalf("second call: %+v hit=%v err=%v, want the cached %+v", c2, hit, err, c1)
+	}
+	path := filepath.Join(dir, "faultcost.json")
+	data, _ := os.ReadFile(path)
+	var e cacheEntry
+	if err := json.Unmarshal(data, &e); err != nil {
+		t.Fatal(err)
+	}
+	e.Key = "another boot"
+	data, _ = json.Marshal(e)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, hit, _ := Cached(dir); hit {
+		t.Error("a cache from another boot was used")
+	}
+	if err := os.WriteFile(path, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c, hit, err := Cached(dir); hit || err != nil || c.FaultSeconds <= 0 {
+		t.Errorf("corrupt cache: %+v hit=%v err=%v", c, hit, err)
+	}
+	// Stale entries are re-measured.
+	e.Key, e.Measured = machineKey(), time.Now().Add(-2*cacheTTL)
+	data, _ = json.Marshal(e)
+	_ = os.WriteFile(path, data, 0o644)
+	if _, hit, _ := Cached(dir); hit {
+		t.Error("a stale cache was used")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -25,8 +26,11 @@ func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []resul
 	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, true, func(i int, cfg result.Config) error {
 		err := TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, o)
 		if err == nil && i == 0 && o.Isolated && len(cands) > 1 {
+			// The isolated runs answer one question (does order matter?),
+			// so they get the experiments' shorter schedule.
+			io := o.experiment(res, cfg.Name)
 			for _, c := range cands {
-				if err = TimeConfig(ctx, res, tgt, cfg, []result.Candidate{c}, result.ModeIsolated, o); err != nil {
+				if err = TimeConfig(ctx, res, tgt, cfg, []result.Candidate{c}, result.ModeIsolated, io); err != nil {
 					break
 				}
 			}
@@ -81,16 +85,14 @@ func forEachConfig(ctx context.Context, res *result.Result, configs []result.Con
 func Verify(ctx context.Context, res *result.Result, tgt Target, configs []result.Config, fixes []result.Candidate, o *Options) error {
 	o.Defaults()
 	cands := UserCandidates(res)
-	// Experiments need a verdict, not the baseline's precision: shorter
-	// samples and half the budget keep the whole matrix within seconds.
-	eo := *o
-	eo.ConfigBudget = o.ConfigBudget / 2
-	eo.MinRounds = min(o.MinRounds, 6)
-	if eo.SampleTime > 50*time.Millisecond {
-		eo.SampleTime = 50 * time.Millisecond
+	var eo *Options
+	if len(res.Configs) > 0 {
+		eo = o.experiment(res, res.Configs[0].Name)
+	} else {
+		eo = o.experiment(res, "")
 	}
 	err := forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, false, func(i int, cfg result.Config) error {
-		return TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, &eo)
+		return TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, eo)
 	})
 	if err != nil || len(res.Configs) == 0 {
 		return err
@@ -103,7 +105,10 @@ func Verify(ctx context.Context, res *result.Result, tgt Target, configs []resul
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err := TimeConfig(ctx, res, tgt, base, []result.Candidate{f}, result.ModeInterleaved, &eo); err != nil {
+		if h, ok := eo.Hints[f.FixOf]; ok {
+			eo.Hints[f.Name] = h
+		}
+		if err := TimeConfig(ctx, res, tgt, base, []result.Candidate{f}, result.ModeInterleaved, eo); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -112,6 +117,27 @@ func Verify(ctx context.Context, res *result.Result, tgt Target, configs []resul
 	}
 	Compare(res)
 	return nil
+}
+
+// experiment returns the options for runs that need a verdict, not the
+// baseline's precision: shorter samples, half the budget, a looser
+// stopping interval, and loop counts sized from the baseline's times
+// instead of a fresh autorange. Explicit -n/-r still win.
+func (o *Options) experiment(res *result.Result, baseline string) *Options {
+	eo := *o
+	eo.ConfigBudget = o.ConfigBudget / 2
+	eo.MinRounds = min(o.MinRounds, 6)
+	eo.Tight = max(o.Tight, 0.05)
+	if eo.SampleTime > 50*time.Millisecond {
+		eo.SampleTime = 50 * time.Millisecond
+	}
+	eo.Hints = map[string]float64{}
+	for _, r := range res.Results {
+		if r.Config == baseline && r.Mode == result.ModeInterleaved && r.Status == result.StatusOK && r.Time.Median > 0 {
+			eo.Hints[r.Candidate] = r.Time.Median
+		}
+	}
+	return &eo
 }
 
 // UserCandidates returns the candidates the user asked to compare (code-fix
@@ -272,12 +298,19 @@ func Alloc(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 	return nil
 }
 
+// The trace pass times traceTimingRounds interleaved samples of about
+// traceSampleTime per candidate to measure what tracing costs.
+const (
+	traceTimingRounds = 5
+	traceSampleTime   = 40 * time.Millisecond
+)
+
 // Trace runs the syscall-tracing diagnostic pass under cfg: a fresh probe
 // whose memory syscalls and iteration markers are traced (docs/tracing.md),
 // each candidate warmed up and then run iters times between markers. The
 // per-iteration syscalls are stored on each candidate's interleaved run,
-// and the pass records what tracing cost: the traced time per iteration
-// over the untraced median.
+// and the pass records what tracing cost: the median time per iteration
+// of unmarked samples taken under the tracer over the untraced median.
 func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, o *Options) error {
 	o.Defaults()
 	cands := slices.Clone(res.Candidates)
@@ -292,6 +325,7 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 		return fmt.Errorf("start trace pass: %w", err)
 	}
 	traced := map[string][]float64{}
+	faultsDiffer := false
 	for _, c := range cands {
 		o.progress("trace pass: %s", c.Name)
 		// Warm up so glibc's thresholds reach their steady state, then
@@ -300,13 +334,34 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 			s.Abort()
 			return err
 		}
-		its, err := s.Trace(ctx, c.Name, iters)
-		if err != nil {
+		if _, err := s.Trace(ctx, c.Name, iters); err != nil {
 			s.Abort()
 			return err
 		}
-		for _, it := range its {
-			traced[c.Name] = append(traced[c.Name], float64(it.NS)/1e9)
+	}
+	// The marked iterations pay two marker stops each, so what tracing
+	// costs the target's own code is timed apart: interleaved samples of
+	// the timing pass's shape (unmarked, so only the traced memory
+	// syscalls stop) against the untraced medians.
+	for round := 0; round < traceTimingRounds; round++ {
+		for _, c := range cands {
+			r := res.Run(c.Name, cfg.Name, result.ModeInterleaved)
+			if r == nil || r.Time.Median <= 0 {
+				continue
+			}
+			sm, err := s.Run(ctx, c.Name, loopsFor(traceSampleTime, r.Time.Median), round, o.KeepGC)
+			if err != nil {
+				s.Abort()
+				return err
+			}
+			// A sample that faulted unlike the timing pass ran in another
+			// heap layout, and its time says nothing about the tracer.
+			n := float64(sm.Loops)
+			if math.Abs(float64(sm.MinFlt)/n-r.PerIteration.MinorFaults) <= max(5, 0.1*r.PerIteration.MinorFaults) {
+				traced[c.Name] = append(traced[c.Name], float64(sm.NS)/1e9/n)
+			} else {
+				faultsDiffer = true
+			}
 		}
 	}
 	exit, err := s.Close()
@@ -323,6 +378,7 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 		if r == nil || sc == nil {
 			continue
 		}
+		sc.Threads = exit.Trace.Stats.Threads
 		r.PerIteration.Syscalls = sc
 		if r.Sources == nil {
 			r.Sources = map[string]string{}
@@ -336,6 +392,9 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 		Note: fmt.Sprintf("seccomp-filtered tracing of brk, mmap, munmap, mremap, madvise; %d iterations per candidate", iters)}
 	if len(ratios) > 0 {
 		pass.Overhead = stats.Summarize(ratios).Median
+	}
+	if faultsDiffer {
+		pass.Note += "; samples that faulted unlike the timing pass were left out of the tracing cost"
 	}
 	res.Passes = append(res.Passes, pass)
 	for _, n := range exit.Trace.Notes {

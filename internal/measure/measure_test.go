@@ -2,11 +2,21 @@ package measure
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/trace"
 )
 
 const seedSetup = "import numpy as np; a = np.random.randint(0, 256, 1_000_000, dtype=np.uint8)"
@@ -140,5 +150,197 @@ func TestInterruptKeepsSamples(t *testing.T) {
 	r := res.Run("A", result.DefaultConfig, result.ModeInterleaved)
 	if r == nil || r.Time.N < 3 {
 		t.Fatalf("samples before the interrupt were lost: %+v", r)
+	}
+}
+
+// TestExperimentOptions: experiments size their samples from the
+// baseline's times (no autorange) and stop at a looser interval.
+func TestExperimentOptions(t *testing.T) {
+	res := result.New(result.KindTimeit, "test", nil)
+	res.Results = []result.Run{
+		{Candidate: "A", Config: result.DefaultConfig, Mode: result.ModeInterleaved, Status: result.StatusOK, Time: result.Estimate{Median: 2e-4}},
+		{Candidate: "B", Config: result.DefaultConfig, Mode: result.ModeIsolated, Status: result.StatusOK, Time: result.Estimate{Median: 1e-3}},
+		{Candidate: "B", Config: "other", Mode: result.ModeInterleaved, Status: result.StatusOK, Time: result.Estimate{Median: 1e-3}},
+	}
+	o := &Options{}
+	o.Defaults()
+	eo := o.experiment(res, result.DefaultConfig)
+	if len(eo.Hints) != 1 || eo.Hints["A"] != 2e-4 {
+		t.Errorf("hints %v, want only A's interleaved baseline median", eo.Hints)
+	}
+	if eo.ConfigBudget != o.ConfigBudget/2 || eo.SampleTime != 50*time.Millisecond || eo.Tight < 0.05 {
+		t.Errorf("experiment options %+v", eo)
+	}
+	if o.Hints != nil {
+		t.Error("experiment changed the caller's options")
+	}
+	for _, tc := range []struct {
+		target  time.Duration
+		perIter float64
+		want    int
+	}{{50 * time.Millisecond, 2e-4, 250}, {50 * time.Millisecond, 1, 1}, {time.Millisecond, 0, 1}, {time.Second, 1e-12, 100_000_000}} {
+		if got := loopsFor(tc.target, tc.perIter); got != tc.want {
+			t.Errorf("loopsFor(%v, %g) = %d, want %d", tc.target, tc.perIter, got, tc.want)
+		}
+	}
+}
+
+// TestSeedMatrix runs the seed case's allocator experiments and checks
+// the published shape: glibc's trim cycle makes B >= 5x slower, and every
+// allocator setting that keeps freed memory (glibc-tuned, tcmalloc,
+// mimalloc, jemalloc-nodecay) closes the gap to <= 1.5x, while plain
+// jemalloc's eager purge of 8 MiB extents slows A by >= 5x.
+func TestSeedMatrix(t *testing.T) {
+	py := numpyPython(t)
+	opts := alloc.Options{Python: true, NumPy: true, NumPyHugeDefault: true, LargestBlock: 8_000_000, PeakHeap: 16_000_000}
+	catalog, err := alloc.Select(alloc.Catalog(opts), "glibc-tuned,tcmalloc,mimalloc,jemalloc,jemalloc-nodecay", nil)
+	if err != nil {
+		t.Skipf("allocators missing (test.sh installs them): %v", err)
+	}
+	res := result.New(result.KindTimeit, "test", nil)
+	res.Setup = seedSetup
+	res.Candidates = []result.Candidate{
+		{Name: "A", Statement: "a.astype(np.float64) / 255.0"},
+		{Name: "B", Statement: "t = a.astype(np.float64); t / 255.0"},
+	}
+	o := &Options{Warmup: 1, Env: func(c result.Config) []string { return alloc.Apply(nil, c) }}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	tgt := pythonTarget(py, seedSetup)
+	if err := Matrix(ctx, res, tgt, catalog[:1], o); err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(ctx, res, tgt, catalog[1:], nil, o); err != nil {
+		t.Fatal(err)
+	}
+	ratio := func(cfg string) float64 {
+		c := res.Comparison(cfg, result.ModeInterleaved, "B")
+		if c == nil || c.Baseline != "A" {
+			t.Fatalf("no B/A comparison under %s: %+v", cfg, res.Comparisons)
+		}
+		return c.Ratio
+	}
+	median := func(cand, cfg string) float64 {
+		r := res.Run(cand, cfg, result.ModeInterleaved)
+		if r == nil || r.Status != result.StatusOK {
+			t.Fatalf("no run of %s under %s", cand, cfg)
+		}
+		return r.Time.Median
+	}
+	for _, c := range res.Configs {
+		t.Logf("%-17s A %8.1f µs  B %8.1f µs  B/A %.2f", c.Name, median("A", c.Name)*1e6, median("B", c.Name)*1e6, ratio(c.Name))
+	}
+	if r := ratio(result.DefaultConfig); r < 5 {
+		t.Errorf("glibc B/A = %.2f, want >= 5", r)
+	}
+	for _, cfg := range []string{"glibc-tuned", "tcmalloc", "mimalloc"} {
+		if r := ratio(cfg); r > 1.5 {
+			t.Errorf("%s B/A = %.2f, want <= 1.5", cfg, r)
+		}
+	}
+	if s := median("A", "jemalloc") / median("A", result.DefaultConfig); s < 5 {
+		t.Errorf("jemalloc slows A %.2fx against glibc, want >= 5x", s)
+	}
+	for _, cand := range []string{"A", "B"} {
+		if s := median(cand, "jemalloc-nodecay") / median(cand, "glibc-tuned"); s > 1.5 || s < 1/1.5 {
+			t.Errorf("%s under jemalloc-nodecay is %.2fx its glibc-tuned time, want within 1.5x", cand, s)
+		}
+	}
+}
+
+// TestSeedTraceMatchesStrace: the trace pass counts the seed case's brk
+// calls per iteration as strace -c does: about 3 for B (grow, grow, trim)
+// and none for A. strace's figure is per iteration by difference: the
+// same script with 40 and with 10 iterations, (c40 - c10) / 30.
+func TestSeedTraceMatchesStrace(t *testing.T) {
+	py := numpyPython(t)
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("strace not installed (test.sh installs it)")
+	}
+	if err := trace.Probe(); err != nil {
+		t.Skipf("tracing unavailable here: %v", err)
+	}
+	res := result.New(result.KindTimeit, "test", nil)
+	res.Setup = seedSetup
+	res.Candidates = []result.Candidate{
+		{Name: "A", Statement: "a.astype(np.float64) / 255.0"},
+		{Name: "B", Statement: "t = a.astype(np.float64); t / 255.0"},
+	}
+	o := &Options{Rounds: 3, SampleTime: 20 * time.Millisecond}
+	ctx := context.Background()
+	tgt := pythonTarget(py, seedSetup)
+	if err := Matrix(ctx, res, tgt, baselineOnly(), o); err != nil {
+		t.Fatal(err)
+	}
+	if err := Trace(ctx, res, tgt, baselineOnly()[0], 10, o); err != nil {
+		t.Fatal(err)
+	}
+	brk := map[string]float64{}
+	for _, c := range []string{"A", "B"} {
+		r := res.Run(c, result.DefaultConfig, result.ModeInterleaved)
+		if r == nil || r.PerIteration.Syscalls == nil {
+			t.Fatalf("no syscalls for %s", c)
+		}
+		brk[c] = r.PerIteration.Syscalls.Brk
+	}
+	straceBrk := func(stmt string, n int) float64 {
+		script := filepath.Join(t.TempDir(), "seed.py")
+		src := fmt.Sprintf("%s\ndef f():\n    %s\nfor _ in range(%d):\n    f()\n", strings.ReplaceAll(seedSetup, "; ", "\n"), stmt, n)
+		if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(strace, "-f", "-c", "-e", "trace=brk", "-o", "/dev/stdout", py, script).Output()
+		if err != nil {
+			t.Fatalf("strace: %v", err)
+		}
+		m := regexp.MustCompile(`(?m)^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?brk$`).FindSubmatch(out)
+		if m == nil {
+			t.Fatalf("no brk line in strace -c output:\n%s", out)
+		}
+		v, _ := strconv.Atoi(string(m[1]))
+		return float64(v)
+	}
+	for c, stmt := range map[string]string{"A": res.Candidates[0].Statement, "B": res.Candidates[1].Statement} {
+		want := (straceBrk(stmt, 40) - straceBrk(stmt, 10)) / 30
+		t.Logf("%s: faultline %.2f brk per iteration, strace -c %.2f", c, brk[c], want)
+		if math.Abs(brk[c]-want) > max(0.1*want, 0.15) {
+			t.Errorf("%s: faultline counts %.2f brk per iteration, strace -c %.2f", c, brk[c], want)
+		}
+	}
+	if brk["B"] < 2.5 || brk["A"] > 0.3 {
+		t.Errorf("brk per iteration A %.2f, B %.2f; want about 0 and 3", brk["A"], brk["B"])
+	}
+}
+
+// TestRunMarkedIterations: a program that marks its iterations is timed
+// per marked iteration from its own end records; garbage and other verbs
+// on the descriptor are ignored, and a program that marks nothing is
+// timed as a whole run.
+func TestRunMarkedIterations(t *testing.T) {
+	marking := `printf 'begin cand=A iter=0\nend cand=A iter=0 ns=2000000 minflt=30 majflt=0\n' >&$FAULTLINE_FD
+printf 'garbage \001\002 line\nend cand=A iter=1 ns=bad\n' >&$FAULTLINE_FD
+printf 'end cand=A iter=1 ns=4000000 minflt=10 majflt=1\n' >&$FAULTLINE_FD`
+	res := result.New(result.KindRun, "test", nil)
+	res.Candidates = []result.Candidate{
+		{Name: "A", Command: []string{"sh", "-c", marking}},
+		{Name: "B", Command: []string{"true"}},
+	}
+	o := &RunOptions{Runs: 3, Argv: func(c result.Candidate) []string { return c.Command },
+		Env: func(result.Config) []string { return []string{"PATH=/usr/bin:/bin"} }}
+	if err := RunConfig(context.Background(), res, res.Candidates, baselineOnly()[0], o); err != nil {
+		t.Fatal(err)
+	}
+	a := res.Run("A", result.DefaultConfig, result.ModeProcess)
+	b := res.Run("B", result.DefaultConfig, result.ModeProcess)
+	if a == nil || b == nil {
+		t.Fatalf("runs missing: %+v", res.Results)
+	}
+	if a.Loops != 2 || math.Abs(a.Time.Median-0.003) > 1e-9 || a.PerIteration.MinorFaults != 20 || a.PerIteration.MajorFaults != 0.5 {
+		t.Errorf("marked run: loops %d, median %g s, faults %g/%g; want 2, 0.003, 20/0.5",
+			a.Loops, a.Time.Median, a.PerIteration.MinorFaults, a.PerIteration.MajorFaults)
+	}
+	if b.Loops != 1 || b.Time.Median <= 0 {
+		t.Errorf("unmarked run: loops %d, median %g", b.Loops, b.Time.Median)
 	}
 }

@@ -1,6 +1,7 @@
 package measure
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/proc"
+	"github.com/faultline/faultline/internal/protocol"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/trace"
 )
@@ -167,15 +169,36 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 			rctx, cancel = context.WithTimeout(ctx, o.Timeout)
 		}
 		defer cancel()
-		spec := &proc.Spec{Argv: o.Argv(c), Env: env, Stdout: out, Stderr: out}
+		// A program that marks its iterations (docs/protocol.md) reports
+		// each one's time and faults on FAULTLINE_FD; reading a pipe costs
+		// it nothing, so the timing pass listens too.
+		markR, markW, err := os.Pipe()
+		if err != nil {
+			return fmt.Errorf("candidate %s: %w", c.Name, err)
+		}
+		marked := make(chan marks, 1)
+		go func() { marked <- readMarks(markR) }()
+		spec := &proc.Spec{Argv: o.Argv(c), Env: append(env[:len(env):len(env)], "FAULTLINE_FD=3"),
+			Stdout: out, Stderr: out, ExtraFiles: []*os.File{markW}}
 		if o.Configure != nil {
 			o.Configure(spec)
 		}
 		p, err := proc.Start(rctx, spec)
+		markW.Close()
 		if err != nil {
+			markR.Close()
 			return fmt.Errorf("candidate %s: %w", c.Name, err)
 		}
 		exit, err := p.Wait()
+		var m marks
+		select {
+		case m = <-marked:
+		case <-time.After(time.Second):
+			// Something of the target's still holds the pipe open.
+			markR.Close()
+			m = <-marked
+		}
+		markR.Close()
 		if err != nil {
 			return fmt.Errorf("candidate %s: %w", c.Name, err)
 		}
@@ -203,9 +226,17 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 		if prev != "" && prev != c.Name {
 			after = prev
 		}
+		smp := result.Sample{Seq: seq, Round: round, Seconds: exit.Wall.Seconds(),
+			MinorFaults: float64(exit.Usage.MinFlt), MajorFaults: float64(exit.Usage.MajFlt), After: after}
 		acc.loops[c.Name] = 1
-		acc.add(c.Name, result.Sample{Seq: seq, Round: round, Seconds: exit.Wall.Seconds(),
-			MinorFaults: float64(exit.Usage.MinFlt), MajorFaults: float64(exit.Usage.MajFlt), After: after})
+		if m.n > 0 {
+			// Per marked iteration, from the program's own clock and
+			// getrusage: start-up and teardown are left out.
+			n := float64(m.n)
+			smp.Seconds, smp.MinorFaults, smp.MajorFaults = float64(m.ns)/1e9/n, float64(m.minflt)/n, float64(m.majflt)/n
+			acc.loops[c.Name] = m.n
+		}
+		acc.add(c.Name, smp)
 		if exit.Usage.MaxRSS > rss[c.Name] {
 			rss[c.Name] = exit.Usage.MaxRSS
 		}
@@ -262,6 +293,41 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 		}
 	}
 	return nil
+}
+
+// marks sums the end records of a marking program's iterations.
+type marks struct {
+	n                  int
+	ns, minflt, majflt int64
+}
+
+// readMarks reads protocol records until EOF, summing well-formed end
+// records; anything else the target writes is ignored, and reading goes on
+// to the end so the target never blocks on a full pipe.
+func readMarks(r io.Reader) marks {
+	var m marks
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 4096), protocol.MaxLine+2)
+	for sc.Scan() {
+		rec, err := protocol.Parse(sc.Text())
+		if err != nil || rec.Verb != protocol.VerbEnd {
+			continue
+		}
+		ns, e1 := rec.Int("ns")
+		minflt, e2 := rec.Int("minflt")
+		majflt, e3 := rec.Int("majflt")
+		if e1 != nil || e2 != nil || e3 != nil || ns < 0 || minflt < 0 || majflt < 0 {
+			continue
+		}
+		m.n++
+		m.ns += ns
+		m.minflt += minflt
+		m.majflt += majflt
+	}
+	// An overlong line ends the scan: drain the rest (until the pipe is
+	// closed) so the target never blocks writing.
+	_, _ = io.Copy(io.Discard, r)
+	return m
 }
 
 func runPrepare(ctx context.Context, argv []string, env []string, out io.Writer) error {
@@ -321,6 +387,7 @@ func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, o *Run
 		if names := exit.Trace.Tally.Candidates(); len(names) > 0 {
 			sc = exit.Trace.Tally.Syscalls(names[0])
 		}
+		sc.Threads = exit.Trace.Stats.Threads
 		r.PerIteration.Syscalls = sc
 		r.Sources["syscalls"] = result.PassTrace
 		pass := result.Pass{Name: result.PassTrace, Config: cfg.Name, Candidate: c.Name, Seconds: time.Since(start).Seconds()}

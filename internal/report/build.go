@@ -175,10 +175,7 @@ func (f *facts) timeSection(verbose bool) *section {
 	if len(runs) == 0 {
 		return nil
 	}
-	per := "iteration"
-	if f.mode == result.ModeProcess {
-		per = "run"
-	}
+	per := f.per()
 	s := &section{ID: "time", Title: "Time per " + per,
 		Subtitle: line{txt(f.configTitle(f.baseCfg) + ", " + modeText(f.mode) + ", " + sourceOf(runs[0], "time", result.PassTiming) + " pass (untraced)")}}
 	head := []string{"", "time", "±"}

@@ -165,10 +165,7 @@ func (f *facts) timelineChart(cfg string) (string, bool) {
 		d.Text(x+14, 18, svg.Start, "warm-up (not summarised)", "")
 	}
 
-	per := "iteration"
-	if f.mode == result.ModeProcess {
-		per = "run"
-	}
+	per := f.per()
 	d.Text(left, top-8, svg.Start, "time per "+per+scaleNote(ys), `font-weight="600"`)
 	d.Text(left, fTop-8, svg.Start, "minor page faults per "+per+" (log 1+x)", `font-weight="600"`)
 	axisY(d, ys, left, chartW-right, fmtTimeAxis)
@@ -347,10 +344,7 @@ func (f *facts) distChart() (string, bool) {
 	xs := timeAxis(lo, hi, left, chartW-right)
 	d := svg.New(chartW, H, "distribution of the time per iteration for each candidate and configuration")
 	d.Rect(0, 0, chartW, H, `fill="#ffffff"`)
-	per := "iteration"
-	if f.mode == result.ModeProcess {
-		per = "run"
-	}
+	per := f.per()
 	d.Text(left, 16, svg.Start, "time per "+per+", every timed sample"+scaleNote(xs)+"; bar: median, line: 95% confidence interval", `font-weight="600"`)
 	axisX(d, xs, top-4, y, fmtTimeAxis)
 	for i, r := range rows {

@@ -20,6 +20,20 @@ type facts struct {
 	configs []string            // every configuration, in result order
 }
 
+// per is the unit of per-iteration figures: a call (timeit), a marked
+// iteration (run, for a program that marks them), or a whole run.
+func (f *facts) per() string {
+	if f.mode != result.ModeProcess {
+		return "iteration"
+	}
+	for _, r := range f.r.Results {
+		if r.Mode == result.ModeProcess && r.Loops > 1 {
+			return "iteration"
+		}
+	}
+	return "run"
+}
+
 func newFacts(r *result.Result) *facts {
 	f := &facts{r: r, mode: r.PrimaryMode(), baseCfg: result.DefaultConfig}
 	if len(r.Configs) > 0 {

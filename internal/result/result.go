@@ -103,6 +103,9 @@ type Host struct {
 	// FaultCostSeconds is the calibrated cost of one 4 KiB minor fault on
 	// this machine (first touch of a fresh anonymous page); 0 if unknown.
 	FaultCostSeconds float64 `json:"fault_cost_s,omitempty"`
+	// FaultCostCached says the cost came from the cache of an earlier
+	// calibration in this boot (less than a day old), not from this run.
+	FaultCostCached bool `json:"fault_cost_cached,omitempty"`
 }
 
 // Candidate is one of the things being compared.
@@ -147,7 +150,9 @@ type Run struct {
 
 	PeakRSSBytes int64 `json:"peak_rss_bytes,omitempty"`
 	// Loops is the number of iterations per timed sample (timeit's
-	// "number"); 1 for process runs.
+	// "number"); for process runs 1, or the marked iterations per run of a
+	// program that marks them (its times and faults are then per marked
+	// iteration, from the program's own end records).
 	Loops   int      `json:"loops,omitempty"`
 	Samples []Sample `json:"samples,omitempty"`
 	// ExitCodes lists non-zero exits and signals (process runs).
@@ -221,6 +226,9 @@ type Syscalls struct {
 	Advice map[string]float64 `json:"advice,omitempty"`
 	// Iterations is how many iterations the trace pass observed.
 	Iterations int `json:"iterations"`
+	// Threads is how many threads the traced process tree ran in all
+	// (1 for a single-threaded program); 0 when unknown.
+	Threads int `json:"threads,omitempty"`
 	// Sizes lists the distinct mapping/brk sizes seen, largest first, with
 	// how often per iteration (for evidence such as "brk +7.6 MiB").
 	Sizes []SizeCount `json:"sizes,omitempty"`

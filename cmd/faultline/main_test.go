@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -44,11 +45,23 @@ func TestScripts(t *testing.T) {
 				return errors.New("no Python with NumPy on this machine: apt-get install python3-numpy (test.sh does)")
 			}
 			env.Setenv("PYTHON", py.Path)
+			// testscript's HOME does not exist: keep the fault-cost
+			// cache inside the script's work directory.
+			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
+			// The repository's C headers and workloads, for scripts that
+			// compile them: gcc -I$INCLUDE -I$CSRC $CSRC/batch.c.
+			root, err := filepath.Abs(filepath.Join("..", ".."))
+			if err != nil {
+				return err
+			}
+			env.Setenv("INCLUDE", filepath.Join(root, "include"))
+			env.Setenv("CSRC", filepath.Join(root, "testdata", "c"))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode":    cmdExitCode,
 			"checkresult": cmdCheckResult,
+			"firstcause":  cmdFirstCause,
 		},
 	})
 }
@@ -88,6 +101,35 @@ func cmdCheckResult(ts *testscript.TestScript, neg bool, args []string) {
 	wantPartial := len(args) > 1 && args[1] == "partial"
 	if err := validate(r, wantPartial); (err != nil) != neg {
 		ts.Fatalf("checkresult: %v", err)
+	}
+}
+
+// firstcause FILE CAUSE [CANDIDATE] fails unless the result's first finding
+// (the primary cause) is CAUSE, about CANDIDATE when given. It logs every
+// finding, so a failure shows what the diagnosis said instead.
+func cmdFirstCause(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: firstcause FILE CAUSE [CANDIDATE]")
+	}
+	r, err := result.Load(ts.MkAbs(args[0]))
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	for i, f := range r.Findings {
+		ts.Logf("finding %d: %s about %s under %s, explains %.2f, confidence %s: %s",
+			i+1, f.Cause, f.Candidate, f.Config, f.Explains, f.Confidence, f.Summary)
+	}
+	var got, cand string
+	if len(r.Findings) > 0 {
+		got, cand = r.Findings[0].Cause, r.Findings[0].Candidate
+	}
+	ok := got == args[1] && (len(args) < 3 || cand == args[2])
+	if ok == neg {
+		want := args[1]
+		if len(args) == 3 {
+			want += " about " + args[2]
+		}
+		ts.Fatalf("first finding is %q about %q, want %s%s", got, cand, map[bool]string{true: "not "}[neg], want)
 	}
 }
 

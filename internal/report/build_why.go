@@ -125,11 +125,19 @@ func fixWhat(fx result.Fix) string {
 	return oneLine(fx.Change)
 }
 
+// causeConfigRegression is the cause id (docs/causes.md) of a finding about
+// a configuration that makes a candidate slower. Its fixes are measured
+// against the candidate itself, not against another candidate.
+const causeConfigRegression = "config-regression"
+
 // fixMeasured says how a verified fix was measured and what it gave.
 func (f *facts) fixMeasured(ref fixRef) string {
 	fx, fd := ref.fix, ref.finding
+	if fd.Cause == causeConfigRegression {
+		return f.regressionFixMeasured(fx, fd)
+	}
 	slow := fd.Candidate
-	var by, ratioOf string
+	var by, num string
 	if c := f.r.Candidate(fx.Config); c != nil {
 		// A code fix is verified by timing the rewritten candidate.
 		by = "as candidate " + c.Name
@@ -139,27 +147,58 @@ func (f *facts) fixMeasured(ref fixRef) string {
 				break
 			}
 		}
-		ratioOf = c.Name + "/" + f.base
+		num = c.Name
 	} else {
 		if fx.Config != "" {
 			by = "under " + fx.Config
 		}
-		if slow != "" {
-			ratioOf = slow + "/" + f.base
-		}
+		num = slow
 	}
 	var p []string
 	if by != "" {
 		p = append(p, "measured "+by)
 	}
 	if fx.Ratio > 0 {
-		if ratioOf == "" {
-			ratioOf = "ratio"
+		switch {
+		case num == "":
+			p = append(p, "ratio "+fmtRatio(fx.Ratio))
+		case num != f.base:
+			p = append(p, num+"/"+f.base+" "+fmtRatio(fx.Ratio))
 		}
-		p = append(p, ratioOf+" "+fmtRatio(fx.Ratio))
+		// A candidate against itself ("A/A") says nothing: left out.
 	}
 	if fx.Speedup > 0 && slow != "" {
 		p = append(p, slow+" became "+fmtRatio(fx.Speedup)+" faster")
+	}
+	return strings.Join(p, ", ")
+}
+
+// regressionFixMeasured says how a fix of a config-regression was
+// measured: the candidate's time under the fix against its time under the
+// baseline configuration (the fix undoes the slowdown when that is near
+// 1x), and how much faster it is than under the regressing configuration.
+func (f *facts) regressionFixMeasured(fx result.Fix, fd *result.Finding) string {
+	var p []string
+	if fx.Config != "" {
+		p = append(p, "measured under "+fx.Config)
+	}
+	cand := fd.Candidate
+	if cand == "" {
+		return strings.Join(p, ", ")
+	}
+	if fx.Config != "" && fx.Config != f.baseCfg {
+		run, base := f.r.Run(cand, fx.Config, f.mode), f.r.Run(cand, f.baseCfg, f.mode)
+		if run != nil && base != nil && run.Status == result.StatusOK && base.Status == result.StatusOK &&
+			run.Time.Median > 0 && base.Time.Median > 0 {
+			p = append(p, cand+" "+fmtRatio(run.Time.Median/base.Time.Median)+" of its "+f.baseCfg+" time")
+		}
+	}
+	if fx.Speedup > 0 {
+		s := cand + " became " + fmtRatio(fx.Speedup) + " faster"
+		if fd.Config != "" {
+			s += " than under " + fd.Config
+		}
+		p = append(p, s)
 	}
 	return strings.Join(p, ", ")
 }

@@ -158,6 +158,11 @@ func fmtSeconds(s float64) string {
 func fmtValue(v float64, unit string) string {
 	switch unit {
 	case "s":
+		// Evidence may be a negative duration (the gap that is left once
+		// a mechanism is removed, when the slow side became the faster).
+		if v < 0 && !math.IsInf(v, 0) {
+			return "-" + fmtTime(-v)
+		}
 		return fmtTime(v)
 	case "B", "bytes":
 		return fmtBytes(v)

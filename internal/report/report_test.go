@@ -250,6 +250,8 @@ func TestFormat(t *testing.T) {
 		{fmtTime(1.0951e-3), "1.095 ms"},
 		{fmtTime(812e-9), "812.0 ns"},
 		{fmtTime(2.5), "2.500 s"},
+		{fmtValue(-432.4e-6, "s"), "-432.4 µs"},
+		{fmtValue(0, "s"), "-"},
 		{fmtTime(0), "-"},
 		{fmtRatio(53.76), "53.8x"},
 		{fmtRatio(1.351), "1.35x"},

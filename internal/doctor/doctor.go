@@ -19,6 +19,7 @@ import (
 	"github.com/faultline/faultline/internal/counters"
 	"github.com/faultline/faultline/internal/faultcost"
 	"github.com/faultline/faultline/internal/host"
+	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/trace"
 )
@@ -47,6 +48,12 @@ func Run(ctx context.Context) []Check {
 		add(Check{"syscall tracing", Missing, err.Error(), "run where ptrace and seccomp are allowed (not inside a restrictive container); timing still works"})
 	} else {
 		add(Check{"syscall tracing", OK, "seccomp-bpf + ptrace: brk, mmap, munmap, mremap, madvise per iteration", ""})
+	}
+	if err := perftrace.Available(); err != nil {
+		add(Check{"syscall tracepoints", Missing, oneLine(err) + ": the trace pass stops the target on every memory call (slower, same counts)",
+			"run as root (or sysctl kernel.perf_event_paranoid=-1) on a kernel with CONFIG_FTRACE_SYSCALLS"})
+	} else {
+		add(Check{"syscall tracepoints", OK, "perf syscall tracepoints: the timeit/demo trace pass records without stopping the target", ""})
 	}
 	cp := counters.Probe()
 	switch {
@@ -185,4 +192,12 @@ func Write(w io.Writer, cs []Check, color bool) {
 			fmt.Fprintf(w, "%s %-24s next: %s\n", strings.Repeat(" ", 8), "", c.Next)
 		}
 	}
+}
+
+func oneLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

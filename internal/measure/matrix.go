@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"time"
 
+	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/result"
@@ -305,44 +307,105 @@ const (
 	traceSampleTime   = 40 * time.Millisecond
 )
 
-// Trace runs the syscall-tracing diagnostic pass under cfg: a fresh probe
-// whose memory syscalls and iteration markers are traced (docs/tracing.md),
-// each candidate warmed up and then run iters times between markers. The
-// per-iteration syscalls are stored on each candidate's interleaved run,
-// and the pass records what tracing cost: the median time per iteration
-// of unmarked samples taken under the tracer over the untraced median.
+// EnvTracer chooses the trace pass's recorder: "perf" or "ptrace"; unset,
+// perf syscall tracepoints when this machine allows them, else ptrace.
+const EnvTracer = "FAULTLINE_TRACER"
+
+// Trace runs the syscall-tracing diagnostic pass under cfg in a fresh
+// probe: each candidate warmed up for two iterations (glibc's thresholds
+// settle), then run iters times, and every memory syscall attributed to
+// its candidate and iteration (docs/tracing.md). The recorder is the
+// kernel's syscall tracepoints through perf (the target never stops;
+// iterations are delimited by the probe's monotonic timestamps) where
+// this machine allows it, and otherwise the seccomp+ptrace tracer
+// (iterations delimited by marker writes). The per-iteration syscalls
+// are stored on each candidate's interleaved run, and the pass records
+// what recording cost: the median time per iteration of unmarked samples
+// taken under it over the untraced median.
 func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, o *Options) error {
 	o.Defaults()
+	perr := perftrace.Available()
+	switch os.Getenv(EnvTracer) {
+	case "ptrace":
+		perr = errors.New("ptrace chosen with " + EnvTracer)
+	case "perf":
+		if perr != nil {
+			return fmt.Errorf("trace pass: %s=perf: %w", EnvTracer, perr)
+		}
+	}
+	if perr == nil {
+		err := tracePass(ctx, res, tgt, cfg, iters, o, true)
+		if err == nil || !errors.Is(err, perftrace.ErrUnavailable) {
+			return err
+		}
+		perr = err
+	}
+	err := tracePass(ctx, res, tgt, cfg, iters, o, false)
+	if err == nil && errors.Is(perr, perftrace.ErrUnavailable) {
+		res.Note("trace: recorded with ptrace stops, which slow the target (%s)", oneLine(perr))
+	}
+	return err
+}
+
+// tracePass is one trace pass with the perf recorder or the ptrace tracer.
+func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, o *Options, perf bool) error {
 	cands := slices.Clone(res.Candidates)
 	spec, err := tgt.Spec(cands, o.Env(cfg))
 	if err != nil {
 		return err
 	}
-	spec.Configure = func(ps *proc.Spec) { ps.Trace = &trace.Options{MarkFD: 4} }
+	if !perf {
+		spec.Configure = func(ps *proc.Spec) { ps.Trace = &trace.Options{MarkFD: 4} }
+	}
 	start := time.Now()
 	s, err := probe.Start(ctx, spec)
 	if err != nil {
 		return fmt.Errorf("start trace pass: %w", err)
 	}
-	traced := map[string][]float64{}
-	faultsDiffer := false
-	for _, c := range cands {
-		o.progress("trace pass: %s", c.Name)
-		// Warm up so glibc's thresholds reach their steady state, then
-		// trace; the warm-up's own syscalls fall outside any iteration.
-		if _, err := s.Trace(ctx, c.Name, 2); err != nil {
-			s.Abort()
-			return err
-		}
-		if _, err := s.Trace(ctx, c.Name, iters); err != nil {
+	var rec *perftrace.Recorder
+	if perf {
+		if rec, err = perftrace.Attach(s.Pid()); err != nil {
 			s.Abort()
 			return err
 		}
 	}
-	// The marked iterations pay two marker stops each, so what tracing
-	// costs the target's own code is timed apart: interleaved samples of
-	// the timing pass's shape (unmarked, so only the traced memory
-	// syscalls stop) against the untraced medians.
+	stopRec := func() {
+		if rec != nil {
+			_, _, _ = rec.Stop()
+			rec = nil
+		}
+	}
+	var windows []perftrace.Window
+	traced := map[string][]float64{}
+	faultsDiffer := false
+	for _, c := range cands {
+		o.progress("trace pass: %s", c.Name)
+		// Warm up (unmarked) so glibc's thresholds reach their steady
+		// state; the warm-up's own syscalls fall outside any iteration.
+		if _, err := s.Run(ctx, c.Name, 2, 0, o.KeepGC); err != nil {
+			stopRec()
+			s.Abort()
+			return err
+		}
+		its, err := s.Trace(ctx, c.Name, iters)
+		if err != nil {
+			stopRec()
+			s.Abort()
+			return err
+		}
+		for i, it := range its {
+			if perf && (it.T0 <= 0 || it.T1 < it.T0) {
+				stopRec()
+				s.Abort()
+				return fmt.Errorf("%w: the probe reports no iteration times", perftrace.ErrUnavailable)
+			}
+			windows = append(windows, perftrace.Window{Cand: c.Name, Iter: i, Start: it.T0, End: it.T1})
+		}
+	}
+	// What recording costs the target's own code is timed apart:
+	// interleaved samples of the timing pass's shape (unmarked, so the
+	// ptrace tracer stops only on memory syscalls) against the untraced
+	// medians.
 	for round := 0; round < traceTimingRounds; round++ {
 		for _, c := range cands {
 			r := res.Run(c.Name, cfg.Name, result.ModeInterleaved)
@@ -351,6 +414,7 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 			}
 			sm, err := s.Run(ctx, c.Name, loopsFor(traceSampleTime, r.Time.Median), round, o.KeepGC)
 			if err != nil {
+				stopRec()
 				s.Abort()
 				return err
 			}
@@ -364,21 +428,44 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 			}
 		}
 	}
-	exit, err := s.Close()
-	if err != nil {
-		return fmt.Errorf("trace pass: %w", err)
-	}
-	if exit == nil || exit.Trace == nil || exit.Trace.Tally == nil {
-		return errors.New("trace pass: the tracer returned nothing")
+	var tally *trace.Tally
+	var threads int
+	var notes []string
+	note := fmt.Sprintf("seccomp-filtered tracing of brk, mmap, munmap, mremap, madvise; %d iterations per candidate", iters)
+	if perf {
+		pid := s.Pid()
+		events, st, err := rec.Stop()
+		rec = nil
+		if err != nil {
+			s.Abort()
+			return fmt.Errorf("trace pass: %w", err)
+		}
+		if _, err := s.Close(); err != nil {
+			return fmt.Errorf("trace pass: %w", err)
+		}
+		tally, threads = perftrace.Tally(events, windows, pid), st.Threads
+		note = fmt.Sprintf("perf syscall tracepoints for brk, mmap, munmap, mremap, madvise (the target never stops); %d iterations per candidate", iters)
+		if st.Lost > 0 {
+			notes = append(notes, fmt.Sprintf("the kernel dropped %d of %d syscall samples: counts are low", st.Lost, st.Lost+st.Samples))
+		}
+	} else {
+		exit, err := s.Close()
+		if err != nil {
+			return fmt.Errorf("trace pass: %w", err)
+		}
+		if exit == nil || exit.Trace == nil || exit.Trace.Tally == nil {
+			return errors.New("trace pass: the tracer returned nothing")
+		}
+		tally, threads, notes = exit.Trace.Tally, exit.Trace.Stats.Threads, exit.Trace.Notes
 	}
 	var ratios []float64
 	for _, c := range cands {
-		sc := exit.Trace.Tally.Syscalls(c.Name)
+		sc := tally.Syscalls(c.Name)
 		r := res.Run(c.Name, cfg.Name, result.ModeInterleaved)
 		if r == nil || sc == nil {
 			continue
 		}
-		sc.Threads = exit.Trace.Stats.Threads
+		sc.Threads = threads
 		r.PerIteration.Syscalls = sc
 		if r.Sources == nil {
 			r.Sources = map[string]string{}
@@ -388,8 +475,7 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 			ratios = append(ratios, tt.Median/r.Time.Median)
 		}
 	}
-	pass := result.Pass{Name: result.PassTrace, Config: cfg.Name, Seconds: time.Since(start).Seconds(),
-		Note: fmt.Sprintf("seccomp-filtered tracing of brk, mmap, munmap, mremap, madvise; %d iterations per candidate", iters)}
+	pass := result.Pass{Name: result.PassTrace, Config: cfg.Name, Seconds: time.Since(start).Seconds(), Note: note}
 	if len(ratios) > 0 {
 		pass.Overhead = stats.Summarize(ratios).Median
 	}
@@ -397,7 +483,7 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 		pass.Note += "; samples that faulted unlike the timing pass were left out of the tracing cost"
 	}
 	res.Passes = append(res.Passes, pass)
-	for _, n := range exit.Trace.Notes {
+	for _, n := range notes {
 		res.Note("trace: %s", n)
 	}
 	return nil

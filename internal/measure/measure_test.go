@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/alloc"
+	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/trace"
@@ -273,17 +274,40 @@ func TestSeedTraceMatchesStrace(t *testing.T) {
 	if err := Matrix(ctx, res, tgt, baselineOnly(), o); err != nil {
 		t.Fatal(err)
 	}
-	if err := Trace(ctx, res, tgt, baselineOnly()[0], 10, o); err != nil {
-		t.Fatal(err)
+	// Both recorders: perf tracepoints (where this machine allows them)
+	// and the seccomp+ptrace tracer.
+	tracers := []string{"ptrace"}
+	if err := perftrace.Available(); err == nil {
+		tracers = append(tracers, "perf")
+	} else {
+		t.Logf("perf recorder unavailable here: %v", err)
 	}
-	brk := map[string]float64{}
-	for _, c := range []string{"A", "B"} {
-		r := res.Run(c, result.DefaultConfig, result.ModeInterleaved)
-		if r == nil || r.PerIteration.Syscalls == nil {
-			t.Fatalf("no syscalls for %s", c)
+	brks := map[string]map[string]float64{}
+	for _, tracer := range tracers {
+		t.Setenv(EnvTracer, tracer)
+		res.Passes = nil
+		if err := Trace(ctx, res, tgt, baselineOnly()[0], 10, o); err != nil {
+			t.Fatalf("%s: %v", tracer, err)
 		}
-		brk[c] = r.PerIteration.Syscalls.Brk
+		if len(res.Passes) != 1 || !strings.Contains(res.Passes[0].Note, map[string]string{"perf": "perf", "ptrace": "seccomp"}[tracer]) {
+			t.Errorf("%s: pass %+v", tracer, res.Passes)
+		}
+		brks[tracer] = map[string]float64{}
+		for _, c := range []string{"A", "B"} {
+			r := res.Run(c, result.DefaultConfig, result.ModeInterleaved)
+			if r == nil || r.PerIteration.Syscalls == nil || r.PerIteration.Syscalls.Iterations != 10 {
+				t.Fatalf("%s: no syscalls for 10 iterations of %s", tracer, c)
+			}
+			brks[tracer][c] = r.PerIteration.Syscalls.Brk
+			r.PerIteration.Syscalls = nil
+		}
 	}
+	for tracer, brk := range brks {
+		t.Run(tracer, func(t *testing.T) { checkSeedBrk(t, py, strace, brk, res) })
+	}
+}
+
+func checkSeedBrk(t *testing.T, py, strace string, brk map[string]float64, res *result.Result) {
 	straceBrk := func(stmt string, n int) float64 {
 		script := filepath.Join(t.TempDir(), "seed.py")
 		src := fmt.Sprintf("%s\ndef f():\n    %s\nfor _ in range(%d):\n    f()\n", strings.ReplaceAll(seedSetup, "; ", "\n"), stmt, n)

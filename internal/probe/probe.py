@@ -162,8 +162,11 @@ def trace(cand, f, iters):
         f()
         t1 = _perf()
         r1 = _rusage(_SELF)
+        # t0/t1 are CLOCK_MONOTONIC (perf_counter on Linux): faultline's
+        # perf recorder attributes the kernel's timestamped samples by them.
         emit("end", [("cand", cand), ("iter", i), ("ns", t1 - t0),
-                     ("minflt", r1.ru_minflt - r0.ru_minflt), ("majflt", r1.ru_majflt - r0.ru_majflt)])
+                     ("minflt", r1.ru_minflt - r0.ru_minflt), ("majflt", r1.ru_majflt - r0.ru_majflt),
+                     ("t0", t0), ("t1", t1)])
     emit("done", [("cand", cand)])
 
 

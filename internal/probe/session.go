@@ -306,6 +306,9 @@ func (s *Session) Autorange(ctx context.Context, cand string, target time.Durati
 type Iteration struct {
 	NS     int64
 	MinFlt int64
+	// T0 and T1 bound the iteration in CLOCK_MONOTONIC nanoseconds (0
+	// when the probe does not report them).
+	T0, T1 int64
 }
 
 // Trace runs iters iterations of cand, each between begin and end markers.
@@ -324,7 +327,9 @@ func (s *Session) Trace(ctx context.Context, cand string, iters int) ([]Iteratio
 		case protocol.VerbEnd:
 			ns, _ := r.Int("ns")
 			mf, _ := r.Int("minflt")
-			its = append(its, Iteration{NS: ns, MinFlt: mf})
+			t0, _ := r.Int("t0")
+			t1, _ := r.Int("t1")
+			its = append(its, Iteration{NS: ns, MinFlt: mf, T0: t0, T1: t1})
 		case protocol.VerbDone:
 			return its, nil
 		default:

@@ -358,15 +358,29 @@ func (p *prober) autorange(name string, cand int, targetNS int64) error {
 func (p *prober) trace(name string, cand int, iters int64) error {
 	for i := int64(0); i < iters && p.wrErr == nil; i++ {
 		p.emit(protocol.VerbBegin, kvs("cand", name), kvi("iter", i))
+		t0 := monotonicNS()
 		m, err := p.measure(cand, 1)
 		if err != nil {
 			return err
 		}
+		t1 := monotonicNS()
+		// t0/t1 (CLOCK_MONOTONIC) bound the C call for faultline's perf
+		// recorder, which attributes timestamped samples by them.
 		p.emit(protocol.VerbEnd, kvs("cand", name), kvi("iter", i), kvi("ns", m.ns),
-			kvi("minflt", m.minflt), kvi("majflt", m.majflt))
+			kvi("minflt", m.minflt), kvi("majflt", m.majflt), kvi("t0", t0), kvi("t1", t1))
 	}
 	p.emit(protocol.VerbDone, kvs("cand", name))
 	return nil
+}
+
+// monotonicNS reads CLOCK_MONOTONIC, the clock of the kernel's perf
+// samples when faultline asks for it.
+func monotonicNS() int64 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) != nil {
+		return 0
+	}
+	return ts.Nano()
 }
 
 // alloc runs iters iterations and reports the candidate's buffers, counted

@@ -5,6 +5,8 @@
 //
 //	go run ./internal/trace/tracebench [-rounds N] [-warmup N] -- prog args...
 //
+// Each run has TRACEBENCH_TRACER set to the tracer's name, so a target
+// can record measurements of its own per tracer (bench/seed_trace_overhead.sh).
 // It prints one line per run in Go benchmark format (benchstat reads it:
 // benchstat -col /tracer out.txt) and a summary with medians, their 95%
 // confidence intervals and each tracer's overhead over the untraced run.
@@ -62,6 +64,8 @@ func main() {
 		order := rand.Perm(len(tracers))
 		for _, i := range order {
 			tr := tracers[i]
+			// The target may report its own measurements per tracer.
+			os.Setenv("TRACEBENCH_TRACER", tr.name)
 			d, err := tr.run()
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "tracebench: %s: %v\n", tr.name, err)

@@ -1,0 +1,415 @@
+package perftrace
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/faultline/faultline/internal/trace"
+)
+
+// tracepoints are the syscall events recorded, with the fields read from
+// each (by name, from the event's format file).
+var tracepoints = []struct {
+	event  string
+	call   string
+	fields []string
+}{
+	{"sys_exit_brk", trace.CallBrk, []string{"ret"}},
+	{"sys_enter_mmap", trace.CallMmap, []string{"addr", "len", "flags"}},
+	{"sys_enter_munmap", trace.CallMunmap, []string{"addr", "len"}},
+	{"sys_enter_mremap", trace.CallMremap, []string{"addr", "old_len", "new_len", "flags"}},
+	{"sys_enter_madvise", trace.CallMadvise, []string{"start", "len_in", "behavior"}},
+}
+
+// tracefsDirs are where tracefs is usually mounted.
+var tracefsDirs = []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
+
+// format is what faultline needs of one tracepoint.
+type format struct {
+	id     uint16
+	call   string
+	offset map[string]int // field name -> byte offset in the raw record
+}
+
+var (
+	formatsOnce sync.Once
+	formats     map[uint16]*format
+	formatsErr  error
+)
+
+// loadFormats reads the tracepoints' ids and field offsets from tracefs,
+// mounting it at /sys/kernel/tracing when it is not mounted and we may.
+func loadFormats() (map[uint16]*format, error) {
+	formatsOnce.Do(func() {
+		dir := ""
+		for _, d := range tracefsDirs {
+			if _, err := os.Stat(filepath.Join(d, "events", "syscalls")); err == nil {
+				dir = d
+				break
+			}
+		}
+		if dir == "" {
+			// tracefs is a kernel interface like procfs; mounting it
+			// changes nothing but its visibility.
+			if err := unix.Mount("nodev", tracefsDirs[0], "tracefs", 0, ""); err == nil {
+				if _, err := os.Stat(filepath.Join(tracefsDirs[0], "events", "syscalls")); err == nil {
+					dir = tracefsDirs[0]
+				}
+			}
+		}
+		if dir == "" {
+			formatsErr = fmt.Errorf("%w: no syscall tracepoints in tracefs (not mounted, or a kernel without CONFIG_FTRACE_SYSCALLS)", ErrUnavailable)
+			return
+		}
+		formats = map[uint16]*format{}
+		for _, tp := range tracepoints {
+			f, err := readFormat(filepath.Join(dir, "events", "syscalls", tp.event), tp.call, tp.fields)
+			if err != nil {
+				formatsErr = fmt.Errorf("%w: %v", ErrUnavailable, err)
+				return
+			}
+			formats[f.id] = f
+		}
+	})
+	return formats, formatsErr
+}
+
+func readFormat(dir, call string, want []string) (*format, error) {
+	idText, err := os.ReadFile(filepath.Join(dir, "id"))
+	if err != nil {
+		return nil, err
+	}
+	id, err := strconv.ParseUint(strings.TrimSpace(string(idText)), 10, 16)
+	if err != nil {
+		return nil, fmt.Errorf("%s/id: %w", dir, err)
+	}
+	fh, err := os.Open(filepath.Join(dir, "format"))
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	f := &format{id: uint16(id), call: call, offset: map[string]int{}}
+	sc := bufio.NewScanner(fh)
+	for sc.Scan() {
+		// "\tfield:unsigned long len;\toffset:24;\tsize:8;\tsigned:0;"
+		line := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(line, "field:") {
+			continue
+		}
+		parts := strings.Split(line, ";")
+		if len(parts) < 3 {
+			continue
+		}
+		decl := strings.Fields(strings.TrimPrefix(parts[0], "field:"))
+		if len(decl) == 0 {
+			continue
+		}
+		name := decl[len(decl)-1]
+		off, err1 := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(parts[1]), "offset:"))
+		size, err2 := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(parts[2]), "size:"))
+		if err1 == nil && err2 == nil && size == 8 {
+			f.offset[name] = off
+		}
+	}
+	for _, w := range want {
+		if _, ok := f.offset[w]; !ok {
+			return nil, fmt.Errorf("%s/format: no 8-byte field %q", dir, w)
+		}
+	}
+	return f, sc.Err()
+}
+
+// Available reports whether recording works here, by recording this
+// process for a moment. The answer is cached.
+func Available() error {
+	availOnce.Do(func() {
+		r, err := Attach(os.Getpid())
+		if err != nil {
+			availErr = err
+			return
+		}
+		_, _, availErr = r.Stop()
+	})
+	return availErr
+}
+
+var (
+	availOnce sync.Once
+	availErr  error
+)
+
+// ring is one CPU's ring buffer, shared by every tracepoint on that CPU.
+type ring struct {
+	mem  []byte
+	meta *unix.PerfEventMmapPage
+	data []byte
+}
+
+// Recorder records one process (and the threads and children it creates
+// after Attach) until Stop.
+type Recorder struct {
+	pid   int
+	fds   []int
+	rings []*ring
+	fmts  map[uint16]*format
+
+	mu      sync.Mutex
+	events  []trace.Event
+	stats   Stats
+	tids    map[int]bool
+	brk     map[int]int64 // last known program break by process
+	stop    chan struct{}
+	drained chan struct{}
+}
+
+// ringPages is the data size of each CPU's ring buffer in pages (a power
+// of two): 256 KiB holds several thousand samples between two drains.
+const ringPages = 64
+
+// drainEvery is how often the ring buffers are read while recording.
+const drainEvery = 5 * time.Millisecond
+
+// maxEvents bounds what one recording keeps, whatever the target does.
+const maxEvents = 1 << 20
+
+// Attach starts recording pid's memory syscalls, on every CPU, from now.
+// Threads pid has already started are not followed (a perf event follows
+// one task and what it creates afterwards); the probe starts none.
+func Attach(pid int) (*Recorder, error) {
+	fmts, err := loadFormats()
+	if err != nil {
+		return nil, err
+	}
+	r := &Recorder{pid: pid, fmts: fmts, tids: map[int]bool{}, brk: map[int]int64{},
+		stop: make(chan struct{}), drained: make(chan struct{})}
+	page := os.Getpagesize()
+	ncpu := runtime.NumCPU()
+	for cpu := 0; cpu < ncpu; cpu++ {
+		leader := -1
+		for _, f := range sortedFormats(fmts) {
+			attr := unix.PerfEventAttr{
+				Type:        unix.PERF_TYPE_TRACEPOINT,
+				Config:      uint64(f.id),
+				Size:        uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
+				Sample:      1, // every call
+				Sample_type: unix.PERF_SAMPLE_TID | unix.PERF_SAMPLE_TIME | unix.PERF_SAMPLE_RAW,
+				Bits:        unix.PerfBitInherit | unix.PerfBitUseClockID,
+				Clockid:     unix.CLOCK_MONOTONIC,
+			}
+			fd, err := unix.PerfEventOpen(&attr, pid, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
+			if err != nil {
+				if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.EINVAL) && cpu > 0 {
+					break // an offline CPU
+				}
+				r.closeAll()
+				return nil, fmt.Errorf("%w: perf_event_open(syscalls/%s): %v (needs root, CAP_PERFMON or perf_event_paranoid -1)",
+					ErrUnavailable, f.call, err)
+			}
+			r.fds = append(r.fds, fd)
+			if leader < 0 {
+				leader = fd
+				mem, err := unix.Mmap(fd, 0, (1+ringPages)*page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+				if err != nil {
+					r.closeAll()
+					return nil, fmt.Errorf("%w: map perf ring buffer: %v", ErrUnavailable, err)
+				}
+				meta := (*unix.PerfEventMmapPage)(unsafe.Pointer(&mem[0]))
+				off, size := uint64(page), uint64(ringPages*page)
+				if meta.Data_offset != 0 && meta.Data_size != 0 {
+					off, size = meta.Data_offset, meta.Data_size
+				}
+				r.rings = append(r.rings, &ring{mem: mem, meta: meta, data: mem[off : off+size]})
+				continue
+			}
+			if err := unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_SET_OUTPUT, leader); err != nil {
+				r.closeAll()
+				return nil, fmt.Errorf("%w: share perf ring buffer: %v", ErrUnavailable, err)
+			}
+		}
+	}
+	if len(r.rings) == 0 {
+		r.closeAll()
+		return nil, fmt.Errorf("%w: no CPU accepted the events", ErrUnavailable)
+	}
+	go r.loop()
+	return r, nil
+}
+
+func sortedFormats(m map[uint16]*format) []*format {
+	out := make([]*format, 0, len(m))
+	for _, f := range m {
+		out = append(out, f)
+	}
+	slices.SortFunc(out, func(a, b *format) int { return cmp.Compare(a.id, b.id) })
+	return out
+}
+
+func (r *Recorder) loop() {
+	defer close(r.drained)
+	tick := time.NewTicker(drainEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-tick.C:
+			r.drain()
+		}
+	}
+}
+
+// Stop ends the recording and returns the events in the order the kernel
+// timestamped them (At is CLOCK_MONOTONIC time).
+func (r *Recorder) Stop() ([]trace.Event, Stats, error) {
+	for _, fd := range r.fds {
+		_ = unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_DISABLE, 0)
+	}
+	close(r.stop)
+	<-r.drained
+	r.drain()
+	r.closeAll()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ev := r.events
+	// Each CPU's buffer is in time order; merge them.
+	sortEvents(ev)
+	r.fixBrk(ev)
+	st := r.stats
+	st.Threads = max(1, len(r.tids))
+	return ev, st, nil
+}
+
+func sortEvents(ev []trace.Event) {
+	slices.SortStableFunc(ev, func(a, b trace.Event) int { return cmp.Compare(a.At, b.At) })
+}
+
+// fixBrk turns each brk's returned break into the change of the break,
+// per process, in time order. The first brk seen of a process (usually
+// the query glibc makes at start-up, or one made before Attach) sets the
+// reference and counts as a change of 0, as in the ptrace tracer.
+func (r *Recorder) fixBrk(ev []trace.Event) {
+	for i := range ev {
+		e := &ev[i]
+		if e.Call != trace.CallBrk {
+			continue
+		}
+		if last, ok := r.brk[e.Pid]; ok {
+			e.Size = e.Ret - last
+		}
+		r.brk[e.Pid] = e.Ret
+		e.Addr = uint64(e.Ret)
+	}
+}
+
+func (r *Recorder) closeAll() {
+	for _, rg := range r.rings {
+		_ = unix.Munmap(rg.mem)
+	}
+	r.rings = nil
+	for _, fd := range r.fds {
+		unix.Close(fd)
+	}
+	r.fds = nil
+}
+
+// drain reads every ring buffer from its tail to its head.
+func (r *Recorder) drain() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rg := range r.rings {
+		head := atomic.LoadUint64(&rg.meta.Data_head)
+		tail := atomic.LoadUint64(&rg.meta.Data_tail)
+		size := uint64(len(rg.data))
+		for tail < head {
+			var hdr [8]byte
+			copyRing(hdr[:], rg.data, tail, size)
+			typ := binary.LittleEndian.Uint32(hdr[0:4])
+			n := uint64(binary.LittleEndian.Uint16(hdr[6:8]))
+			if n < 8 || n > size {
+				tail = head // corrupt: skip what is there
+				break
+			}
+			rec := make([]byte, n)
+			copyRing(rec, rg.data, tail, size)
+			r.record(typ, rec[8:])
+			tail += n
+		}
+		atomic.StoreUint64(&rg.meta.Data_tail, tail)
+	}
+}
+
+func copyRing(dst, data []byte, pos, size uint64) {
+	for i := range dst {
+		dst[i] = data[(pos+uint64(i))%size]
+	}
+}
+
+// record decodes one ring-buffer record body.
+func (r *Recorder) record(typ uint32, b []byte) {
+	le := binary.LittleEndian
+	switch typ {
+	case unix.PERF_RECORD_LOST:
+		if len(b) >= 16 {
+			r.stats.Lost += int64(le.Uint64(b[8:16]))
+		}
+	case unix.PERF_RECORD_SAMPLE:
+		// PERF_SAMPLE_TID: pid, tid u32; TIME: u64; RAW: u32 size, data.
+		if len(b) < 20 {
+			return
+		}
+		pid, tid := int(le.Uint32(b[0:4])), int(le.Uint32(b[4:8]))
+		at := le.Uint64(b[8:16])
+		rawLen := int(le.Uint32(b[16:20]))
+		raw := b[20:]
+		if rawLen > len(raw) || rawLen < 2 {
+			return
+		}
+		raw = raw[:rawLen]
+		f := r.fmts[le.Uint16(raw[0:2])]
+		if f == nil {
+			return
+		}
+		r.stats.Samples++
+		if len(r.events) >= maxEvents {
+			r.stats.Lost++
+			return
+		}
+		get := func(name string) uint64 {
+			off := f.offset[name]
+			if off+8 > len(raw) {
+				return 0
+			}
+			return le.Uint64(raw[off : off+8])
+		}
+		e := trace.Event{Call: f.call, Pid: pid, Tid: tid, At: time.Duration(at)}
+		switch f.call {
+		case trace.CallBrk:
+			e.Ret = int64(get("ret"))
+		case trace.CallMmap:
+			e.Addr, e.Size, e.Flags = get("addr"), int64(get("len")), get("flags")
+		case trace.CallMunmap:
+			e.Addr, e.Size = get("addr"), int64(get("len"))
+		case trace.CallMremap:
+			e.Addr, e.Old, e.Size, e.Flags = get("addr"), int64(get("old_len")), int64(get("new_len")), get("flags")
+		case trace.CallMadvise:
+			e.Addr, e.Size, e.Advice = get("start"), int64(get("len_in")), int(int32(get("behavior")))
+		}
+		r.tids[tid] = true
+		r.events = append(r.events, e)
+	}
+}

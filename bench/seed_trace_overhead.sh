@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What faultline's memory-syscall tracer costs the seed case, against the
 # same program untraced and under strace's seccomp mode, in interleaved
-# rounds (internal/trace/tracebench).
+# rounds (internal/trace/tracebench): faultline-perf is the perf
+# tracepoint recorder the trace pass uses where it can (no stops),
+# faultline the seccomp+ptrace tracer.
 #
 # The program runs the seed setup, warms up, then times ITERS calls of one
 # candidate from inside (perf_counter, getrusage) and appends
@@ -47,7 +49,7 @@ r1 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 with open("$dir/calls.log", "a") as log:
     log.write("%s %.6f %.1f\n" % (os.environ.get("TRACEBENCH_TRACER", "?"), (t1 - t0) / $ITERS * 1e3, (r1 - r0) / $ITERS))
 PY
-"$dir/tracebench" -rounds 11 -warmup 1 "$@" -- "$PY" "$dir/seed.py"
+"$dir/tracebench" -rounds 11 -warmup 1 -perf "$@" -- "$PY" "$dir/seed.py"
 echo
 echo "candidate $CAND, time per call measured inside the process, by tracer and fault mode:"
 "$PY" - "$dir/calls.log" <<'PY'
@@ -59,7 +61,7 @@ for tracer, ms, flt in rows:
 modes = sorted({m for m, _ in by})
 for m in modes:
     base = by.get((m, "none"))
-    for tracer in ("none", "faultline", "faultline-ptrace", "strace-seccomp"):
+    for tracer in ("none", "faultline-perf", "faultline", "faultline-ptrace", "strace-seccomp"):
         v = by.get((m, tracer))
         if not v:
             continue

@@ -25,8 +25,10 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/trace"
 )
@@ -37,6 +39,7 @@ func main() {
 	warmup := flag.Int("warmup", 2, "unrecorded rounds first")
 	strace := flag.String("strace", "strace", "strace binary")
 	ptraceOnly := flag.Bool("ptrace", false, "also run faultline's tracer without the seccomp listener (ptrace stops only)")
+	perf := flag.Bool("perf", false, "also record with faultline's perf syscall-tracepoint recorder (no stops)")
 	flag.Parse()
 	argv := flag.Args()
 	if len(argv) == 0 {
@@ -57,6 +60,13 @@ func main() {
 	}
 	if *ptraceOnly {
 		tracers = append(tracers, tracer{"faultline-ptrace", func() (time.Duration, error) { return timeTraced(argv, "off") }})
+	}
+	if *perf {
+		if err := perftrace.Available(); err != nil {
+			fmt.Fprintf(os.Stderr, "tracebench: -perf: %v\n", err)
+			os.Exit(1)
+		}
+		tracers = append(tracers, tracer{"faultline-perf", func() (time.Duration, error) { return timePerf(argv) }})
 	}
 	host()
 	times := make(map[string][]float64)
@@ -89,6 +99,9 @@ func main() {
 	}
 	if s := overhead["strace-seccomp"]; s > 0 {
 		fmt.Printf("\nfaultline overhead / strace overhead = %.2f\n", overhead["faultline"]/s)
+		if *perf {
+			fmt.Printf("faultline-perf overhead / strace overhead = %.2f\n", overhead["faultline-perf"]/s)
+		}
 		if *ptraceOnly {
 			fmt.Printf("faultline-ptrace overhead / strace overhead = %.2f\n", overhead["faultline-ptrace"]/s)
 		}
@@ -118,6 +131,43 @@ func timeTraced(argv []string, listener string) (time.Duration, error) {
 	d := time.Since(t0)
 	if err == nil && e.Failed() {
 		err = fmt.Errorf("target %s", e)
+	}
+	return d, err
+}
+
+// timePerf runs argv recorded by the perf tracepoint recorder: the
+// program is held (a shell that stops itself before exec) until the
+// recorder is attached, and timed from its release to its exit.
+func timePerf(argv []string) (time.Duration, error) {
+	cmd := exec.Command("sh", append([]string{"-c", `kill -STOP $$; exec "$@"`, "sh"}, argv...)...)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	stat := fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid)
+	for {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			_ = cmd.Wait()
+			return 0, err
+		}
+		if strings.Contains(string(b), ") T ") {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	r, err := perftrace.Attach(cmd.Process.Pid)
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return 0, err
+	}
+	t0 := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGCONT)
+	err = cmd.Wait()
+	d := time.Since(t0)
+	if _, _, serr := r.Stop(); err == nil {
+		err = serr
 	}
 	return d, err
 }

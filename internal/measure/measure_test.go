@@ -43,6 +43,17 @@ func pythonTarget(py, setup string) Target {
 	}}
 }
 
+// seedResult is an empty result for the seed case's two statements.
+func seedResult() *result.Result {
+	res := result.New(result.KindTimeit, "test", nil)
+	res.Setup = seedSetup
+	res.Candidates = []result.Candidate{
+		{Name: "A", Statement: "a.astype(np.float64) / 255.0"},
+		{Name: "B", Statement: "t = a.astype(np.float64); t / 255.0"},
+	}
+	return res
+}
+
 func baselineOnly() []result.Config {
 	return []result.Config{{Name: result.DefaultConfig, Env: map[string]string{}}}
 }
@@ -53,12 +64,7 @@ func baselineOnly() []result.Config {
 // while the unnamed one barely faults.
 func TestSeedCase(t *testing.T) {
 	py := numpyPython(t)
-	res := result.New(result.KindTimeit, "test", nil)
-	res.Setup = seedSetup
-	res.Candidates = []result.Candidate{
-		{Name: "A", Statement: "a.astype(np.float64) / 255.0"},
-		{Name: "B", Statement: "t = a.astype(np.float64); t / 255.0"},
-	}
+	res := seedResult()
 	o := &Options{Isolated: true, Warmup: 1}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -198,12 +204,7 @@ func TestSeedMatrix(t *testing.T) {
 	if err != nil {
 		t.Skipf("allocators missing (test.sh installs them): %v", err)
 	}
-	res := result.New(result.KindTimeit, "test", nil)
-	res.Setup = seedSetup
-	res.Candidates = []result.Candidate{
-		{Name: "A", Statement: "a.astype(np.float64) / 255.0"},
-		{Name: "B", Statement: "t = a.astype(np.float64); t / 255.0"},
-	}
+	res := seedResult()
 	o := &Options{Warmup: 1, Env: func(c result.Config) []string { return alloc.Apply(nil, c) }}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -262,12 +263,7 @@ func TestSeedTraceMatchesStrace(t *testing.T) {
 	if err := trace.Probe(); err != nil {
 		t.Skipf("tracing unavailable here: %v", err)
 	}
-	res := result.New(result.KindTimeit, "test", nil)
-	res.Setup = seedSetup
-	res.Candidates = []result.Candidate{
-		{Name: "A", Statement: "a.astype(np.float64) / 255.0"},
-		{Name: "B", Statement: "t = a.astype(np.float64); t / 255.0"},
-	}
+	res := seedResult()
 	o := &Options{Rounds: 3, SampleTime: 20 * time.Millisecond}
 	ctx := context.Background()
 	tgt := pythonTarget(py, seedSetup)

@@ -8,7 +8,12 @@
  *   MODE "AB": iterations alternate between candidate A (the batch) and
  *   candidate B, which maps, touches and unmaps 3 x 1 MiB with direct
  *   mmap/munmap calls (so glibc's dynamic threshold is left alone).
+ *   MODE "notrim": candidate B, the batch after mallopt(M_TRIM_THRESHOLD,
+ *   8 MiB) at start-up: the 2 MiB top chunk left by the frees stays below
+ *   the threshold, so glibc keeps it and the next iteration reuses its
+ *   pages without faulting (case 02's fast side).
  * Iterations are marked with include/faultline.h when FAULTLINE_FD is set. */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -46,15 +51,19 @@ static void maps(void) {
 int main(int argc, char **argv) {
 	int n = argc > 1 ? atoi(argv[1]) : 10;
 	int ab = argc > 2 && strcmp(argv[2], "AB") == 0;
+	int notrim = argc > 2 && strcmp(argv[2], "notrim") == 0;
+	if (notrim && mallopt(M_TRIM_THRESHOLD, 8 << 20) != 1)
+		abort();
 	for (int i = 0; i < n; i++) {
 		if (ab && i % 2 == 1) {
 			faultline_begin("B");
 			maps();
 			faultline_end("B");
 		} else {
-			faultline_begin("A");
+			const char *name = notrim ? "B" : "A";
+			faultline_begin(name);
 			batch();
-			faultline_end("A");
+			faultline_end(name);
 		}
 	}
 	return 0;

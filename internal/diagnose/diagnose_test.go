@@ -385,3 +385,28 @@ func TestNilAndEmpty(t *testing.T) {
 		t.Errorf("empty result: %+v", prs)
 	}
 }
+
+// TestOrderEffectNeedsStableProcesses: when the candidate's own fresh
+// processes disagree about its faults as much as interleaved and alone
+// do, where a process's memory lands explains the difference as well as
+// the order, and no order effect is reported; when they agree, it is.
+func TestOrderEffectNeedsStableProcesses(t *testing.T) {
+	for _, tc := range []struct {
+		perProcess []float64
+		want       int
+	}{
+		{[]float64{1319, 1320}, 1}, // both fresh processes fault: the shared process is what differs
+		{[]float64{0, 1319}, 0},    // one fresh process faults like the shared one: placement
+		{nil, 1},                   // one isolated process: no way to tell, as before
+	} {
+		r := loadFixture(t, "order.json")
+		iso := r.Run("B", result.DefaultConfig, result.ModeIsolated)
+		if iso == nil {
+			t.Fatal("fixture has no isolated run of B")
+		}
+		iso.ProcessFaults = tc.perProcess
+		if got := len(findingsOf(Diagnose(r), OrderEffect)); got != tc.want {
+			t.Errorf("per-process faults %v: %d order-effect findings, want %d", tc.perProcess, got, tc.want)
+		}
+	}
+}

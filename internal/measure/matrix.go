@@ -29,16 +29,72 @@ func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []resul
 		err := TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, o)
 		if err == nil && i == 0 && o.Isolated && len(cands) > 1 {
 			// The isolated runs answer one question (does order matter?),
-			// so they get the experiments' shorter schedule.
+			// so they get the experiments' shorter schedule, split over two
+			// fresh processes: where a process's heap lands can change its
+			// faults as much as what ran before, and two processes tell
+			// the two apart.
 			io := o.experiment(res, cfg.Name)
+			io.ConfigBudget /= isolatedProcesses
 			for _, c := range cands {
-				if err = TimeConfig(ctx, res, tgt, cfg, []result.Candidate{c}, result.ModeIsolated, io); err != nil {
+				if err = isolated(ctx, res, tgt, cfg, c, io); err != nil {
 					break
 				}
 			}
 		}
 		return err
 	})
+}
+
+// isolatedProcesses is how many fresh processes each candidate's isolated
+// run is made of.
+const isolatedProcesses = 2
+
+// isolated times cand alone in isolatedProcesses fresh processes and
+// stores one run with every process's samples and faults.
+func isolated(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, c result.Candidate, o *Options) error {
+	var samples []result.Sample
+	var perProc []float64
+	var first result.Run
+	for i := 0; i < isolatedProcesses; i++ {
+		err := TimeConfig(ctx, res, tgt, cfg, []result.Candidate{c}, result.ModeIsolated, o)
+		r := res.Run(c.Name, cfg.Name, result.ModeIsolated)
+		if r != nil && r.Status == result.StatusOK && r.Time.N > 0 {
+			if i == 0 {
+				first = *r
+			}
+			for _, s := range r.Samples {
+				s.Round += 1000 * i // rounds of different processes stay apart
+				samples = append(samples, s)
+			}
+			perProc = append(perProc, r.PerIteration.MinorFaults)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	r := res.Run(c.Name, cfg.Name, result.ModeIsolated)
+	if r == nil || len(perProc) == 0 {
+		return nil
+	}
+	merged := first
+	merged.Samples = samples
+	var ts []float64
+	var minf, majf float64
+	for _, s := range samples {
+		if !s.Warmup {
+			ts = append(ts, s.Seconds)
+			minf += s.MinorFaults
+			majf += s.MajorFaults
+		}
+	}
+	merged.Time = stats.Summarize(ts)
+	if n := float64(len(ts)); n > 0 {
+		merged.PerIteration.MinorFaults, merged.PerIteration.MajorFaults = minf/n, majf/n
+	}
+	merged.PeakRSSBytes = max(first.PeakRSSBytes, r.PeakRSSBytes)
+	merged.ProcessFaults = perProc
+	*r = merged
+	return nil
 }
 
 // forEachConfig calls fn for every configuration, records each one's

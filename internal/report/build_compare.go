@@ -36,6 +36,7 @@ func (f *facts) orderSection(verbose bool) *section {
 		}
 		return txt(fmtTime(median(v)))
 	}
+	varies := false
 	for _, row := range rows {
 		ratio := row.inter.Time.Median / row.iso.Time.Median
 		rs := txt(fmtRatio(ratio))
@@ -46,13 +47,37 @@ func (f *facts) orderSection(verbose bool) *section {
 		for _, p := range prevs {
 			cells = append(cells, sw(row.after[p]))
 		}
-		cells = append(cells, sw(row.rest), txt(fmtCount(row.inter.PerIteration.MinorFaults)), txt(fmtCount(row.iso.PerIteration.MinorFaults)))
+		alone := txt(fmtCount(row.iso.PerIteration.MinorFaults))
+		if pf := row.iso.ProcessFaults; len(pf) > 1 && processesDiffer(pf) {
+			// Fresh processes disagree: show each, not their mean.
+			parts := make([]string, len(pf))
+			for i, v := range pf {
+				parts[i] = fmtCount(v)
+			}
+			alone = sty(strings.Join(parts, " / "), warn)
+			varies = true
+		}
+		cells = append(cells, sw(row.rest), txt(fmtCount(row.inter.PerIteration.MinorFaults)), alone)
 		t.Rows = append(t.Rows, cells)
 	}
 	s.table(t)
 	s.para(line{sty("after X: median time of the interleaved samples taken right after X ran in the same process; "+
 		"a difference between those columns, or between interleaved and alone, is a carry-over effect (the HTML report's timeline shows every sample)", dim)})
+	if varies {
+		s.para(line{sty("a / b: faults per iteration in each of the fresh processes the candidate ran alone in; when they differ, "+
+			"where the process's memory lands (against huge-page boundaries) moves the result as much as the order does", dim)})
+	}
 	return s
+}
+
+// processesDiffer says whether per-process fault counts differ by more
+// than noise: at least 2 faults per iteration and 20%.
+func processesDiffer(pf []float64) bool {
+	lo, hi := pf[0], pf[0]
+	for _, v := range pf {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	return hi-lo >= math.Max(2, 0.2*hi)
 }
 
 func (f *facts) matrixSection(verbose bool) *section {

@@ -157,6 +157,11 @@ type Run struct {
 	Samples []Sample `json:"samples,omitempty"`
 	// ExitCodes lists non-zero exits and signals (process runs).
 	Failures []Failure `json:"failures,omitempty"`
+	// ProcessFaults are the minor faults per iteration of each process
+	// that contributed samples (isolated runs use two fresh processes), so
+	// that a difference between processes can be told from an order
+	// effect.
+	ProcessFaults []float64 `json:"process_minor_faults,omitempty"`
 }
 
 // Estimate is a median with its confidence interval.

@@ -3,6 +3,7 @@ module github.com/faultline/faultline
 go 1.26.0
 
 require (
+	github.com/ebitengine/purego v0.11.3
 	github.com/rogpeppe/go-internal v1.14.1
 	github.com/spf13/cobra v1.10.2
 	golang.org/x/net v0.62.0

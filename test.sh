@@ -38,3 +38,6 @@ staticcheck ./...
 # -p 1: timing tests compare ratios within one run; running packages in
 # parallel on a 2-core machine would only add noise.
 go test -count=1 -p 1 -timeout 30m "$@" ./...
+# Built without a C compiler (go run on a fresh machine), the native demo
+# workload calls glibc through purego instead of cgo: test that engine too.
+CGO_ENABLED=0 go test -count=1 -p 1 "$@" ./internal/workload

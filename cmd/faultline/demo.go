@@ -34,7 +34,7 @@ reproduction of the same allocation pattern through glibc malloc (--native force
 	}
 	cmd.Flags().StringVar(&f.python, "python", "", "Python interpreter with NumPy (default: the first one found)")
 	cmd.Flags().BoolVar(&f.native, "native", false, "run the built-in native reproduction even when NumPy is available")
-	f.common.register(cmd)
+	f.common.registerProbe(cmd)
 	return cmd
 }
 

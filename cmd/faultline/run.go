@@ -39,8 +39,8 @@ func newRun() *cobra.Command {
 candidates are interleaved in shuffled rounds, and each run's time, page faults, peak RSS
 and exit status are recorded. Commands are split into words without a shell unless
 --shell is given. A program may mark its own iterations over FAULTLINE_FD
-(docs/protocol.md).`,
-		Example: `  faultline run './batch 200' './batch-tuned 200'
+(docs/protocol.md): its time and faults are then per marked iteration, start-up left out.`,
+		Example: `  faultline run './batch 200' './batch 200 notrim'
   faultline run --shell=bash 'python3 a.py | wc -l' 'python3 b.py | wc -l'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -51,21 +51,16 @@ and exit status are recorded. Commands are split into words without a shell unle
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "label for the command at the same position (repeatable)")
 	fl.StringVarP(&f.shell, "shell", "S", "none", "shell that runs each command (none: split into words and exec directly)")
 	fl.BoolVarP(&f.noShell, "no-shell", "N", false, "same as --shell=none (the default)")
-	fl.IntVar(&f.runs, "runs", 0, "exact number of timed runs per command and configuration (0: adaptive)")
+	fl.IntVarP(&f.runs, "runs", "r", 0, "exact number of timed runs per command and configuration (0: adaptive)")
 	fl.IntVarP(&f.minRuns, "min-runs", "m", 10, "adaptive: at least this many runs")
 	fl.IntVarP(&f.maxRuns, "max-runs", "M", 200, "adaptive: at most this many runs")
 	fl.StringVarP(&f.prepare, "prepare", "p", "", "command to run before every timed run (untimed)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "kill a run's whole process tree after this long (0: no limit)")
 	fl.BoolVarP(&f.ignoreFailure, "ignore-failure", "i", false, "keep measuring when a command exits non-zero or is killed")
 	fl.BoolVar(&f.showOutput, "show-output", false, "show the commands' output (discarded by default)")
+	fl.IntVarP(&f.common.warmup, "warmup", "w", 1, "untimed runs of each command before the first timed round")
 	f.common.register(cmd)
 	fl.StringVar(&f.common.out.json, "export-json", "", "same as --json")
-	// --number and --repeat belong to timeit; -n/-r mean nothing here.
-	_ = fl.MarkHidden("number")
-	_ = fl.MarkHidden("repeat")
-	_ = fl.MarkHidden("gc")
-	_ = fl.MarkHidden("no-alloc")
-	_ = fl.MarkHidden("no-isolated")
 	return cmd
 }
 

@@ -40,7 +40,7 @@ for one iteration, as in the function you are benchmarking.`,
 	fl.StringArrayVarP(&f.setup, "setup", "s", nil, "setup code, run once before timing (repeatable; joined by newlines)")
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "label for the statement at the same position (repeatable)")
 	fl.StringVar(&f.python, "python", "python3", "Python interpreter to run the statements")
-	f.common.register(cmd)
+	f.common.registerProbe(cmd)
 	return cmd
 }
 

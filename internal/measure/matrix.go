@@ -62,8 +62,15 @@ func isolated(ctx context.Context, res *result.Result, tgt Target, cfg result.Co
 			if i == 0 {
 				first = *r
 			}
+			// Later processes follow the earlier ones on the timeline, and
+			// their rounds stay apart.
+			next := 0
+			for _, s := range samples {
+				next = max(next, s.Seq+1)
+			}
 			for _, s := range r.Samples {
-				s.Round += 1000 * i // rounds of different processes stay apart
+				s.Round += 1000 * i
+				s.Seq += next
 				samples = append(samples, s)
 			}
 			perProc = append(perProc, r.PerIteration.MinorFaults)

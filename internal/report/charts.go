@@ -79,10 +79,26 @@ func (f *facts) timelineSegments(cfg string) []segment {
 	if f.mode == result.ModeProcess {
 		mk("one process per run, in run order", f.runsIn(cfg, result.ModeProcess))
 	} else {
-		mk("interleaved in one process", f.runsIn(cfg, result.ModeInterleaved))
+		// Code-fix candidates ran in a process of their own.
+		var shared, fixes []*result.Run
+		for _, run := range f.runsIn(cfg, result.ModeInterleaved) {
+			if c := f.r.Candidate(run.Candidate); c != nil && c.FixOf != "" {
+				fixes = append(fixes, run)
+			} else {
+				shared = append(shared, run)
+			}
+		}
+		mk("interleaved in one process", shared)
+		for _, run := range fixes {
+			mk(run.Candidate+" (own process)", []*result.Run{run})
+		}
 	}
 	for _, run := range f.runsIn(cfg, result.ModeIsolated) {
-		mk(run.Candidate+" alone", []*result.Run{run})
+		title := run.Candidate + " alone"
+		if n := len(run.ProcessFaults); n > 1 {
+			title = fmt.Sprintf("%s alone (%d processes)", run.Candidate, n)
+		}
+		mk(title, []*result.Run{run})
 	}
 	return segs
 }
@@ -180,19 +196,26 @@ func (f *facts) timelineChart(cfg string) (string, bool) {
 		}
 		px := func(seq int) float64 { return xs.Px(float64(off + seq - sg.lo)) }
 		d.Text((px(sg.lo)+px(sg.lo+sg.n-1))/2, fTop+h2+18, svg.Middle, sg.title, `fill="#555555"`)
-		// Shade the warm-up samples.
-		wlo, whi := math.MaxInt, -1
+		// Shade the warm-up samples: each stretch of consecutive ones
+		// (a segment made of several processes has one per process).
+		var warmSeqs []int
 		for _, run := range sg.runs {
 			for _, s := range run.Samples {
 				if s.Warmup {
-					wlo, whi = min(wlo, s.Seq), max(whi, s.Seq)
+					warmSeqs = append(warmSeqs, s.Seq)
 				}
 			}
 		}
-		if whi >= 0 {
-			x0, x1 := px(wlo)-4, px(whi)+4
+		slices.Sort(warmSeqs)
+		for i := 0; i < len(warmSeqs); {
+			j := i
+			for j+1 < len(warmSeqs) && warmSeqs[j+1] <= warmSeqs[j]+1 {
+				j++
+			}
+			x0, x1 := px(warmSeqs[i])-4, px(warmSeqs[j])+4
 			d.Rect(x0, top, x1-x0, h1, `fill="#f2f2f2"`)
 			d.Rect(x0, fTop, x1-x0, h2, `fill="#f2f2f2"`)
+			i = j + 1
 		}
 		for _, run := range sg.runs {
 			col := f.color(run.Candidate)

@@ -59,9 +59,10 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode":    cmdExitCode,
-			"checkresult": cmdCheckResult,
-			"firstcause":  cmdFirstCause,
+			"exitcode":     cmdExitCode,
+			"checkresult":  cmdCheckResult,
+			"configstatus": cmdConfigStatus,
+			"firstcause":   cmdFirstCause,
 		},
 	})
 }
@@ -84,6 +85,26 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if (got == want) == neg {
 		ts.Fatalf("exit code %d, want %d", got, want)
+	}
+}
+
+// configstatus FILE CONFIG STATUS checks a configuration's status in a
+// result (ok, failed, skipped); a failed one must carry its reason.
+func cmdConfigStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: configstatus FILE CONFIG STATUS")
+	}
+	r, err := result.Load(ts.MkAbs(args[0]))
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	c := r.Config(args[1])
+	if c == nil {
+		ts.Fatalf("no configuration %q in %s", args[1], args[0])
+	}
+	ok := c.Status == args[2] && (c.Status != result.StatusFailed || c.Reason != "")
+	if ok == neg {
+		ts.Fatalf("configuration %s: status %q (reason %q), want %q", c.Name, c.Status, c.Reason, args[2])
 	}
 }
 

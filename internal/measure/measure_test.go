@@ -366,3 +366,64 @@ printf 'end cand=A iter=1 ns=4000000 minflt=10 majflt=1\n' >&$FAULTLINE_FD`
 		t.Errorf("unmarked run: loops %d, median %g", b.Loops, b.Time.Median)
 	}
 }
+
+// TestRunTraceRecorders: faultline run's trace pass counts a whole
+// command's memory syscalls the same with the perf recorder (no stops)
+// and the ptrace tracer, threads included, and as strace -f -c does.
+func TestRunTraceRecorders(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("gcc not installed (test.sh installs it)")
+	}
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("strace not installed (test.sh installs it)")
+	}
+	bin := filepath.Join(t.TempDir(), "threads")
+	if out, err := exec.Command("gcc", "-O2", "-pthread", "-I../../testdata/c", "-o", bin, "../../testdata/c/threads.c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	out, err := exec.Command(strace, "-f", "-c", "-e", "trace=memory", "-o", "/dev/stdout", bin, "16").Output()
+	if err != nil {
+		t.Fatalf("strace: %v", err)
+	}
+	want := map[string]float64{}
+	for _, m := range regexp.MustCompile(`(?m)^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(brk|mmap|munmap|madvise)$`).FindAllSubmatch(out, -1) {
+		v, _ := strconv.Atoi(string(m[1]))
+		want[string(m[2])] = float64(v)
+	}
+	tracers := []string{"ptrace"}
+	if err := perftrace.Available(); err == nil {
+		tracers = append(tracers, "perf")
+	}
+	for _, tracer := range tracers {
+		t.Run(tracer, func(t *testing.T) {
+			t.Setenv(EnvTracer, tracer)
+			res := result.New(result.KindRun, "test", nil)
+			res.Candidates = []result.Candidate{{Name: "A", Command: []string{bin, "16"}}}
+			o := &RunOptions{Runs: 2, Argv: func(c result.Candidate) []string { return c.Command }}
+			ctx := context.Background()
+			if err := RunConfig(ctx, res, res.Candidates, baselineOnly()[0], o); err != nil {
+				t.Fatal(err)
+			}
+			if err := RunTrace(ctx, res, baselineOnly()[0], o); err != nil {
+				t.Fatal(err)
+			}
+			sc := res.Run("A", result.DefaultConfig, result.ModeProcess).PerIteration.Syscalls
+			if sc == nil {
+				t.Fatal("no syscalls recorded")
+			}
+			got := map[string]float64{"brk": sc.Brk, "mmap": sc.Mmap, "munmap": sc.Munmap, "madvise": sc.Madvise}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("%s: %v per run, strace -f -c counts %v", k, got[k], v)
+				}
+			}
+			if sc.Threads != 9 {
+				t.Errorf("threads %d, want 9 (main + 8)", sc.Threads)
+			}
+			if tracer == "perf" && (len(res.Passes) == 0 || !strings.Contains(res.Passes[len(res.Passes)-1].Note, "perf")) {
+				t.Errorf("pass not recorded as perf: %+v", res.Passes)
+			}
+		})
+	}
+}

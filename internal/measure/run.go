@@ -2,14 +2,17 @@ package measure
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
+	"syscall"
 	"time"
 
+	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/protocol"
 	"github.com/faultline/faultline/internal/result"
@@ -295,6 +298,84 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 	return nil
 }
 
+// holdScript stops the shell that runs it until it is continued, then
+// replaces it with the command: the recorder attaches in between, so it
+// sees the command from its exec.
+const holdScript = `kill -STOP $$; exec "$@"`
+
+// runRecorded is RunTrace's pass for one unmarked command with the perf
+// recorder: the whole run is one iteration.
+func runRecorded(ctx context.Context, res *result.Result, r *result.Run, c result.Candidate, env []string, o *RunOptions, cfg result.Config) error {
+	start := time.Now()
+	argv := append([]string{"/bin/sh", "-c", holdScript, "faultline-hold"}, o.Argv(c)...)
+	p, err := proc.Start(ctx, &proc.Spec{Argv: argv, Env: env, Stdout: o.Output, Stderr: o.Output})
+	if err != nil {
+		return fmt.Errorf("trace pass: %w", err)
+	}
+	pid := p.Pid()
+	if err := waitStopped(ctx, pid, 5*time.Second); err != nil {
+		p.Kill()
+		_, _ = p.Wait()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w: %v", perftrace.ErrUnavailable, err)
+	}
+	rec, err := perftrace.Attach(pid)
+	if err != nil {
+		p.Kill()
+		_, _ = p.Wait()
+		return err
+	}
+	t0 := time.Now()
+	_ = syscall.Kill(pid, syscall.SIGCONT)
+	exit, err := p.Wait()
+	wall := time.Since(t0)
+	events, st, rerr := rec.Stop()
+	if err != nil {
+		return fmt.Errorf("trace pass: %w", err)
+	}
+	if rerr != nil {
+		return fmt.Errorf("trace pass: %w", rerr)
+	}
+	sc := perftrace.Tally(events, nil, pid).Whole()
+	sc.Threads = st.Threads
+	r.PerIteration.Syscalls = sc
+	r.Sources["syscalls"] = result.PassTrace
+	pass := result.Pass{Name: result.PassTrace, Config: cfg.Name, Candidate: c.Name, Seconds: time.Since(start).Seconds(),
+		Note: "perf syscall tracepoints for brk, mmap, munmap, mremap, madvise (the target never stops)"}
+	if r.Time.Median > 0 && exit != nil && !exit.Failed() {
+		pass.Overhead = wall.Seconds() / r.Time.Median
+	}
+	res.Passes = append(res.Passes, pass)
+	if st.Lost > 0 {
+		res.Note("trace: the kernel dropped %d of %d syscall samples of %s: counts are low", st.Lost, st.Lost+st.Samples, c.Name)
+	}
+	return nil
+}
+
+// waitStopped waits until process pid is stopped (its state is T).
+func waitStopped(ctx context.Context, pid int, limit time.Duration) error {
+	stat := fmt.Sprintf("/proc/%d/stat", pid)
+	deadline := time.Now().Add(limit)
+	for {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			return fmt.Errorf("the held command is gone: %w", err)
+		}
+		if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) && b[i+2] == 'T' {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the held command did not stop")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // marks sums the end records of a marking program's iterations.
 type marks struct {
 	n                  int
@@ -358,10 +439,28 @@ func IsTargetFailure(err error) bool {
 func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, o *RunOptions) error {
 	o.Defaults()
 	env := o.Env(cfg)
+	perr := perftrace.Available()
+	if os.Getenv(EnvTracer) == "ptrace" {
+		perr = errors.New("ptrace chosen with " + EnvTracer)
+	}
 	for _, c := range UserCandidates(res) {
 		r := res.Run(c.Name, cfg.Name, result.ModeProcess)
 		if r == nil || r.Status != result.StatusOK {
 			continue
+		}
+		// A whole command is recorded without stops where perf allows it;
+		// a program that marks its iterations needs the ptrace tracer,
+		// which reads each marker as it is written.
+		if perr == nil && r.Loops <= 1 {
+			err := runRecorded(ctx, res, r, c, env, o, cfg)
+			if err == nil || !errors.Is(err, perftrace.ErrUnavailable) {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			perr = err
+			res.Note("trace: recorded with ptrace stops, which slow the target (%s)", oneLine(err))
 		}
 		markR, markW, err := os.Pipe()
 		if err != nil {

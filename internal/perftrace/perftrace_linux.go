@@ -56,12 +56,18 @@ var (
 // mounting it at /sys/kernel/tracing when it is not mounted and we may.
 func loadFormats() (map[uint16]*format, error) {
 	formatsOnce.Do(func() {
-		dir := ""
+		dir, denied := "", false
 		for _, d := range tracefsDirs {
-			if _, err := os.Stat(filepath.Join(d, "events", "syscalls")); err == nil {
+			_, err := os.Stat(filepath.Join(d, "events", "syscalls"))
+			if err == nil {
 				dir = d
 				break
 			}
+			denied = denied || errors.Is(err, os.ErrPermission)
+		}
+		if dir == "" && denied {
+			formatsErr = fmt.Errorf("%w: tracefs is not readable by this user (run as root, or give it CAP_PERFMON and read access to /sys/kernel/tracing)", ErrUnavailable)
+			return
 		}
 		if dir == "" {
 			// tracefs is a kernel interface like procfs; mounting it

@@ -61,7 +61,7 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 			} else {
 				isoEffect = rel >= orderMinEffect && (inter.Time.Low > iso.Time.High || iso.Time.Low > inter.Time.High)
 			}
-			if isoEffect && placementVaries(iso.ProcessFaults, faults(inter)) {
+			if isoEffect && placementVaries(iso, faults(inter)) {
 				// The candidate's own fresh processes disagree as much as
 				// interleaved and alone do: where a process's memory lands
 				// moves its faults, and the order may have nothing to do
@@ -154,21 +154,12 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 }
 
 // placementVaries says whether a candidate's isolated processes differ in
-// faults per iteration (by at least minFaultDiff and 20%) and the
+// faults per iteration (result.Run.ProcessFaultsDiffer) and the
 // interleaved figure lies within their spread (10% slack): then fresh
 // processes alone vary as much as interleaved against isolated.
-func placementVaries(perProcess []float64, interleaved float64) bool {
-	if len(perProcess) < 2 {
-		return false
-	}
-	lo, hi := perProcess[0], perProcess[0]
-	for _, v := range perProcess {
-		lo, hi = math.Min(lo, v), math.Max(hi, v)
-	}
-	if hi-lo < math.Max(minFaultDiff, 0.2*hi) {
-		return false
-	}
-	return interleaved >= 0.9*lo-minFaultDiff && interleaved <= 1.1*hi+minFaultDiff
+func placementVaries(iso *result.Run, interleaved float64) bool {
+	lo, hi, differ := iso.ProcessFaultsDiffer()
+	return differ && interleaved >= 0.9*lo-minFaultDiff && interleaved <= 1.1*hi+minFaultDiff
 }
 
 // carryOver finds the candidate whose samples, run right after it in the

@@ -85,19 +85,7 @@ func isolated(ctx context.Context, res *result.Result, tgt Target, cfg result.Co
 	}
 	merged := first
 	merged.Samples = samples
-	var ts []float64
-	var minf, majf float64
-	for _, s := range samples {
-		if !s.Warmup {
-			ts = append(ts, s.Seconds)
-			minf += s.MinorFaults
-			majf += s.MajorFaults
-		}
-	}
-	merged.Time = stats.Summarize(ts)
-	if n := float64(len(ts)); n > 0 {
-		merged.PerIteration.MinorFaults, merged.PerIteration.MajorFaults = minf/n, majf/n
-	}
+	summarize(&merged)
 	merged.PeakRSSBytes = max(first.PeakRSSBytes, r.PeakRSSBytes)
 	merged.ProcessFaults = perProc
 	*r = merged
@@ -150,12 +138,11 @@ func forEachConfig(ctx context.Context, res *result.Result, configs []result.Con
 func Verify(ctx context.Context, res *result.Result, tgt Target, configs []result.Config, fixes []result.Candidate, o *Options) error {
 	o.Defaults()
 	cands := UserCandidates(res)
-	var eo *Options
+	baseline := ""
 	if len(res.Configs) > 0 {
-		eo = o.experiment(res, res.Configs[0].Name)
-	} else {
-		eo = o.experiment(res, "")
+		baseline = res.Configs[0].Name
 	}
+	eo := o.experiment(res, baseline)
 	err := forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, false, func(i int, cfg result.Config) error {
 		return TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, eo)
 	})

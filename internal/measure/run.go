@@ -2,7 +2,6 @@ package measure
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -298,22 +297,16 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 	return nil
 }
 
-// holdScript stops the shell that runs it until it is continued, then
-// replaces it with the command: the recorder attaches in between, so it
-// sees the command from its exec.
-const holdScript = `kill -STOP $$; exec "$@"`
-
 // runRecorded is RunTrace's pass for one unmarked command with the perf
 // recorder: the whole run is one iteration.
 func runRecorded(ctx context.Context, res *result.Result, r *result.Run, c result.Candidate, env []string, o *RunOptions, cfg result.Config) error {
 	start := time.Now()
-	argv := append([]string{"/bin/sh", "-c", holdScript, "faultline-hold"}, o.Argv(c)...)
-	p, err := proc.Start(ctx, &proc.Spec{Argv: argv, Env: env, Stdout: o.Output, Stderr: o.Output})
+	p, err := proc.Start(ctx, &proc.Spec{Argv: perftrace.HoldArgv(o.Argv(c)), Env: env, Stdout: o.Output, Stderr: o.Output})
 	if err != nil {
 		return fmt.Errorf("trace pass: %w", err)
 	}
 	pid := p.Pid()
-	if err := waitStopped(ctx, pid, 5*time.Second); err != nil {
+	if err := perftrace.WaitStopped(ctx, pid, 5*time.Second); err != nil {
 		p.Kill()
 		_, _ = p.Wait()
 		if ctx.Err() != nil {
@@ -352,28 +345,6 @@ func runRecorded(ctx context.Context, res *result.Result, r *result.Run, c resul
 		res.Note("trace: the kernel dropped %d of %d syscall samples of %s: counts are low", st.Lost, st.Lost+st.Samples, c.Name)
 	}
 	return nil
-}
-
-// waitStopped waits until process pid is stopped (its state is T).
-func waitStopped(ctx context.Context, pid int, limit time.Duration) error {
-	stat := fmt.Sprintf("/proc/%d/stat", pid)
-	deadline := time.Now().Add(limit)
-	for {
-		b, err := os.ReadFile(stat)
-		if err != nil {
-			return fmt.Errorf("the held command is gone: %w", err)
-		}
-		if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) && b[i+2] == 'T' {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if time.Now().After(deadline) {
-			return errors.New("the held command did not stop")
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 // marks sums the end records of a marking program's iterations.

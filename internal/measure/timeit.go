@@ -207,6 +207,26 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 	return nil
 }
 
+// summarize sets a run's time and faults per iteration from its timed
+// (non-warm-up) samples: the median with its interval, and the mean
+// faults (every sample of a process has the same loop count).
+func summarize(run *result.Run) {
+	var ts []float64
+	var minf, majf float64
+	for _, s := range run.Samples {
+		if s.Warmup {
+			continue
+		}
+		ts = append(ts, s.Seconds)
+		minf += s.MinorFaults
+		majf += s.MajorFaults
+	}
+	run.Time = stats.Summarize(ts)
+	if n := float64(len(ts)); n > 0 {
+		run.PerIteration.MinorFaults, run.PerIteration.MajorFaults = minf/n, majf/n
+	}
+}
+
 // loopsFor is the loop count whose sample takes about target at perIter
 // seconds per iteration.
 func loopsFor(target time.Duration, perIter float64) int {
@@ -276,22 +296,9 @@ func (a *accumulator) flush(res *result.Result, config, mode string, rss int64) 
 			continue
 		}
 		run := result.Run{Candidate: c, Config: config, Mode: mode, Status: result.StatusOK,
-			Time: stats.Summarize(ts), Loops: a.loops[c], Samples: a.samples[c], PeakRSSBytes: rss,
+			Loops: a.loops[c], Samples: a.samples[c], PeakRSSBytes: rss,
 			Sources: map[string]string{"time": result.PassTiming, "minor_faults": result.PassTiming, "major_faults": result.PassTiming}}
-		var loops, minf, majf float64
-		for _, s := range a.samples[c] {
-			if s.Warmup {
-				continue
-			}
-			l := float64(a.loops[c])
-			loops += l
-			minf += s.MinorFaults * l
-			majf += s.MajorFaults * l
-		}
-		if loops > 0 {
-			run.PerIteration.MinorFaults = minf / loops
-			run.PerIteration.MajorFaults = majf / loops
-		}
+		summarize(&run)
 		if old := res.Run(c, config, mode); old != nil {
 			*old = run
 		} else {

@@ -19,8 +19,14 @@
 package perftrace
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"os"
 	"slices"
+	"strconv"
+	"time"
 
 	"github.com/faultline/faultline/internal/trace"
 )
@@ -75,29 +81,7 @@ func Tally(events []trace.Event, windows []Window, pid int) *trace.Tally {
 }
 
 func markLine(verb string, w Window) string {
-	return verb + " cand=" + w.Cand + " iter=" + itoa(w.Iter) + "\n"
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
+	return verb + " cand=" + w.Cand + " iter=" + strconv.Itoa(w.Iter) + "\n"
 }
 
 // Stats says what a recording saw.
@@ -105,4 +89,35 @@ type Stats struct {
 	Samples int64 // samples read
 	Lost    int64 // samples the kernel dropped (ring buffer full)
 	Threads int   // distinct threads seen making traced calls (at least 1)
+}
+
+// HoldArgv returns argv behind a shell that stops itself (SIGSTOP) and,
+// once continued, replaces itself with argv: started this way, a command
+// can be recorded from its exec by attaching between WaitStopped and
+// SIGCONT. The shell does nothing else in between.
+func HoldArgv(argv []string) []string {
+	return append([]string{"/bin/sh", "-c", `kill -STOP $$; exec "$@"`, "faultline-hold"}, argv...)
+}
+
+// WaitStopped waits until process pid is stopped (its state in
+// /proc/PID/stat is T), for at most limit.
+func WaitStopped(ctx context.Context, pid int, limit time.Duration) error {
+	stat := fmt.Sprintf("/proc/%d/stat", pid)
+	deadline := time.Now().Add(limit)
+	for {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			return fmt.Errorf("the held command is gone: %w", err)
+		}
+		if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) && b[i+2] == 'T' {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the held command did not stop")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

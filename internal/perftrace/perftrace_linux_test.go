@@ -1,13 +1,10 @@
 package perftrace
 
 import (
-	"fmt"
-	"os"
+	"context"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -41,23 +38,14 @@ func buildBatch(t *testing.T) string {
 // recorder can attach before the program runs; release continues it.
 func startHeld(t *testing.T, argv ...string) (cmd *exec.Cmd, release func()) {
 	t.Helper()
-	args := []string{"-c", `kill -STOP $$; exec "$@"`, "sh"}
-	cmd = exec.Command("sh", append(args, argv...)...)
+	held := HoldArgv(argv)
+	cmd = exec.Command(held[0], held[1:]...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	// Wait until the shell has stopped itself.
-	stat := fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid)
-	for i := 0; ; i++ {
-		b, err := os.ReadFile(stat)
-		if err == nil && strings.Contains(string(b), ") T ") {
-			break
-		}
-		if i > 500 {
-			t.Fatal("the shell did not stop")
-		}
-		time.Sleep(2 * time.Millisecond)
+	if err := WaitStopped(context.Background(), cmd.Process.Pid, 5*time.Second); err != nil {
+		t.Fatal(err)
 	}
 	return cmd, func() { _ = cmd.Process.Signal(syscall.SIGCONT) }
 }
@@ -137,13 +125,5 @@ func TestWindows(t *testing.T) {
 	}
 	if out := tl.Outside(); out.Brk != 2 || out.Mmap != 1 {
 		t.Errorf("outside: %+v, want the 2 brk and the other process's mmap", out)
-	}
-}
-
-func TestItoa(t *testing.T) {
-	for _, n := range []int{0, 7, 10, 123456, -42} {
-		if got := itoa(n); got != strconv.Itoa(n) {
-			t.Errorf("itoa(%d) = %q", n, got)
-		}
 	}
 }

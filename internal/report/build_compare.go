@@ -48,10 +48,10 @@ func (f *facts) orderSection(verbose bool) *section {
 			cells = append(cells, sw(row.after[p]))
 		}
 		alone := txt(fmtCount(row.iso.PerIteration.MinorFaults))
-		if pf := row.iso.ProcessFaults; len(pf) > 1 && processesDiffer(pf) {
+		if _, _, differ := row.iso.ProcessFaultsDiffer(); differ {
 			// Fresh processes disagree: show each, not their mean.
-			parts := make([]string, len(pf))
-			for i, v := range pf {
+			parts := make([]string, len(row.iso.ProcessFaults))
+			for i, v := range row.iso.ProcessFaults {
 				parts[i] = fmtCount(v)
 			}
 			alone = sty(strings.Join(parts, " / "), warn)
@@ -68,16 +68,6 @@ func (f *facts) orderSection(verbose bool) *section {
 			"where the process's memory lands (against huge-page boundaries) moves the result as much as the order does", dim)})
 	}
 	return s
-}
-
-// processesDiffer says whether per-process fault counts differ by more
-// than noise: at least 2 faults per iteration and 20%.
-func processesDiffer(pf []float64) bool {
-	lo, hi := pf[0], pf[0]
-	for _, v := range pf {
-		lo, hi = math.Min(lo, v), math.Max(hi, v)
-	}
-	return hi-lo >= math.Max(2, 0.2*hi)
 }
 
 func (f *facts) matrixSection(verbose bool) *section {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -162,6 +163,18 @@ type Run struct {
 	// that a difference between processes can be told from an order
 	// effect.
 	ProcessFaults []float64 `json:"process_minor_faults,omitempty"`
+}
+
+// ProcessFaultsDiffer reports whether the processes of a run disagree
+// about its minor faults per iteration by more than noise (at least 2
+// faults and 20%), with the lowest and highest per-process figures.
+func (r *Run) ProcessFaultsDiffer() (lo, hi float64, differ bool) {
+	pf := r.ProcessFaults
+	if len(pf) < 2 {
+		return 0, 0, false
+	}
+	lo, hi = slices.Min(pf), slices.Max(pf)
+	return lo, hi, hi-lo >= max(2, 0.2*hi)
 }
 
 // Estimate is a median with its confidence interval.

@@ -139,22 +139,16 @@ func timeTraced(argv []string, listener string) (time.Duration, error) {
 // program is held (a shell that stops itself before exec) until the
 // recorder is attached, and timed from its release to its exit.
 func timePerf(argv []string) (time.Duration, error) {
-	cmd := exec.Command("sh", append([]string{"-c", `kill -STOP $$; exec "$@"`, "sh"}, argv...)...)
+	held := perftrace.HoldArgv(argv)
+	cmd := exec.Command(held[0], held[1:]...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
-	stat := fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid)
-	for {
-		b, err := os.ReadFile(stat)
-		if err != nil {
-			_ = cmd.Wait()
-			return 0, err
-		}
-		if strings.Contains(string(b), ") T ") {
-			break
-		}
-		time.Sleep(time.Millisecond)
+	if err := perftrace.WaitStopped(context.Background(), cmd.Process.Pid, 5*time.Second); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return 0, err
 	}
 	r, err := perftrace.Attach(cmd.Process.Pid)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/faultline/faultline/internal/atomicfile"
 	"github.com/faultline/faultline/internal/report"
 	"github.com/faultline/faultline/internal/result"
 )
@@ -48,7 +49,7 @@ func writeOutputs(res *result.Result, out *outputFlags) error {
 			errs = append(errs, fmt.Errorf("render %s: %w", path, err))
 			return
 		}
-		if err := writeAtomic(path, buf.Bytes()); err != nil {
+		if err := atomicfile.Write(path, buf.Bytes()); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -68,28 +69,6 @@ func writeOutputs(res *result.Result, out *outputFlags) error {
 		errs = append(errs, fmt.Errorf("the result was saved to %s instead", f.Name()))
 	}
 	return errors.Join(errs...)
-}
-
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".faultline-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 type renderer struct {

@@ -68,11 +68,8 @@ func newAnalysis(r *result.Result) *analysis {
 	}
 	if r.Kind == result.KindRun {
 		a.unit = "run"
-		for _, run := range r.Results {
-			if run.Mode == result.ModeProcess && run.Loops > 1 {
-				a.unit = "iteration" // the program marked its iterations
-				break
-			}
+		if r.MarkedIterations() {
+			a.unit = "iteration"
 		}
 	}
 	return a

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/faultline/faultline/internal/atomicfile"
 )
 
 // Calibration is the measured cost of one first-touch fault of a fresh
@@ -83,10 +85,7 @@ func Cached(dir string) (c Calibration, fromCache bool, err error) {
 	}
 	data, _ := json.Marshal(cacheEntry{Key: key, FaultSeconds: c.FaultSeconds, Pages: c.Pages, Measured: time.Now()})
 	if os.MkdirAll(dir, 0o755) == nil {
-		tmp := path + ".tmp"
-		if os.WriteFile(tmp, data, 0o644) == nil {
-			_ = os.Rename(tmp, path)
-		}
+		_ = atomicfile.Write(path, data)
 	}
 	return c, false, nil
 }

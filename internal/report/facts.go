@@ -23,13 +23,8 @@ type facts struct {
 // per is the unit of per-iteration figures: a call (timeit), a marked
 // iteration (run, for a program that marks them), or a whole run.
 func (f *facts) per() string {
-	if f.mode != result.ModeProcess {
+	if f.mode != result.ModeProcess || f.r.MarkedIterations() {
 		return "iteration"
-	}
-	for _, r := range f.r.Results {
-		if r.Mode == result.ModeProcess && r.Loops > 1 {
-			return "iteration"
-		}
 	}
 	return "run"
 }

@@ -7,13 +7,15 @@
 package result
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/faultline/faultline/internal/atomicfile"
 )
 
 // Schema identifies the document format. Readers refuse other values.
@@ -414,6 +416,19 @@ func (r *Result) PrimaryMode() string {
 	return ModeInterleaved
 }
 
+// MarkedIterations says whether a process-mode result comes from a
+// program that marks its iterations (a run with more than one marked
+// iteration per process): its per-iteration figures are then per marked
+// iteration rather than per run.
+func (r *Result) MarkedIterations() bool {
+	for _, run := range r.Results {
+		if run.Mode == ModeProcess && run.Loops > 1 {
+			return true
+		}
+	}
+	return false
+}
+
 // Note appends a one-line remark once.
 func (r *Result) Note(format string, args ...any) {
 	s := fmt.Sprintf(format, args...)
@@ -436,31 +451,11 @@ func (r *Result) Write(w io.Writer) error {
 // renamed over the target, so an interrupted write never leaves a truncated
 // result behind.
 func (r *Result) Save(path string) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".faultline-*.json")
-	if err != nil {
+	var b bytes.Buffer
+	if err := r.Write(&b); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp := f.Name()
-	if err := r.Write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	// CreateTemp makes the file owner-only; a result is an ordinary file.
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, b.Bytes())
 }
 
 // Read decodes a result and checks its schema.

@@ -61,6 +61,12 @@ func TestFixturesAreCurrent(t *testing.T) {
 		t.Skip("fixtures are generated on amd64; fused multiply-add elsewhere changes the last bits of simulated samples")
 	}
 	for name, r := range fixtures() {
+		if *genFixtures {
+			if err := r.Save(filepath.Join("testdata", name)); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
 		var got bytes.Buffer
 		if err := r.Write(&got); err != nil {
 			t.Fatal(err)
@@ -70,7 +76,7 @@ func TestFixturesAreCurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got.Bytes(), want) {
-			t.Errorf("testdata/%s is stale: regenerate with -run TestGenerateFixtures -fixtures", name)
+			t.Errorf("testdata/%s is stale: regenerate with -run TestFixturesAreCurrent -fixtures", name)
 		}
 		if _, err := result.Read(bytes.NewReader(want)); err != nil {
 			t.Errorf("%s: %v", name, err)

@@ -20,7 +20,7 @@ import (
 // intervals come from simulated samples through the stats package and the
 // comparisons are computed as measure computes them.
 //
-//	go test ./internal/diagnose -run TestGenerateFixtures -fixtures
+//	go test ./internal/diagnose -run TestFixturesAreCurrent -fixtures
 //
 // then -update to regenerate the golden findings from them.
 var genFixtures = flag.Bool("fixtures", false, "regenerate testdata/*.json fixture results")
@@ -39,23 +39,12 @@ func fixtures() map[string]*result.Result {
 	}
 }
 
-func TestGenerateFixtures(t *testing.T) {
-	if !*genFixtures {
-		t.Skip("fixtures are regenerated only with -fixtures")
-	}
-	for name, r := range fixtures() {
-		if err := r.Save(filepath.Join("testdata", name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func loadFixture(t *testing.T, name string) *result.Result {
 	t.Helper()
 	r, err := result.Load(filepath.Join("testdata", name))
 	if err != nil {
 		if os.IsNotExist(err) {
-			t.Fatalf("%v: regenerate with go test -run TestGenerateFixtures -fixtures", err)
+			t.Fatalf("%v: regenerate with go test -run TestFixturesAreCurrent -fixtures", err)
 		}
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ const tuned = "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.
 
 // testProbe is a running workload driven over pipes.
 type testProbe struct {
-	t     *testing.T
+	t     testing.TB
 	cmd   *exec.Cmd
 	ctl   *os.File
 	recs  chan protocol.Record
@@ -62,7 +62,7 @@ func cleanEnv(extra ...string) []string {
 
 // startProbe starts the workload with extra environment, optionally under a
 // wrapper command (strace), and waits for ready.
-func startProbe(t *testing.T, wrap []string, args []string, extra ...string) *testProbe {
+func startProbe(t testing.TB, wrap []string, args []string, extra ...string) *testProbe {
 	t.Helper()
 	if !Available() {
 		t.Skip("built without cgo")
@@ -239,7 +239,7 @@ func (p *testProbe) profile(rounds, loopsA, loopsB int) profile {
 	}
 }
 
-func needLib(t *testing.T, lib string) {
+func needLib(t testing.TB, lib string) {
 	t.Helper()
 	if _, err := os.Stat(lib); err != nil {
 		t.Skipf("%s not installed", lib)
@@ -520,7 +520,7 @@ func TestSetupError(t *testing.T) {
 }
 
 // startProbeRaw starts the workload without waiting for ready.
-func startProbeRaw(t *testing.T, extra ...string) *testProbe {
+func startProbeRaw(t testing.TB, extra ...string) *testProbe {
 	t.Helper()
 	if !Available() {
 		t.Skip("built without cgo")
@@ -574,7 +574,7 @@ var straceBrk = regexp.MustCompile(`\bbrk\(`)
 
 // needStrace skips unless strace is installed and may trace here (a
 // container without CAP_SYS_PTRACE, or Yama, can forbid it).
-func needStrace(t *testing.T) {
+func needStrace(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("strace"); err != nil {
 		t.Skip("strace not installed")
@@ -613,7 +613,7 @@ func TestStraceBrk(t *testing.T) {
 
 // countBrk attributes every brk call in an strace -f log to the iteration
 // whose begin marker was written last.
-func countBrk(t *testing.T, log string) map[string][]int {
+func countBrk(t testing.TB, log string) map[string][]int {
 	t.Helper()
 	f, err := os.Open(log)
 	if err != nil {
@@ -645,12 +645,12 @@ func countBrk(t *testing.T, log string) map[string][]int {
 	return out
 }
 
-// TestMatrix measures the allocator matrix of docs/workload.md. It only
-// logs; run it with FAULTLINE_WORKLOAD_MATRIX=1 go test -run Matrix -v.
-func TestMatrix(t *testing.T) {
-	if os.Getenv("FAULTLINE_WORKLOAD_MATRIX") == "" {
-		t.Skip("set FAULTLINE_WORKLOAD_MATRIX=1 to measure the allocator matrix")
-	}
+// BenchmarkMatrix measures the allocator matrix of docs/workload.md and
+// logs it as a table (one pass whatever b.N is):
+//
+//	go test ./internal/workload -run '^$' -bench Matrix -benchtime 1x -v
+func BenchmarkMatrix(b *testing.B) {
+	t := b
 	gt := func(s string) string { return "GLIBC_TUNABLES=glibc.malloc." + s }
 	configs := []struct {
 		name string
@@ -695,7 +695,7 @@ func TestMatrix(t *testing.T) {
 
 // memorySyscalls traces A then B under strace and summarises the memory
 // syscalls of their steady-state iterations (2..7) per iteration.
-func memorySyscalls(t *testing.T, env []string) string {
+func memorySyscalls(t testing.TB, env []string) string {
 	log := t.TempDir() + "/strace.log"
 	p := startProbe(t, []string{"strace", "-f", "-qq", "-e", "trace=brk,mmap,munmap,mremap,madvise,mprotect,write",
 		"-e", "signal=none", "-s", "64", "-o", log}, nil, env...)

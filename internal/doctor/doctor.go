@@ -6,6 +6,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -44,7 +45,9 @@ func Run(ctx context.Context) []Check {
 	var cs []Check
 	add := func(c Check) { cs = append(cs, c) }
 
-	if err := trace.Probe(); err != nil {
+	if err := trace.Probe(); errors.Is(err, trace.ErrUnsupported) {
+		add(Check{"syscall tracing", Missing, err.Error() + ": no ptrace fallback; the trace pass needs the syscall tracepoints below", ""})
+	} else if err != nil {
 		add(Check{"syscall tracing", Missing, err.Error(), "run where ptrace and seccomp are allowed (not inside a restrictive container); timing still works"})
 	} else {
 		add(Check{"syscall tracing", OK, "seccomp-bpf + ptrace: brk, mmap, munmap, mremap, madvise per iteration", ""})

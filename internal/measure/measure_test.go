@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/alloc"
+	"github.com/faultline/faultline/internal/hosttest"
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
@@ -59,9 +60,12 @@ func baselineOnly() []result.Config {
 }
 
 // TestSeedCase measures the NumPy case that started faultline under the
-// default glibc and checks the published shape: the named temporary is at
-// least 5x slower, significantly, with hundreds of page faults per call,
-// while the unnamed one barely faults.
+// default glibc and checks the mechanism: the named temporary is
+// significantly slower, with hundreds of page faults per call while the
+// unnamed one barely faults, and its extra time is what those faults cost
+// on this host (hosttest.GapFromFaults), whatever the host's fault price
+// and arithmetic speed (2.3-2.7x on hosts with 1 µs faults, 8-12x on
+// hosts with slower ones).
 func TestSeedCase(t *testing.T) {
 	py := numpyPython(t)
 	res := seedResult()
@@ -79,8 +83,8 @@ func TestSeedCase(t *testing.T) {
 	}
 	t.Logf("A %.3f ms %.1f flt/iter; B %.3f ms %.1f flt/iter; B/A %.1fx p=%.2g",
 		a.Time.Median*1e3, a.PerIteration.MinorFaults, b.Time.Median*1e3, b.PerIteration.MinorFaults, c.Ratio, c.P)
-	if c.Baseline != "A" || c.Ratio < 5 || c.P >= 0.01 || !c.Significant {
-		t.Errorf("B/A = %.2f (p=%.3g), want >= 5 with p < 0.01", c.Ratio, c.P)
+	if c.Baseline != "A" || c.Ratio <= 1 || c.P >= 0.01 || !c.Significant {
+		t.Errorf("B/A = %.2f (p=%.3g), want B significantly slower (p < 0.01)", c.Ratio, c.P)
 	}
 	if b.PerIteration.MinorFaults < 300 {
 		t.Errorf("B: %.1f minor faults per iteration, want >= 300", b.PerIteration.MinorFaults)
@@ -88,6 +92,10 @@ func TestSeedCase(t *testing.T) {
 	if a.PerIteration.MinorFaults > 5 {
 		t.Errorf("A: %.1f minor faults per iteration, want <= 5", a.PerIteration.MinorFaults)
 	}
+	// Besides the faults B divides out of place: at most one more pass
+	// over the data than A's whole call.
+	hosttest.GapFromFaults(t, "B - A under glibc", b.Time.Median, a.Time.Median,
+		b.PerIteration.MinorFaults-a.PerIteration.MinorFaults, a.Time.Median)
 	for _, name := range []string{"A", "B"} {
 		iso := res.Run(name, result.DefaultConfig, result.ModeIsolated)
 		if iso == nil || iso.Status != result.StatusOK || iso.Time.N < 6 {
@@ -195,10 +203,13 @@ func TestExperimentOptions(t *testing.T) {
 }
 
 // TestSeedMatrix runs the seed case's allocator experiments and checks
-// the published shape: glibc's trim cycle makes B >= 5x slower, and every
-// allocator setting that keeps freed memory (glibc-tuned, tcmalloc,
-// mimalloc, jemalloc-nodecay) closes the gap to <= 1.5x, while plain
-// jemalloc's eager purge of 8 MiB extents slows A by >= 5x.
+// the mechanism in each configuration, against the baseline measured in
+// the same run: glibc's trim cycle makes B fault and its extra time is
+// what those faults cost here; every allocator setting that keeps freed
+// memory (glibc-tuned, tcmalloc, mimalloc, jemalloc-nodecay) removes B's
+// faults and closes most of the gap, while plain jemalloc's eager purge
+// of 8 MiB extents makes A fault too and slows it by what those faults
+// cost.
 func TestSeedMatrix(t *testing.T) {
 	py := numpyPython(t)
 	opts := alloc.Options{Python: true, NumPy: true, NumPyHugeDefault: true, LargestBlock: 8_000_000, PeakHeap: 16_000_000}
@@ -217,38 +228,47 @@ func TestSeedMatrix(t *testing.T) {
 	if err := Verify(ctx, res, tgt, catalog[1:], nil, o); err != nil {
 		t.Fatal(err)
 	}
-	ratio := func(cfg string) float64 {
-		c := res.Comparison(cfg, result.ModeInterleaved, "B")
-		if c == nil || c.Baseline != "A" {
-			t.Fatalf("no B/A comparison under %s: %+v", cfg, res.Comparisons)
-		}
-		return c.Ratio
-	}
-	median := func(cand, cfg string) float64 {
+	run := func(cand, cfg string) *result.Run {
 		r := res.Run(cand, cfg, result.ModeInterleaved)
 		if r == nil || r.Status != result.StatusOK {
 			t.Fatalf("no run of %s under %s", cand, cfg)
 		}
-		return r.Time.Median
+		return r
 	}
+	median := func(cand, cfg string) float64 { return run(cand, cfg).Time.Median }
+	faults := func(cand, cfg string) float64 { return run(cand, cfg).PerIteration.MinorFaults }
+	gap := func(cfg string) float64 { return median("B", cfg) - median("A", cfg) }
 	for _, c := range res.Configs {
-		t.Logf("%-17s A %8.1f µs  B %8.1f µs  B/A %.2f", c.Name, median("A", c.Name)*1e6, median("B", c.Name)*1e6, ratio(c.Name))
+		t.Logf("%-17s A %8.1f µs %7.1f flt  B %8.1f µs %7.1f flt", c.Name,
+			median("A", c.Name)*1e6, faults("A", c.Name), median("B", c.Name)*1e6, faults("B", c.Name))
 	}
-	if r := ratio(result.DefaultConfig); r < 5 {
-		t.Errorf("glibc B/A = %.2f, want >= 5", r)
+	base := result.DefaultConfig
+	if c := res.Comparison(base, result.ModeInterleaved, "B"); c == nil || c.Baseline != "A" || !c.Significant || c.Ratio <= 1 {
+		t.Fatalf("glibc: want B significantly slower than A, got %+v", c)
 	}
-	for _, cfg := range []string{"glibc-tuned", "tcmalloc", "mimalloc"} {
-		if r := ratio(cfg); r > 1.5 {
-			t.Errorf("%s B/A = %.2f, want <= 1.5", cfg, r)
+	if faults("B", base) < 300 {
+		t.Fatalf("glibc: B faults %.1f per iteration, want >= 300: the trim cycle is absent", faults("B", base))
+	}
+	hosttest.GapFromFaults(t, "glibc B - A", median("B", base), median("A", base), faults("B", base)-faults("A", base), median("A", base))
+	// A quarter of the gap is left for B's out-of-place division and the
+	// noise of a shorter experiment; on every host measured it was under
+	// a tenth.
+	for _, cfg := range []string{"glibc-tuned", "tcmalloc", "mimalloc", "jemalloc-nodecay"} {
+		if f := faults("B", cfg); f > 0.1*faults("B", base) {
+			t.Errorf("%s: B faults %.1f per iteration, want under a tenth of glibc's %.1f", cfg, f, faults("B", base))
 		}
+		hosttest.GapClosed(t, cfg+" B - A", gap(cfg), gap(base), 0.25)
 	}
-	if s := median("A", "jemalloc") / median("A", result.DefaultConfig); s < 5 {
-		t.Errorf("jemalloc slows A %.2fx against glibc, want >= 5x", s)
+	if faults("A", "jemalloc") < 300 {
+		t.Errorf("jemalloc: A faults %.1f per iteration, want >= 300 (every freed extent purged)", faults("A", "jemalloc"))
 	}
+	hosttest.GapFromFaults(t, "A under jemalloc - A under glibc", median("A", "jemalloc"), median("A", base),
+		faults("A", "jemalloc")-faults("A", base), median("A", base))
+	// jemalloc without decay keeps the extents: its times are glibc-tuned's,
+	// not plain jemalloc's.
 	for _, cand := range []string{"A", "B"} {
-		if s := median(cand, "jemalloc-nodecay") / median(cand, "glibc-tuned"); s > 1.5 || s < 1/1.5 {
-			t.Errorf("%s under jemalloc-nodecay is %.2fx its glibc-tuned time, want within 1.5x", cand, s)
-		}
+		d := math.Abs(median(cand, "jemalloc-nodecay") - median(cand, "glibc-tuned"))
+		hosttest.GapClosed(t, cand+" jemalloc-nodecay vs glibc-tuned", d, median(cand, "jemalloc")-median(cand, "glibc-tuned"), 0.25)
 	}
 }
 

@@ -256,7 +256,7 @@ func (s *supervisor) runHelped() {
 	pid := p.Pid
 	_ = p.Release()
 
-	var tr *trace.Tracer
+	var tr trace.Ptracer
 	var tally *trace.Tally
 	if s.cfg.Trace {
 		// Tallying here, on the tracer's thread, keeps events off the
@@ -336,7 +336,7 @@ func (s *supervisor) runHelped() {
 // handshake sends the exec helper its config, waits until it is ready,
 // notes its page faults so far, opens the counters on it and releases it;
 // then it learns from the err pipe whether the exec worked.
-func (s *supervisor) handshake(pid int, syncW, errR *os.File, tr *trace.Tracer, sock *os.File) handshake {
+func (s *supervisor) handshake(pid int, syncW, errR *os.File, tr trace.Ptracer, sock *os.File) handshake {
 	defer errR.Close()
 	var h handshake
 	ecfg := s.cfg

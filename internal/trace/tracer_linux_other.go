@@ -17,5 +17,11 @@ func (t *Tracer) Attach(pid int) error { return errUnsupported }
 // Run fails on this architecture.
 func (t *Tracer) Run() (unix.WaitStatus, *unix.Rusage, error) { return 0, nil, errUnsupported }
 
+// Listen fails on this architecture.
+func (t *Tracer) Listen(sock int) error { return errUnsupported }
+
+// Close has nothing to stop on this architecture.
+func (t *Tracer) Close() {}
+
 // Stats returns nothing on this architecture.
 func (t *Tracer) Stats() Stats { return Stats{} }

@@ -2,12 +2,7 @@
 
 package trace
 
-import (
-	"errors"
-	"runtime"
-)
-
-var errUnsupported = errors.New("memory-syscall tracing needs linux/amd64, this is " + runtime.GOOS + "/" + runtime.GOARCH)
+var errUnsupported = ErrUnsupported
 
 // Probe reports that tracing is unavailable on this platform.
 func Probe() error { return errUnsupported }

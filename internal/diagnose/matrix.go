@@ -27,6 +27,9 @@ const (
 	// change (a tunable before an allocator swap).
 	nearBest         = 0.9
 	completeResidual = 0.02
+	// Removals whose shares of the gap differ by less than this are
+	// equally good: the catalog's order decides between them.
+	removalShareTie = 0.1
 )
 
 // removal is a configuration under which the fault gap of a pair
@@ -77,12 +80,25 @@ func (a *analysis) removingConfig(p *pair, equalise bool) *removal {
 	if len(rs) == 0 {
 		return nil
 	}
+	// The least invasive kind first; within it the first in catalog order
+	// whose share is within removalShareTie of the best: two tunings that
+	// both remove the gap differ by noise, and picking by the last digit
+	// made identical runs name different configurations.
 	slices.SortStableFunc(rs, func(x, y *removal) int {
-		if c := cmp.Compare(invasiveness(x.cfg, base), invasiveness(y.cfg, base)); c != 0 {
-			return c
-		}
-		return cmp.Compare(y.share, x.share)
+		return cmp.Compare(invasiveness(x.cfg, base), invasiveness(y.cfg, base))
 	})
+	least := invasiveness(rs[0].cfg, base)
+	best := 0.0
+	for _, r := range rs {
+		if invasiveness(r.cfg, base) == least {
+			best = math.Max(best, r.share)
+		}
+	}
+	for _, r := range rs {
+		if invasiveness(r.cfg, base) == least && r.share >= best-removalShareTie {
+			return r
+		}
+	}
 	return rs[0]
 }
 

@@ -1,0 +1,75 @@
+package diagnose
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+// Findings must not come and go between identical runs with medium or
+// high confidence. These tests replay what varied over five identical
+// seed runs (docs/benchmarks.md, "Findings across identical runs").
+
+// TestOrderEffectWithoutFaultsIsLow: both candidates slower in the shared
+// process than alone, by 17% and 43%, with the same faults: the host got
+// busier between the passes as far as this tool can tell. It was medium
+// in one run of five.
+func TestOrderEffectWithoutFaultsIsLow(t *testing.T) {
+	r := result.New(result.KindTimeit, "test", nil)
+	r.Setup, r.Host = seedSetup, vmHost()
+	r.Candidates = []result.Candidate{{Name: "A", Statement: seedA}, {Name: "B", Statement: seedB}}
+	r.Configs = []result.Config{glibcConfig()}
+	rng := rand.New(rand.NewPCG(5, 3))
+	timeConfig(r, rng, "glibc", []spec{sp("A", 0.285e-3, 0.6), sp("B", 2.98e-3, 803)}, 20)
+	isolate(r, rng, "glibc", []spec{sp("A", 0.244e-3, 0), sp("B", 2.09e-3, 808)}, 15)
+	compare(r)
+	found := false
+	for _, f := range Diagnose(r) {
+		if f.Cause == OrderEffect {
+			found = true
+			if f.Confidence != Low {
+				t.Errorf("order effect about %s with %s confidence and no fault shift: want low (%s)", f.Candidate, f.Confidence, f.Summary)
+			}
+		}
+	}
+	if !found {
+		t.Error("no order-effect finding: a 43% shift is still worth a low-confidence line")
+	}
+}
+
+// TestRegressionWithFaultsIsSteady: a configuration that triples B's
+// faults measured 2.25-4.0x slower over identical runs (the baseline's
+// own faults are bimodal); at 1.8x it is the same finding, not a gap in
+// the list.
+func TestRegressionWithFaultsIsSteady(t *testing.T) {
+	for _, slow := range []float64{1.8, 2.3, 4.0} {
+		a := side{t: 0.28e-3, faults: 0.6, stmt: seedA}
+		b := side{t: 2.9e-3, faults: 1306, stmt: seedB}
+		r := pairResult(seedSetup, a, b, map[string][4]float64{"numpy-nohuge": {0.28e-3, 0.6, slow * 2.9e-3, 3600}},
+			map[string]map[string]string{"numpy-nohuge": {"NUMPY_MADVISE_HUGEPAGE": "0"}})
+		var got *result.Finding
+		for _, f := range Diagnose(r) {
+			if f.Cause == ConfigRegression && f.Config == "numpy-nohuge" {
+				got = &f
+			}
+		}
+		if got == nil || got.Candidate != "B" || got.Confidence == Low {
+			t.Errorf("numpy-nohuge %.1fx slower with 2.8x the faults: finding %+v, want a medium or high config-regression about B", slow, got)
+		}
+	}
+}
+
+// TestRegressionWithoutFaultsNearThresholdIsLow: a 2.2x slowdown with the
+// same faults is reported, but not as medium or high.
+func TestRegressionWithoutFaultsNearThresholdIsLow(t *testing.T) {
+	a := side{t: 1e-3, faults: 0, stmt: "sum(range(10000))"}
+	b := side{t: 2e-3, faults: 0, stmt: "sum(range(20000))"}
+	r := pairResult("", a, b, map[string][4]float64{"pymalloc-off": {2.2e-3, 0, 4.4e-3, 0}},
+		map[string]map[string]string{"pymalloc-off": {"PYTHONMALLOC": "malloc"}})
+	for _, f := range Diagnose(r) {
+		if f.Cause == ConfigRegression && f.Confidence != Low {
+			t.Errorf("2.2x without a fault rise: %s confidence, want low (%s)", f.Confidence, f.Summary)
+		}
+	}
+}

@@ -7,7 +7,9 @@
 // mmap threshold off, so glibc-tuned always sets mmap_threshold and
 // trim_threshold together; jemalloc purges blocks of its 8 MiB class
 // eagerly unless decay is disabled; mimalloc 2.0 unmaps blocks above
-// 16 MiB; glibc never serves blocks above 32 MiB from the heap by default.
+// 16 MiB; glibc's dynamic threshold stops rising at 32 MiB, so blocks above
+// it are mapped by default, but a fixed mmap_threshold set through
+// GLIBC_TUNABLES may be larger (glibc 2.36 accepts it; TestTunedKeepsBigBlocks).
 package alloc
 
 import (
@@ -139,19 +141,22 @@ type Options struct {
 
 const (
 	mib = 1 << 20
-	// glibc refuses an mmap_threshold above HEAP_MAX_SIZE/2 = 32 MiB on
-	// 64-bit machines (do_set_mmap_threshold).
-	maxMmapThreshold = 32 * mib
+	// glibc's dynamic mmap threshold stops rising here on 64-bit
+	// machines (DEFAULT_MMAP_THRESHOLD_MAX); without observations
+	// glibc-tuned starts from it.
+	dynMmapMax = 32 * mib
 )
 
 // Tuned returns glibc-tuned's GLIBC_TUNABLES value and how it was chosen.
 func Tuned(o Options) (string, string) {
-	mmap, trim := int64(maxMmapThreshold), int64(256*mib)
-	why := "no trace observations: mmap_threshold at glibc's 32 MiB cap, trim_threshold 256 MiB"
+	mmap, trim := int64(dynMmapMax), int64(256*mib)
+	why := "no trace observations: mmap_threshold at glibc's 32 MiB dynamic maximum, trim_threshold 256 MiB"
 	if o.LargestBlock > 0 {
-		// Keep every observed block on the heap (up to the cap) and never
-		// trim below several times the peak heap growth.
-		mmap = min(max(roundMiB(o.LargestBlock*2), 4*mib), maxMmapThreshold)
+		// Keep every observed block on the heap and never trim below
+		// several times the peak heap growth. No 32 MiB cap: that limit
+		// is the dynamic threshold's, and a block above it is exactly
+		// what the fixed one must keep.
+		mmap = max(roundMiB(o.LargestBlock*2), 4*mib)
 		trim = max(roundMiB(o.PeakHeap*4), 64*mib, 2*mmap)
 		why = fmt.Sprintf("largest block %d B, peak heap growth %d B per iteration: mmap_threshold %d, trim_threshold %d",
 			o.LargestBlock, o.PeakHeap, mmap, trim)

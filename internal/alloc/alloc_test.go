@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/faultline/faultline/internal/result"
@@ -70,8 +71,8 @@ func TestTunedDerivedFromObservations(t *testing.T) {
 		t.Errorf("Tuned = %q (%s)", v, why)
 	}
 	v, _ = Tuned(Options{LargestBlock: 100 << 20, PeakHeap: 200 << 20})
-	if !strings.Contains(v, "mmap_threshold=33554432") {
-		t.Errorf("mmap_threshold not capped at 32 MiB: %s", v)
+	if !strings.Contains(v, "mmap_threshold=209715200") {
+		t.Errorf("mmap_threshold for a 100 MiB block: %s, want 200 MiB (no 32 MiB cap)", v)
 	}
 	if !strings.Contains(v, "trim_threshold=838860800") {
 		t.Errorf("trim_threshold: %s", v)
@@ -153,5 +154,60 @@ func TestConditionalConfigs(t *testing.T) {
 		if got := NumPyHugeDefault(rel); got != want {
 			t.Errorf("NumPyHugeDefault(%q) = %v, want %v", rel, got, want)
 		}
+	}
+}
+
+// TestTunedKeepsBigBlocks runs a C program that mallocs, fills and frees
+// a 48 MiB block 20 times: under the default glibc every block is mapped
+// and faulted in again (12,288 faults each), under glibc-tuned derived
+// from that block it stays in the heap after the first.
+func TestTunedKeepsBigBlocks(t *testing.T) {
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("no gcc (test.sh installs it)")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "big.c")
+	prog := `#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(void) {
+	size_t n = 48u << 20; long s = 0;
+	for (int i = 0; i < 20; i++) {
+		char *p = malloc(n);
+		memset(p, i, n);
+		s += p[n / 2];
+		__asm__ volatile("" :: "r"(p) : "memory"); /* keep the malloc */
+		free(p);
+	}
+	printf("%ld\n", s);
+	return 0;
+}
+`
+	if err := os.WriteFile(src, []byte(prog), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "big")
+	if out, err := exec.Command(cc, "-O2", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	faults := func(env []string) int64 {
+		cmd := exec.Command(bin)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", bin, err, out)
+		}
+		return cmd.ProcessState.SysUsage().(*syscall.Rusage).Minflt
+	}
+	tuned, _ := Tuned(Options{LargestBlock: 48 << 20, PeakHeap: 48 << 20})
+	def := faults([]string{"PATH=/usr/bin:/bin"})
+	kept := faults([]string{"PATH=/usr/bin:/bin", "GLIBC_TUNABLES=" + tuned})
+	t.Logf("faults: default %d, %s %d", def, tuned, kept)
+	const pages = 48 << 20 >> 12
+	if def < 15*pages {
+		t.Errorf("default glibc: %d faults for 20 blocks of %d pages, want every block mapped afresh", def, pages)
+	}
+	if kept > 3*pages {
+		t.Errorf("glibc-tuned: %d faults, want the block kept in the heap after the first (about %d)", kept, pages)
 	}
 }

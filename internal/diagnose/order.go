@@ -19,6 +19,10 @@ const (
 	// candidate against the candidate's other samples in one process.
 	carryMinEffect = 0.05
 	minSamples     = 3
+	// orderFaultShare is how far apart, as a share of the larger count,
+	// the interleaved and isolated faults must be for an order effect to
+	// be more than low confidence.
+	orderFaultShare = 0.5
 )
 
 // orderEffects tests every user candidate for an order effect:
@@ -112,7 +116,13 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 					d.seconds = math.Max(d.seconds, math.Min(delta, p.gap))
 				}
 			}
-			faultsToo := math.Abs(fi-fo) >= math.Max(minFaultDiff, 0.2*math.Max(fi, fo)) && (fi > fo) == (inter.Time.Median > iso.Time.Median)
+			// The faults must differ by at least half the larger count: a
+			// shared process that changes the mechanism (a trim that no
+			// longer happens) moves them that far, while where a fresh
+			// process's heap lands only moves the share of huge pages
+			// (the seed's B: 806 or 1,320 per call, process to process,
+			// once four fresh processes in a row in the 1,320 mode).
+			faultsToo := math.Abs(fi-fo) >= math.Max(minFaultDiff, orderFaultShare*math.Max(fi, fo)) && (fi > fo) == (inter.Time.Median > iso.Time.Median)
 			// A time shift without a fault shift cannot be told from the
 			// host getting busier between the interleaved and the isolated
 			// pass (both passes run minutes apart on a shared machine);

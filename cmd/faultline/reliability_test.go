@@ -357,3 +357,104 @@ func TestUnwritableOutput(t *testing.T) {
 		t.Fatalf("fallback result: %v", err)
 	}
 }
+
+// leftIn lists live processes whose working directory is dir or whose
+// command line mentions it: everything a faultline started in dir (its
+// supervisors, targets and their children inherit its working directory).
+func leftIn(dir string) []string {
+	var out []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil || strings.Contains(string(st), ") Z ") {
+			continue
+		}
+		cwd, _ := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		b, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		cl := strings.ReplaceAll(string(b), "\x00", " ")
+		if cwd == dir || strings.Contains(cl, dir) {
+			out = append(out, e.Name()+": "+cl)
+		}
+	}
+	return out
+}
+
+// TestKill9LeavesNothing (issue 12, item 3): faultline SIGKILLed in the
+// middle of timeit, run and demo, untraced, traced and in an experiment,
+// leaves no process after 2 s (background children, setsid daemons and a
+// setup's Popen children included), and the next faultline removes the
+// probe directory the dead one could not.
+func TestKill9LeavesNothing(t *testing.T) {
+	py := plainPython(t)
+	const daemons = "sleep 1001.5 & setsid sleep 1002.5 >/dev/null 2>&1 </dev/null & sleep 0.05"
+	popen := "import subprocess; p = subprocess.Popen(['sleep', '1003.5']); q = subprocess.Popen(['setsid', 'sleep', '1004.5'])"
+	tests := []struct {
+		name  string
+		args  []string
+		phase string // kill when a phase line contains it
+	}{
+		{"run untraced", []string{"run", "--no-experiments", "--no-trace", "--shell=sh", "--runs", "1000", daemons, "sleep 0.05"}, "(process): run 2"},
+		{"run traced", []string{"run", "--no-experiments", "--shell=sh", "-w", "0", "--runs", "1", "sleep 1001.5 & setsid sleep 1002.5 >/dev/null 2>&1 </dev/null & sleep 1", "sleep 0.05"}, "trace pass: A"},
+		{"timeit untraced", []string{"timeit", "--python", py, "--no-experiments", "-r", "100000", "--sample-time", "10ms", "-s", popen, "sum(range(10))", "pass"}, "(interleaved): round 2"},
+		{"timeit traced", []string{"timeit", "--python", py, "--no-experiments", "--no-isolated", "-r", "6", "--sample-time", "10ms", "-s", popen, "import time; time.sleep(0.3)", "pass"}, "trace pass: A"},
+		{"demo experiment", []string{"demo", "--native", "--no-isolated", "--no-trace", "--no-alloc", "-r", "1000", "--sample-time", "10ms", "--configs", "glibc-hugetlb"}, "timing glibc-hugetlb (interleaved): round 2"},
+		{"demo traced", []string{"demo", "--native", "--no-isolated", "--no-experiments", "-r", "6", "--sample-time", "10ms"}, "trace pass: B"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd, tmp := cliCmd(t, tt.args...)
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var log strings.Builder
+			found := make(chan struct{})
+			go func() {
+				sc := bufio.NewScanner(stderr)
+				sent := false
+				for sc.Scan() {
+					log.WriteString(sc.Text() + "\n")
+					if !sent && strings.Contains(sc.Text(), tt.phase) {
+						sent = true
+						close(found)
+					}
+				}
+			}()
+			select {
+			case <-found:
+			case <-time.After(60 * time.Second):
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				t.Fatalf("phase %q never reached; stderr:\n%s", tt.phase, log.String())
+			}
+			// Let the target start its children.
+			time.Sleep(200 * time.Millisecond)
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			time.Sleep(2 * time.Second)
+			if left := leftIn(tmp); len(left) > 0 {
+				t.Errorf("2 s after faultline was killed, these processes remain:\n%s", strings.Join(left, "\n"))
+				for _, l := range left {
+					pid, _ := strconv.Atoi(strings.SplitN(l, ":", 2)[0])
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+			// The next faultline removes what the dead one left in TMPDIR.
+			next, _ := cliCmd(t, "timeit", "--python", py, "--no-experiments", "--no-isolated", "--no-trace", "--no-alloc", "-r", "1", "-n", "1", "pass")
+			next.Env = append(next.Env, "TMPDIR="+tmp)
+			if out, err := next.CombinedOutput(); err != nil {
+				t.Fatalf("next run: %v\n%s", err, out)
+			}
+			if dirs, _ := filepath.Glob(filepath.Join(tmp, "faultline-probe-*")); len(dirs) > 0 {
+				t.Errorf("probe directories left after the next run: %v", dirs)
+			}
+		})
+	}
+}

@@ -419,6 +419,9 @@ func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, o *Run
 		if r == nil || r.Status != result.StatusOK {
 			continue
 		}
+		if o.Progress != nil {
+			o.Progress("trace pass: " + c.Name)
+		}
 		// A whole command is recorded without stops where perf allows it;
 		// a program that marks its iterations needs the ptrace tracer,
 		// which reads each marker as it is written.

@@ -37,6 +37,10 @@ type Process struct {
 	readErr  error
 
 	stop func() bool
+	// life is faultline's end of the supervisor's control pipe, held open
+	// while the target runs: when faultline dies, by any signal, the
+	// kernel closes it and the supervisor kills the whole target tree.
+	life *os.File
 
 	mu       sync.Mutex
 	reaped   bool // the supervisor has exited: spid may not be walked
@@ -127,9 +131,10 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 		Stdout:     s.Stdout,
 		Stderr:     s.Stderr,
 		ExtraFiles: append(append([]*os.File(nil), s.ExtraFiles...), ctlR, repW),
-		// The supervisor leads the target's process group; it dies with
-		// faultline (Pdeathsig) and takes the target with it.
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
+		// The supervisor leads the target's process group. No Pdeathsig:
+		// a supervisor killed with faultline would leave the target's
+		// orphans to init; it watches the control pipe instead (life).
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 		// The target may leave a grandchild holding stdout; the
 		// supervisor kills it, this only bounds a surprise.
 		WaitDelay: 2 * time.Second,
@@ -142,13 +147,12 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 		repR.Close()
 		return nil, fmt.Errorf("start %s: %w", s.Argv[0], err)
 	}
-	p := &Process{spec: *s, cmd: cmd, spid: cmd.Process.Pid, started: make(chan error, 1), readDone: make(chan struct{})}
+	p := &Process{spec: *s, cmd: cmd, spid: cmd.Process.Pid, life: ctlW, started: make(chan error, 1), readDone: make(chan struct{})}
 	liveMu.Lock()
 	live[p] = struct{}{}
 	liveMu.Unlock()
 	go p.read(repR)
 	err = json.NewEncoder(ctlW).Encode(cfg)
-	ctlW.Close()
 	if err != nil {
 		p.Kill()
 		_, _ = p.Wait()
@@ -291,6 +295,7 @@ func (p *Process) wait() {
 	}
 	p.mu.Unlock()
 	cmdErr := p.cmd.Wait()
+	p.life.Close()
 	if p.stop != nil {
 		p.stop()
 	}

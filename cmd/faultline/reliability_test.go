@@ -458,3 +458,118 @@ func TestKill9LeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestHangsEndWithinBudget (issue 12, item 2): a command that never ends,
+// a timeit statement that starts sleeping forever and an interpreter that
+// never starts the probe are killed within --budget and recorded as timed
+// out; the result is written and nothing is left running.
+func TestHangsEndWithinBudget(t *testing.T) {
+	py := plainPython(t)
+	const budget = 5 * time.Second
+	tests := []struct {
+		name    string
+		args    []string
+		timeout string // the candidate whose run must be marked timed out
+	}{
+		{"run", []string{"run", "sleep 1000.25", "true"}, "A"},
+		{"timeit statement", []string{"timeit", "--python", py, "-s", "import time; t0 = time.time()", "pass", "time.time() - t0 > 1 and time.sleep(1000)"}, "B"},
+		{"interpreter", []string{"timeit", "--python", "./fp", "pass"}, "A"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{tt.args[0], "--budget", budget.String(), "--json", "out.json"}, tt.args[1:]...)
+			cmd, tmp := cliCmd(t, args...)
+			if err := os.WriteFile(filepath.Join(tmp, "fp"), []byte("#!/bin/sh\nexec sleep 1000.75\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			start := time.Now()
+			err := cmd.Run()
+			took := time.Since(start)
+			if code := exitCode(err); code != exitTargetFail {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitTargetFail, stderr.String())
+			}
+			// The budget plus a little for writing; a hang would take
+			// 1000 s.
+			if took > budget*8/5 {
+				t.Errorf("took %s with --budget %s", took, budget)
+			}
+			if !strings.Contains(stderr.String(), "timed out") {
+				t.Errorf("stderr does not say what timed out:\n%s", stderr.String())
+			}
+			r, err := result.Load(filepath.Join(tmp, "out.json"))
+			if err != nil {
+				t.Fatalf("result not written: %v", err)
+			}
+			if err := validate(r, true); err != nil {
+				t.Fatalf("invalid result: %v", err)
+			}
+			run := r.Run(tt.timeout, result.DefaultConfig, r.PrimaryMode())
+			if run == nil || !run.TimedOut || run.Status != result.StatusFailed || !strings.Contains(run.Error, "timed out") {
+				t.Errorf("candidate %s not recorded as timed out: %+v", tt.timeout, run)
+			}
+			for _, c := range r.Configs[1:] {
+				if c.Status != result.StatusSkipped || c.Reason == "" {
+					t.Errorf("configuration %s never ran but is %q (%q)", c.Name, c.Status, c.Reason)
+				}
+			}
+			assertNoSurvivors(t, "sleep 1000.")
+		})
+	}
+}
+
+// TestBudgetBoundsEverything (issue 12, item 4): with 60 candidates and
+// --budget 10s the whole run (calibration, baseline, isolated runs, trace
+// and allocation passes, experiments, fixes) ends within about the budget,
+// and what did not fit is recorded as skipped with the reason.
+func TestBudgetBoundsEverything(t *testing.T) {
+	py := plainPython(t)
+	const budget = 10 * time.Second
+	args := []string{"timeit", "--python", py, "--budget", budget.String(), "--json", "out.json"}
+	for i := 0; i < 60; i++ {
+		args = append(args, fmt.Sprintf("x = %d", i))
+	}
+	cmd, tmp := cliCmd(t, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if code := exitCode(cmd.Run()); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	if took := time.Since(start); took > budget*3/2 {
+		t.Errorf("took %s with --budget %s", took, budget)
+	}
+	r, err := result.Load(filepath.Join(tmp, "out.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate(r, false); err != nil {
+		t.Fatal(err)
+	}
+	skipped := 0
+	for _, c := range r.Configs {
+		if c.Status == result.StatusSkipped {
+			skipped++
+			if !strings.Contains(c.Reason, "budget") {
+				t.Errorf("configuration %s skipped for %q", c.Name, c.Reason)
+			}
+		}
+	}
+	for _, p := range r.Passes {
+		if p.Status == result.StatusSkipped {
+			skipped++
+			if !strings.Contains(p.Reason, "budget") {
+				t.Errorf("pass %s skipped for %q", p.Name, p.Reason)
+			}
+		}
+	}
+	if skipped == 0 {
+		t.Errorf("60 candidates in %s, yet nothing was skipped", budget)
+	}
+	for _, c := range r.Candidates {
+		if run := r.Run(c.Name, result.DefaultConfig, result.ModeInterleaved); run == nil || run.Status != result.StatusOK {
+			t.Errorf("candidate %s has no baseline time", c.Name)
+		}
+	}
+}

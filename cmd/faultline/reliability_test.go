@@ -95,6 +95,14 @@ func assertNoSurvivors(t *testing.T, token string) {
 // containing phase, sends sig, and returns the exit code and stderr.
 func startAndSignal(t *testing.T, cmd *exec.Cmd, phase string, sig syscall.Signal) (int, string) {
 	t.Helper()
+	code, log, _ := startAndSignalTimed(t, cmd, phase, sig)
+	return code, log
+}
+
+// startAndSignalTimed is startAndSignal that also says how long faultline
+// took to exit after the signal.
+func startAndSignalTimed(t *testing.T, cmd *exec.Cmd, phase string, sig syscall.Signal) (int, string, time.Duration) {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -118,8 +126,10 @@ func startAndSignal(t *testing.T, cmd *exec.Cmd, phase string, sig syscall.Signa
 			}
 		}
 	}()
+	var sent time.Time
 	select {
 	case <-found:
+		sent = time.Now()
 		_ = cmd.Process.Signal(sig)
 	case <-time.After(60 * time.Second):
 		_ = cmd.Process.Kill()
@@ -130,12 +140,12 @@ func startAndSignal(t *testing.T, cmd *exec.Cmd, phase string, sig syscall.Signa
 	go func() { <-done; waitErr <- cmd.Wait() }()
 	select {
 	case err := <-waitErr:
-		return exitCode(err), log.String()
+		return exitCode(err), log.String(), time.Since(sent)
 	case <-time.After(20 * time.Second):
 		_ = cmd.Process.Kill()
 		t.Fatalf("faultline did not stop within 20 s of %v; stderr:\n%s", sig, log.String())
 	}
-	return 0, ""
+	return 0, "", 0
 }
 
 // TestInterruptEveryPhase sends SIGINT or SIGTERM while faultline is in
@@ -571,5 +581,54 @@ func TestBudgetBoundsEverything(t *testing.T) {
 		if run := r.Run(c.Name, result.DefaultConfig, result.ModeInterleaved); run == nil || run.Status != result.StatusOK {
 			t.Errorf("candidate %s has no baseline time", c.Name)
 		}
+	}
+}
+
+// TestInterruptedConfigsSkipped (issue 12, item 9): a configuration
+// interrupted by SIGINT, and every one the run never reached, is recorded
+// skipped with the reason "interrupted", never failed or dropped; and
+// SIGINT while the trace pass starts its process ends faultline at once
+// (it took 3 s, the supervisor's backstop).
+func TestInterruptedConfigsSkipped(t *testing.T) {
+	tests := []struct {
+		name, phase string
+		want        map[string]string // configuration -> status
+	}{
+		{"in an experiment", "timing glibc-hugetlb (process): run 2",
+			map[string]string{"glibc": result.StatusOK, "glibc-hugetlb": result.StatusSkipped, "glibc-top-pad": result.StatusSkipped}},
+		{"in the baseline", "timing glibc (process): run 2",
+			map[string]string{"glibc": result.StatusSkipped, "glibc-hugetlb": result.StatusSkipped, "glibc-top-pad": result.StatusSkipped}},
+		{"as the trace pass starts", "trace pass: A",
+			map[string]string{"glibc": result.StatusOK, "glibc-hugetlb": result.StatusSkipped, "glibc-top-pad": result.StatusSkipped}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd, tmp := cliCmd(t, "run", "--json", "out.json", "--configs", "glibc-hugetlb,glibc-top-pad", "-w", "0", "--runs", "4", "sleep 0.05", "true")
+			cmd.Env = append(cmd.Env, "FAULTLINE_TRACER=perf")
+			code, stderr, took := startAndSignalTimed(t, cmd, tt.phase, syscall.SIGINT)
+			if code != exitInterrupted {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
+			}
+			// Killing and writing take a fraction of a second; the
+			// supervisor's backstop would take 3 s.
+			if took > 2*time.Second {
+				t.Errorf("took %s to stop after SIGINT", took)
+			}
+			r, err := result.Load(filepath.Join(tmp, "out.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, status := range tt.want {
+				c := r.Config(name)
+				switch {
+				case c == nil:
+					t.Errorf("configuration %s dropped", name)
+				case c.Status != status:
+					t.Errorf("configuration %s is %q (%q), want %q", name, c.Status, c.Reason, status)
+				case status == result.StatusSkipped && c.Reason != "interrupted":
+					t.Errorf("configuration %s skipped for %q, want \"interrupted\"", name, c.Reason)
+				}
+			}
+		})
 	}
 }

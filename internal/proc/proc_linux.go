@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -31,7 +32,10 @@ type Process struct {
 	spid int       // the supervisor's pid, also the target's process group
 	pid  int       // the target's pid
 
-	started  chan error // one value: nil once the target exec'd
+	started chan error // one value: nil once the target exec'd
+	// running is set once the started frame arrived: from then on Kill
+	// leaves the supervisor to report the target's death.
+	running  atomic.Bool
 	readDone chan struct{}
 	exitMsg  *exitMsg // set by the reader before readDone closes
 	readErr  error
@@ -215,6 +219,7 @@ func (p *Process) read(r *os.File) {
 				continue
 			}
 			p.pid = m.Pid
+			p.running.Store(true)
 			start(nil)
 		case frameFailed:
 			var m failedMsg
@@ -254,6 +259,13 @@ func (p *Process) Kill() {
 	defer p.mu.Unlock()
 	if p.reaped {
 		return
+	}
+	if !p.running.Load() {
+		// The supervisor may be about to start the target, after the
+		// walk below: closing its lifeline makes it kill whatever it
+		// started and exit, rather than leave a target that stops
+		// itself (the perf recorder's held shell) to the backstop.
+		p.life.Close()
 	}
 	// While the supervisor lives it is a subreaper: nothing of the target
 	// can leave its subtree, so walking the subtree finds it all.

@@ -28,8 +28,6 @@ func Budget(start time.Time, d time.Duration) (deadline, stop time.Time) {
 	return stop.Add(-min(time.Second, d/10)), stop
 }
 
-func (b budget) zero() bool { return b.deadline.IsZero() && b.stop.IsZero() }
-
 // fits says whether work expected to take d can start now.
 func (b budget) fits(d time.Duration) bool {
 	return b.deadline.IsZero() || !time.Now().Add(d).After(b.deadline)

@@ -84,10 +84,11 @@ type kindOpts struct {
 	alloc  bool // the probe answers allocation-pass commands
 }
 
-func (c *commonFlags) options(deadline time.Time, progress func(string)) *measure.Options {
+func (c *commonFlags) options(start time.Time, progress func(string)) *measure.Options {
+	deadline, stop := measure.Budget(start, c.budget)
 	return &measure.Options{
 		Loops: c.loops, Rounds: c.rounds, Warmup: c.warmup, SampleTime: c.sampleTime,
-		Deadline: deadline, KeepGC: c.keepGC, Isolated: !c.noIsolated, Progress: progress,
+		Deadline: deadline, Stop: stop, KeepGC: c.keepGC, Isolated: !c.noIsolated, Progress: progress,
 		Env: func(cfg result.Config) []string { return alloc.Apply(nil, cfg) },
 	}
 }
@@ -135,7 +136,9 @@ func measureAndReport(cmd *cobra.Command, res *result.Result, tgt measure.Target
 	}
 	start := time.Now()
 	rep := newProgress(&c.out)
-	o := c.options(start.Add(c.budget), rep)
+	o := c.options(start, rep)
+	// First, so that it counts against the budget like every pass.
+	calibrate(res)
 
 	err = measure.Matrix(ctx, res, tgt, configs[:1], o)
 	if err == nil && !c.noTrace {
@@ -156,7 +159,7 @@ func measureAndReport(cmd *cobra.Command, res *result.Result, tgt measure.Target
 		envs, fixes := proposals(res)
 		err = measure.Verify(ctx, res, tgt, envs, fixes, o)
 	}
-	calibrate(res)
+	measure.SkipRest(res, configs, notRun(ctx, err, o.Deadline))
 	res.Findings = diagnose.Diagnose(res)
 	clearProgress(os.Stderr, &c.out)
 	res.WallSeconds = time.Since(start).Seconds()
@@ -213,6 +216,20 @@ func calibrate(res *result.Result) {
 		return
 	}
 	res.Host.FaultCostSeconds, res.Host.FaultCostCached = c.FaultSeconds, cached
+}
+
+// notRun is the reason recorded on configurations a measurement never
+// reached.
+func notRun(ctx context.Context, err error, deadline time.Time) string {
+	switch {
+	case ctx.Err() != nil:
+		return "interrupted"
+	case err != nil:
+		return "not run: an earlier error ended the measurement"
+	case time.Now().After(deadline):
+		return measure.ErrBudget.Error()
+	}
+	return "not run"
 }
 
 // diagnosticPass turns a diagnostic pass's failure into a note: the timing

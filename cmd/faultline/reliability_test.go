@@ -95,6 +95,14 @@ func assertNoSurvivors(t *testing.T, token string) {
 // containing phase, sends sig, and returns the exit code and stderr.
 func startAndSignal(t *testing.T, cmd *exec.Cmd, phase string, sig syscall.Signal) (int, string) {
 	t.Helper()
+	code, log, _ := startAndSignalTimed(t, cmd, phase, sig)
+	return code, log
+}
+
+// startAndSignalTimed is startAndSignal that also says how long faultline
+// took to exit after the signal.
+func startAndSignalTimed(t *testing.T, cmd *exec.Cmd, phase string, sig syscall.Signal) (int, string, time.Duration) {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -118,8 +126,10 @@ func startAndSignal(t *testing.T, cmd *exec.Cmd, phase string, sig syscall.Signa
 			}
 		}
 	}()
+	var sent time.Time
 	select {
 	case <-found:
+		sent = time.Now()
 		_ = cmd.Process.Signal(sig)
 	case <-time.After(60 * time.Second):
 		_ = cmd.Process.Kill()
@@ -130,12 +140,12 @@ func startAndSignal(t *testing.T, cmd *exec.Cmd, phase string, sig syscall.Signa
 	go func() { <-done; waitErr <- cmd.Wait() }()
 	select {
 	case err := <-waitErr:
-		return exitCode(err), log.String()
+		return exitCode(err), log.String(), time.Since(sent)
 	case <-time.After(20 * time.Second):
 		_ = cmd.Process.Kill()
 		t.Fatalf("faultline did not stop within 20 s of %v; stderr:\n%s", sig, log.String())
 	}
-	return 0, ""
+	return 0, "", 0
 }
 
 // TestInterruptEveryPhase sends SIGINT or SIGTERM while faultline is in
@@ -196,7 +206,9 @@ func TestTimeoutKillsTree(t *testing.T) {
 	if !strings.Contains(stderr.String(), "timed out") {
 		t.Errorf("stderr does not say it timed out:\n%s", stderr.String())
 	}
-	assertNoSurvivors(t, "sleep 30")
+	// The exact arguments: other programs on a shared machine sleep too.
+	assertNoSurvivors(t, "sleep 300.25")
+	assertNoSurvivors(t, "sleep 301.25")
 }
 
 // TestSignalledTarget: a target killed by a signal is reported with the
@@ -355,5 +367,270 @@ func TestUnwritableOutput(t *testing.T) {
 	defer os.Remove(path)
 	if _, err := result.Load(path); err != nil {
 		t.Fatalf("fallback result: %v", err)
+	}
+}
+
+// leftIn lists live processes whose working directory is dir or whose
+// command line mentions it: everything a faultline started in dir (its
+// supervisors, targets and their children inherit its working directory).
+func leftIn(dir string) []string {
+	var out []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil || strings.Contains(string(st), ") Z ") {
+			continue
+		}
+		cwd, _ := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		b, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		cl := strings.ReplaceAll(string(b), "\x00", " ")
+		if cwd == dir || strings.Contains(cl, dir) {
+			out = append(out, e.Name()+": "+cl)
+		}
+	}
+	return out
+}
+
+// TestKill9LeavesNothing (issue 12, item 3): faultline SIGKILLed in the
+// middle of timeit, run and demo, untraced, traced and in an experiment,
+// leaves no process after 2 s (background children, setsid daemons and a
+// setup's Popen children included), and the next faultline removes the
+// probe directory the dead one could not.
+func TestKill9LeavesNothing(t *testing.T) {
+	py := plainPython(t)
+	const daemons = "sleep 1001.5 & setsid sleep 1002.5 >/dev/null 2>&1 </dev/null & sleep 0.05"
+	popen := "import subprocess; p = subprocess.Popen(['sleep', '1003.5']); q = subprocess.Popen(['setsid', 'sleep', '1004.5'])"
+	tests := []struct {
+		name  string
+		args  []string
+		phase string // kill when a phase line contains it
+	}{
+		{"run untraced", []string{"run", "--no-experiments", "--no-trace", "--shell=sh", "--runs", "1000", daemons, "sleep 0.05"}, "(process): run 2"},
+		{"run traced", []string{"run", "--no-experiments", "--shell=sh", "-w", "0", "--runs", "1", "sleep 1001.5 & setsid sleep 1002.5 >/dev/null 2>&1 </dev/null & sleep 1", "sleep 0.05"}, "trace pass: A"},
+		{"timeit untraced", []string{"timeit", "--python", py, "--no-experiments", "-r", "100000", "--sample-time", "10ms", "-s", popen, "sum(range(10))", "pass"}, "(interleaved): round 2"},
+		{"timeit traced", []string{"timeit", "--python", py, "--no-experiments", "--no-isolated", "-r", "6", "--sample-time", "10ms", "-s", popen, "import time; time.sleep(0.3)", "pass"}, "trace pass: A"},
+		{"demo experiment", []string{"demo", "--native", "--no-isolated", "--no-trace", "--no-alloc", "-r", "1000", "--sample-time", "10ms", "--configs", "glibc-hugetlb"}, "timing glibc-hugetlb (interleaved): round 2"},
+		{"demo traced", []string{"demo", "--native", "--no-isolated", "--no-experiments", "-r", "6", "--sample-time", "10ms"}, "trace pass: B"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd, tmp := cliCmd(t, tt.args...)
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var log strings.Builder
+			found := make(chan struct{})
+			go func() {
+				sc := bufio.NewScanner(stderr)
+				sent := false
+				for sc.Scan() {
+					log.WriteString(sc.Text() + "\n")
+					if !sent && strings.Contains(sc.Text(), tt.phase) {
+						sent = true
+						close(found)
+					}
+				}
+			}()
+			select {
+			case <-found:
+			case <-time.After(60 * time.Second):
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				t.Fatalf("phase %q never reached; stderr:\n%s", tt.phase, log.String())
+			}
+			// Let the target start its children.
+			time.Sleep(200 * time.Millisecond)
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			time.Sleep(2 * time.Second)
+			if left := leftIn(tmp); len(left) > 0 {
+				t.Errorf("2 s after faultline was killed, these processes remain:\n%s", strings.Join(left, "\n"))
+				for _, l := range left {
+					pid, _ := strconv.Atoi(strings.SplitN(l, ":", 2)[0])
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+			// The next faultline removes what the dead one left in TMPDIR.
+			next, _ := cliCmd(t, "timeit", "--python", py, "--no-experiments", "--no-isolated", "--no-trace", "--no-alloc", "-r", "1", "-n", "1", "pass")
+			next.Env = append(next.Env, "TMPDIR="+tmp)
+			if out, err := next.CombinedOutput(); err != nil {
+				t.Fatalf("next run: %v\n%s", err, out)
+			}
+			if dirs, _ := filepath.Glob(filepath.Join(tmp, "faultline-probe-*")); len(dirs) > 0 {
+				t.Errorf("probe directories left after the next run: %v", dirs)
+			}
+		})
+	}
+}
+
+// TestHangsEndWithinBudget (issue 12, item 2): a command that never ends,
+// a timeit statement that starts sleeping forever and an interpreter that
+// never starts the probe are killed within --budget and recorded as timed
+// out; the result is written and nothing is left running.
+func TestHangsEndWithinBudget(t *testing.T) {
+	py := plainPython(t)
+	const budget = 5 * time.Second
+	tests := []struct {
+		name    string
+		args    []string
+		timeout string // the candidate whose run must be marked timed out
+	}{
+		{"run", []string{"run", "sleep 1000.25", "true"}, "A"},
+		{"timeit statement", []string{"timeit", "--python", py, "-s", "import time; t0 = time.time()", "pass", "time.time() - t0 > 1 and time.sleep(1000)"}, "B"},
+		{"interpreter", []string{"timeit", "--python", "./fp", "pass"}, "A"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{tt.args[0], "--budget", budget.String(), "--json", "out.json"}, tt.args[1:]...)
+			cmd, tmp := cliCmd(t, args...)
+			if err := os.WriteFile(filepath.Join(tmp, "fp"), []byte("#!/bin/sh\nexec sleep 1000.75\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			start := time.Now()
+			err := cmd.Run()
+			took := time.Since(start)
+			if code := exitCode(err); code != exitTargetFail {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitTargetFail, stderr.String())
+			}
+			// The budget plus a little for writing; a hang would take
+			// 1000 s.
+			if took > budget*8/5 {
+				t.Errorf("took %s with --budget %s", took, budget)
+			}
+			if !strings.Contains(stderr.String(), "timed out") {
+				t.Errorf("stderr does not say what timed out:\n%s", stderr.String())
+			}
+			r, err := result.Load(filepath.Join(tmp, "out.json"))
+			if err != nil {
+				t.Fatalf("result not written: %v", err)
+			}
+			if err := validate(r, true); err != nil {
+				t.Fatalf("invalid result: %v", err)
+			}
+			run := r.Run(tt.timeout, result.DefaultConfig, r.PrimaryMode())
+			if run == nil || !run.TimedOut || run.Status != result.StatusFailed || !strings.Contains(run.Error, "timed out") {
+				t.Errorf("candidate %s not recorded as timed out: %+v", tt.timeout, run)
+			}
+			for _, c := range r.Configs[1:] {
+				if c.Status != result.StatusSkipped || c.Reason == "" {
+					t.Errorf("configuration %s never ran but is %q (%q)", c.Name, c.Status, c.Reason)
+				}
+			}
+			assertNoSurvivors(t, "sleep 1000.")
+		})
+	}
+}
+
+// TestBudgetBoundsEverything (issue 12, item 4): with 60 candidates and
+// --budget 10s the whole run (calibration, baseline, isolated runs, trace
+// and allocation passes, experiments, fixes) ends within about the budget,
+// and what did not fit is recorded as skipped with the reason.
+func TestBudgetBoundsEverything(t *testing.T) {
+	py := plainPython(t)
+	const budget = 10 * time.Second
+	args := []string{"timeit", "--python", py, "--budget", budget.String(), "--json", "out.json"}
+	for i := 0; i < 60; i++ {
+		args = append(args, fmt.Sprintf("x = %d", i))
+	}
+	cmd, tmp := cliCmd(t, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if code := exitCode(cmd.Run()); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	if took := time.Since(start); took > budget*3/2 {
+		t.Errorf("took %s with --budget %s", took, budget)
+	}
+	r, err := result.Load(filepath.Join(tmp, "out.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate(r, false); err != nil {
+		t.Fatal(err)
+	}
+	skipped := 0
+	for _, c := range r.Configs {
+		if c.Status == result.StatusSkipped {
+			skipped++
+			if !strings.Contains(c.Reason, "budget") {
+				t.Errorf("configuration %s skipped for %q", c.Name, c.Reason)
+			}
+		}
+	}
+	for _, p := range r.Passes {
+		if p.Status == result.StatusSkipped {
+			skipped++
+			if !strings.Contains(p.Reason, "budget") {
+				t.Errorf("pass %s skipped for %q", p.Name, p.Reason)
+			}
+		}
+	}
+	if skipped == 0 {
+		t.Errorf("60 candidates in %s, yet nothing was skipped", budget)
+	}
+	for _, c := range r.Candidates {
+		if run := r.Run(c.Name, result.DefaultConfig, result.ModeInterleaved); run == nil || run.Status != result.StatusOK {
+			t.Errorf("candidate %s has no baseline time", c.Name)
+		}
+	}
+}
+
+// TestInterruptedConfigsSkipped (issue 12, item 9): a configuration
+// interrupted by SIGINT, and every one the run never reached, is recorded
+// skipped with the reason "interrupted", never failed or dropped; and
+// SIGINT while the trace pass starts its process ends faultline at once
+// (it took 3 s, the supervisor's backstop).
+func TestInterruptedConfigsSkipped(t *testing.T) {
+	tests := []struct {
+		name, phase string
+		want        map[string]string // configuration -> status
+	}{
+		{"in an experiment", "timing glibc-hugetlb (process): run 2",
+			map[string]string{"glibc": result.StatusOK, "glibc-hugetlb": result.StatusSkipped, "glibc-top-pad": result.StatusSkipped}},
+		{"in the baseline", "timing glibc (process): run 2",
+			map[string]string{"glibc": result.StatusSkipped, "glibc-hugetlb": result.StatusSkipped, "glibc-top-pad": result.StatusSkipped}},
+		{"as the trace pass starts", "trace pass: A",
+			map[string]string{"glibc": result.StatusOK, "glibc-hugetlb": result.StatusSkipped, "glibc-top-pad": result.StatusSkipped}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd, tmp := cliCmd(t, "run", "--json", "out.json", "--configs", "glibc-hugetlb,glibc-top-pad", "-w", "0", "--runs", "4", "sleep 0.05", "true")
+			cmd.Env = append(cmd.Env, "FAULTLINE_TRACER=perf")
+			code, stderr, took := startAndSignalTimed(t, cmd, tt.phase, syscall.SIGINT)
+			if code != exitInterrupted {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
+			}
+			// Killing and writing take a fraction of a second; the
+			// supervisor's backstop would take 3 s.
+			if took > 2*time.Second {
+				t.Errorf("took %s to stop after SIGINT", took)
+			}
+			r, err := result.Load(filepath.Join(tmp, "out.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, status := range tt.want {
+				c := r.Config(name)
+				switch {
+				case c == nil:
+					t.Errorf("configuration %s dropped", name)
+				case c.Status != status:
+					t.Errorf("configuration %s is %q (%q), want %q", name, c.Status, c.Reason, status)
+				case status == result.StatusSkipped && c.Reason != "interrupted":
+					t.Errorf("configuration %s skipped for %q, want \"interrupted\"", name, c.Reason)
+				}
+			}
+		})
 	}
 }

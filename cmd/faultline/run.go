@@ -112,11 +112,14 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 	}
 	c := &f.common
 	start := time.Now()
+	deadline, stop := measure.Budget(start, c.budget)
+	// First, so that it counts against the budget like every pass.
+	calibrate(res)
 	o := &measure.RunOptions{
 		Argv:   func(c result.Candidate) []string { return argvs[c.Name] },
 		Warmup: c.warmup, Runs: f.runs, MinRuns: f.minRuns, MaxRuns: f.maxRuns,
 		Prepare: prepare, Timeout: f.timeout, IgnoreFailure: f.ignoreFailure,
-		Deadline: start.Add(c.budget),
+		Deadline: deadline, Stop: stop,
 		Progress: newProgress(&c.out),
 		Env:      func(cfg result.Config) []string { return alloc.Apply(nil, cfg) },
 		// perf_event software counters from exec; rusage when refused.
@@ -146,7 +149,7 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 		envs, _ := proposals(res)
 		err = measure.RunVerify(cmd.Context(), res, envs, o)
 	}
-	calibrate(res)
+	measure.SkipRest(res, configs, notRun(cmd.Context(), err, deadline))
 	res.Findings = diagnose.Diagnose(res)
 	clearProgress(os.Stderr, &c.out)
 	res.WallSeconds = time.Since(start).Seconds()

@@ -26,7 +26,11 @@ func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []resul
 	o.Defaults()
 	cands := UserCandidates(res)
 	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, true, func(i int, cfg result.Config) error {
-		err := TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, o)
+		bo := o
+		if i == 0 {
+			bo = o.baseline(res, len(cands))
+		}
+		err := TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, bo)
 		if err == nil && i == 0 && o.Isolated && len(cands) > 1 {
 			// The isolated runs answer one question (does order matter?),
 			// so they get the experiments' shorter schedule, split over two
@@ -35,14 +39,56 @@ func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []resul
 			// the two apart.
 			io := o.experiment(res, cfg.Name)
 			io.ConfigBudget /= isolatedProcesses
+			// They may use half of what is left, so that the diagnostic
+			// passes and experiments still fit.
+			if !o.Deadline.IsZero() {
+				io.Deadline = time.Now().Add(time.Until(o.Deadline) / 2)
+			}
+			skipped := 0
 			for _, c := range cands {
-				if err = isolated(ctx, res, tgt, cfg, c, io); err != nil {
-					break
+				if skipped > 0 || !io.budget().fits(isolatedProcesses*200*time.Millisecond) {
+					skipped++
+					continue
 				}
+				if err = isolated(ctx, res, tgt, cfg, c, io); err != nil {
+					var st *Stalled
+					switch {
+					case errors.Is(err, ErrBudget):
+						skipped++
+					case !errors.As(err, &st):
+						return err
+					}
+					// A candidate that hangs alone is recorded; the
+					// others are still measured.
+					err = nil
+				}
+			}
+			if skipped > 0 {
+				skippedPass(res, result.PassTiming, cfg.Name, "", result.ModeIsolated,
+					fmt.Sprintf("%s for %d of %d candidates", ErrBudget, skipped, len(cands)))
 			}
 		}
 		return err
 	})
+}
+
+// baseline returns the options of the baseline's interleaved timing. With
+// a budget too short for the usual samples (many candidates), samples are
+// shortened so that the minimum rounds of every candidate fit in half of
+// what is left.
+func (o *Options) baseline(res *result.Result, n int) *Options {
+	if o.Loops > 0 || o.Deadline.IsZero() || n == 0 {
+		return o
+	}
+	share := time.Until(o.Deadline) / 2
+	per := share / time.Duration(n*(o.MinRounds+o.Warmup+3))
+	if per >= o.SampleTime {
+		return o
+	}
+	bo := *o
+	bo.SampleTime = max(time.Millisecond, per)
+	res.Note("samples shortened from %s to %s so that %d candidates fit in the time budget", o.SampleTime, bo.SampleTime.Round(100*time.Microsecond), n)
+	return &bo
 }
 
 // isolatedProcesses is how many fresh processes each candidate's isolated
@@ -133,7 +179,8 @@ func isolated(ctx context.Context, res *result.Result, tgt Target, cfg result.Co
 func forEachConfig(ctx context.Context, res *result.Result, configs []result.Config, deadline time.Time, mode string, withBaseline bool, fn func(int, result.Config) error) error {
 	defer Compare(res)
 	cands := UserCandidates(res)
-	for i, cfg := range configs {
+	for k, cfg := range configs {
+		i := k
 		cfg.Status = result.StatusOK
 		if res.Config(cfg.Name) == nil {
 			res.Configs = append(res.Configs, cfg)
@@ -147,24 +194,43 @@ func forEachConfig(ctx context.Context, res *result.Result, configs []result.Con
 			i++ // every configuration here is an experiment
 		}
 		if i > 0 && !deadline.IsZero() && time.Now().After(deadline) {
-			rc.Status, rc.Reason = result.StatusSkipped, "time budget exhausted (raise --budget)"
+			rc.Status, rc.Reason = result.StatusSkipped, ErrBudget.Error()
 			continue
 		}
 		err := fn(i, cfg)
 		if err == nil {
 			continue
 		}
-		rc.Status, rc.Reason = result.StatusFailed, oneLine(err)
-		if ctx.Err() != nil {
-			rc.Reason = "interrupted"
+		switch {
+		case ctx.Err() != nil:
+			// What an interrupted configuration measured is kept, but it
+			// did not fail; those after it never ran.
+			rc.Status, rc.Reason = result.StatusSkipped, "interrupted"
+			SkipRest(res, configs[k+1:], "interrupted")
 			return ctx.Err()
+		case errors.Is(err, ErrBudget) && i > 0:
+			rc.Status, rc.Reason = result.StatusSkipped, ErrBudget.Error()
+			continue
 		}
+		rc.Status, rc.Reason = result.StatusFailed, oneLine(err)
 		if i == 0 {
 			return err
 		}
 		markFailed(res, cfg.Name, mode, cands, err)
 	}
 	return nil
+}
+
+// SkipRest records every configuration of configs that res does not have
+// yet as skipped, with reason: those a measurement never reached.
+func SkipRest(res *result.Result, configs []result.Config, reason string) {
+	for _, cfg := range configs {
+		if res.Config(cfg.Name) != nil {
+			continue
+		}
+		cfg.Status, cfg.Reason = result.StatusSkipped, reason
+		res.Configs = append(res.Configs, cfg)
+	}
 }
 
 // Verify measures fixes proposed by the diagnosis: each env config over
@@ -198,6 +264,10 @@ func Verify(ctx context.Context, res *result.Result, tgt Target, configs []resul
 		if err := TimeConfig(ctx, res, tgt, base, []result.Candidate{f}, result.ModeInterleaved, eo); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if errors.Is(err, ErrBudget) {
+				skippedPass(res, result.PassTiming, base.Name, f.Name, "code fix", ErrBudget.Error())
+				continue
 			}
 			res.Note("the code fix %s could not be measured: %s", f.Name, oneLine(err))
 		}
@@ -348,27 +418,45 @@ func timedSeconds(r *result.Run) []float64 {
 // Alloc runs the allocation pass under cfg: each candidate runs iters
 // iterations under allocation tracking after a short warm-up, and the
 // per-iteration allocations are stored on its interleaved run.
-func Alloc(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, o *Options) error {
+func Alloc(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, o *Options) (err error) {
 	o.Defaults()
 	cands := slices.Clone(res.Candidates)
+	b := o.budget()
+	// Tracking slows Python code down, by how much depends on the code:
+	// the pass needs at least its iterations' untracked time, and the
+	// stop bounds the rest.
+	if need := passCost(res, cfg.Name, cands, iters+3); !b.fits(need) {
+		skippedPass(res, result.PassAlloc, cfg.Name, "", "", fmt.Sprintf("%s: it needs at least %s", ErrBudget, need.Round(100*time.Millisecond)))
+		return nil
+	}
 	spec, err := tgt.Spec(cands, o.Env(cfg))
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	s, err := probe.Start(ctx, spec)
+	hctx, cancel := b.hard(ctx)
+	defer cancel()
+	s, err := probe.Start(hctx, spec)
 	if err != nil {
-		return fmt.Errorf("start allocation pass: %w", err)
+		return fmt.Errorf("start allocation pass: %w", stalled(ctx, hctx, err, b, "", cfg.Name, "start", start))
 	}
-	defer s.Close()
+	defer func() {
+		if err != nil {
+			s.Abort()
+			return
+		}
+		_, _ = s.Close()
+	}()
 	for _, c := range cands {
 		o.progress("allocation pass: %s", c.Name)
-		if _, err := s.Run(ctx, c.Name, 3, 0, o.KeepGC); err != nil {
-			return err
+		t0 := time.Now()
+		if _, err = s.Run(hctx, c.Name, 3, 0, o.KeepGC); err != nil {
+			return stalled(ctx, hctx, err, b, c.Name, cfg.Name, "alloc", t0)
 		}
-		a, err := s.Alloc(ctx, c.Name, iters)
+		var a *result.Allocations
+		a, err = s.Alloc(hctx, c.Name, iters)
 		if err != nil {
-			return err
+			return stalled(ctx, hctx, err, b, c.Name, cfg.Name, "alloc", t0)
 		}
 		r := res.Run(c.Name, cfg.Name, result.ModeInterleaved)
 		if r == nil {
@@ -385,8 +473,21 @@ func Alloc(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 	return nil
 }
 
+// passCost estimates a pass over cands that runs each for iters of its
+// baseline iterations: their time plus a probe start.
+func passCost(res *result.Result, config string, cands []result.Candidate, iters int) time.Duration {
+	d := 300 * time.Millisecond
+	for _, c := range cands {
+		if r := res.Run(c.Name, config, result.ModeInterleaved); r != nil && r.Time.Median > 0 {
+			d += time.Duration(float64(iters) * r.Time.Median * 1e9)
+		}
+	}
+	return d
+}
+
 // The trace pass times traceTimingRounds interleaved samples of about
-// traceSampleTime per candidate to measure what tracing costs.
+// traceSampleTime per candidate (less when the budget is short) to
+// measure what tracing costs.
 const (
 	traceTimingRounds = 5
 	traceSampleTime   = 40 * time.Millisecond
@@ -409,6 +510,19 @@ const EnvTracer = "FAULTLINE_TRACER"
 // taken under it over the untraced median.
 func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, o *Options) error {
 	o.Defaults()
+	cands := res.Candidates
+	// The samples that measure the tracing cost shrink when the budget is
+	// short (many candidates), down to a millisecond.
+	base := passCost(res, cfg.Name, cands, iters+2)
+	ts := traceSampleTime
+	if !o.Deadline.IsZero() {
+		ts = min(ts, (time.Until(o.Deadline)/2-base)/time.Duration(max(1, len(cands)*traceTimingRounds)))
+	}
+	if ts < time.Millisecond {
+		need := base + time.Duration(len(cands)*traceTimingRounds)*time.Millisecond
+		skippedPass(res, result.PassTrace, cfg.Name, "", "", fmt.Sprintf("%s: it needs at least %s", ErrBudget, need.Round(100*time.Millisecond)))
+		return nil
+	}
 	perr := perftrace.Available()
 	switch os.Getenv(EnvTracer) {
 	case "ptrace":
@@ -419,13 +533,13 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 		}
 	}
 	if perr == nil {
-		err := tracePass(ctx, res, tgt, cfg, iters, o, true)
+		err := tracePass(ctx, res, tgt, cfg, iters, ts, o, true)
 		if err == nil || !errors.Is(err, perftrace.ErrUnavailable) {
 			return err
 		}
 		perr = err
 	}
-	err := tracePass(ctx, res, tgt, cfg, iters, o, false)
+	err := tracePass(ctx, res, tgt, cfg, iters, ts, o, false)
 	if err == nil && errors.Is(perr, perftrace.ErrUnavailable) {
 		res.Note("trace: recorded with ptrace stops, which slow the target (%s)", oneLine(perr))
 	}
@@ -433,7 +547,7 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 }
 
 // tracePass is one trace pass with the perf recorder or the ptrace tracer.
-func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, o *Options, perf bool) error {
+func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, sampleTime time.Duration, o *Options, perf bool) error {
 	cands := slices.Clone(res.Candidates)
 	spec, err := tgt.Spec(cands, o.Env(cfg))
 	if err != nil {
@@ -443,9 +557,20 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 		spec.Configure = func(ps *proc.Spec) { ps.Trace = &trace.Options{MarkFD: 4} }
 	}
 	start := time.Now()
-	s, err := probe.Start(ctx, spec)
+	b := o.budget()
+	hctx, cancel := b.hard(ctx)
+	defer cancel()
+	s, err := probe.Start(hctx, spec)
 	if err != nil {
-		return fmt.Errorf("start trace pass: %w", err)
+		return fmt.Errorf("start trace pass: %w", stalled(ctx, hctx, err, b, "", cfg.Name, "start", start))
+	}
+	// req bounds one request expected to take about n of c's iterations.
+	req := func(c string, n int) (context.Context, context.CancelFunc) {
+		var d time.Duration
+		if r := res.Run(c, cfg.Name, result.ModeInterleaved); r != nil {
+			d = time.Duration(float64(n) * r.Time.Median * 1e9)
+		}
+		return watch(hctx, d)
 	}
 	var rec *perftrace.Recorder
 	if perf {
@@ -467,16 +592,25 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 		o.progress("trace pass: %s", c.Name)
 		// Warm up (unmarked) so glibc's thresholds reach their steady
 		// state; the warm-up's own syscalls fall outside any iteration.
-		if _, err := s.Run(ctx, c.Name, 2, 0, o.KeepGC); err != nil {
-			stopRec()
-			s.Abort()
-			return err
-		}
-		its, err := s.Trace(ctx, c.Name, iters)
+		t0 := time.Now()
+		rctx, rcancel := req(c.Name, 2)
+		_, err := s.Run(rctx, c.Name, 2, 0, o.KeepGC)
+		rcancel()
 		if err != nil {
 			stopRec()
 			s.Abort()
-			return err
+			return stalled(ctx, rctx, err, b, c.Name, cfg.Name, "trace", t0)
+		}
+		t0 = time.Now()
+		// Tracing with ptrace stops may slow the iterations down
+		// severalfold: the watchdog allows for it.
+		rctx, rcancel = req(c.Name, 10*iters)
+		its, err := s.Trace(rctx, c.Name, iters)
+		rcancel()
+		if err != nil {
+			stopRec()
+			s.Abort()
+			return stalled(ctx, rctx, err, b, c.Name, cfg.Name, "trace", t0)
 		}
 		for i, it := range its {
 			if perf && (it.T0 <= 0 || it.T1 < it.T0) {
@@ -497,11 +631,18 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 			if r == nil || r.Time.Median <= 0 {
 				continue
 			}
-			sm, err := s.Run(ctx, c.Name, loopsFor(traceSampleTime, r.Time.Median), round, o.KeepGC)
+			if !b.fits(sampleTime) {
+				break
+			}
+			t0 := time.Now()
+			loops := loopsFor(sampleTime, r.Time.Median)
+			rctx, rcancel := req(c.Name, 10*loops)
+			sm, err := s.Run(rctx, c.Name, loops, round, o.KeepGC)
+			rcancel()
 			if err != nil {
 				stopRec()
 				s.Abort()
-				return err
+				return stalled(ctx, rctx, err, b, c.Name, cfg.Name, "trace", t0)
 			}
 			// A sample that faulted unlike the timing pass ran in another
 			// heap layout, and its time says nothing about the tracer.

@@ -35,8 +35,12 @@ type RunOptions struct {
 	Timeout       time.Duration
 	IgnoreFailure bool
 	ConfigBudget  time.Duration
-	Deadline      time.Time
-	Tight         float64
+	// Deadline and Stop bound the whole measurement (see Budget): no run
+	// starts that would end after Deadline, and one still running at
+	// Stop is killed and recorded as timed out.
+	Deadline time.Time
+	Stop     time.Time
+	Tight    float64
 	// Output receives the targets' stdout and stderr; nil discards them.
 	Output io.Writer
 	// Configure may adjust each process spec (counters).
@@ -74,6 +78,14 @@ func (o *RunOptions) Defaults() {
 	}
 }
 
+func (o *RunOptions) budget() budget {
+	stop := o.Stop
+	if stop.IsZero() {
+		stop = o.Deadline
+	}
+	return budget{deadline: o.Deadline, stop: stop}
+}
+
 // TargetFailed reports a run that exited non-zero, was killed by a signal
 // or timed out.
 type TargetFailed struct {
@@ -84,9 +96,9 @@ type TargetFailed struct {
 }
 
 func (e *TargetFailed) Error() string {
-	how := e.Exit.String()
-	if e.TimedOut {
-		how = "timed out and was killed"
+	how := "timed out and was killed"
+	if !e.TimedOut && e.Exit != nil {
+		how = e.Exit.String()
 	}
 	return fmt.Sprintf("candidate %s failed under %s: %s (use --ignore-failure to keep measuring)", e.Candidate, e.Config, how)
 }
@@ -130,6 +142,7 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 	counters := map[string]map[string]float64{}
 	rss := map[string]int64{}
 	failures := map[string][]result.Failure{}
+	timedOutRuns := map[string]bool{}
 	defer func() {
 		acc.flush(res, cfg.Name, result.ModeProcess, 0)
 		for _, c := range cands {
@@ -144,6 +157,7 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 			}
 			r.PeakRSSBytes = rss[c.Name]
 			r.Failures = failures[c.Name]
+			r.TimedOut = timedOutRuns[c.Name]
 			if len(r.Failures) > 0 && r.Time.N == 0 {
 				r.Status, r.Error = result.StatusFailed, r.Failures[0].Reason
 			}
@@ -160,15 +174,32 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 	}()
 
 	runNum := map[string]int{}
+	outOfTime := false
+	b := o.budget()
+	// Every process lives at most until the stop, and --timeout.
+	hctx, hcancel := b.hard(ctx)
+	defer hcancel()
 	once := func(c result.Candidate, timed bool, round int, seq int, prev string) error {
+		// A run that would end after the deadline is not started; one
+		// that ran before says how long the next will take.
+		var expect time.Duration
+		if ts := acc.times(c.Name); len(ts) > 0 {
+			expect = time.Duration(ts[len(ts)-1] * float64(max(1, acc.loops[c.Name])) * 1e9)
+		}
+		if !b.fits(expect) {
+			return ErrBudget
+		}
 		if timed && len(o.Prepare) > 0 {
-			if err := runPrepare(ctx, o.Prepare, env, out); err != nil {
+			if err := runPrepare(hctx, o.Prepare, env, out); err != nil {
+				if ctx.Err() == nil && hctx.Err() != nil {
+					return ErrBudget
+				}
 				return err
 			}
 		}
-		rctx, cancel := ctx, context.CancelFunc(func() {})
+		rctx, cancel := hctx, context.CancelFunc(func() {})
 		if o.Timeout > 0 {
-			rctx, cancel = context.WithTimeout(ctx, o.Timeout)
+			rctx, cancel = context.WithTimeout(hctx, o.Timeout)
 		}
 		defer cancel()
 		// A program that marks its iterations (docs/protocol.md) reports
@@ -213,6 +244,10 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 			f := result.Failure{Run: runNum[c.Name], ExitCode: exit.Code, Signal: exit.Signal, Reason: exit.String()}
 			if timedOut {
 				f.Reason = fmt.Sprintf("timed out after %s", o.Timeout)
+				if o.Timeout <= 0 || hctx.Err() != nil {
+					f.Reason = "timed out: still running at the end of the time budget (--budget)"
+				}
+				timedOutRuns[c.Name] = true
 			}
 			failures[c.Name] = append(failures[c.Name], f)
 			if !o.IgnoreFailure {
@@ -255,10 +290,15 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 		return nil
 	}
 
+	defer func() {
+		if outOfTime {
+			res.Note("the time budget ended %s (process) early: some candidates have few runs", cfg.Name)
+		}
+	}()
 	for w := 0; w < o.Warmup; w++ {
 		for _, c := range cands {
 			if err := once(c, false, -1, 0, ""); err != nil {
-				return err
+				return budgetEnd(err, &outOfTime)
 			}
 		}
 	}
@@ -269,7 +309,7 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, c := range order {
 			if err := once(c, true, round, seq, prev); err != nil {
-				return err
+				return budgetEnd(err, &outOfTime)
 			}
 			seq++
 			prev = c.Name
@@ -290,11 +330,20 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 		if n >= o.MinRuns && (acc.tight(o.Tight) || time.Since(start) > o.ConfigBudget) {
 			break
 		}
-		if !o.Deadline.IsZero() && time.Now().After(o.Deadline) {
+		if !b.fits(0) {
 			break
 		}
 	}
 	return nil
+}
+
+// budgetEnd ends a configuration's runs cleanly when the budget ran out.
+func budgetEnd(err error, outOfTime *bool) error {
+	if errors.Is(err, ErrBudget) {
+		*outOfTime = true
+		return nil
+	}
+	return err
 }
 
 // runRecorded is RunTrace's pass for one unmarked command with the perf
@@ -410,6 +459,10 @@ func IsTargetFailure(err error) bool {
 func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, o *RunOptions) error {
 	o.Defaults()
 	env := o.Env(cfg)
+	b := o.budget()
+	// A traced command lives at most until the stop.
+	ctx, cancel := b.hard(ctx)
+	defer cancel()
 	perr := perftrace.Available()
 	if os.Getenv(EnvTracer) == "ptrace" {
 		perr = errors.New("ptrace chosen with " + EnvTracer)
@@ -418,6 +471,14 @@ func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, o *Run
 		r := res.Run(c.Name, cfg.Name, result.ModeProcess)
 		if r == nil || r.Status != result.StatusOK {
 			continue
+		}
+		// Tracing may slow a command down: it needs at least its time.
+		if need := time.Duration(r.Time.Median*float64(max(1, r.Loops))*1e9) + 200*time.Millisecond; !b.fits(need) {
+			skippedPass(res, result.PassTrace, cfg.Name, c.Name, "", ErrBudget.Error())
+			continue
+		}
+		if o.Progress != nil {
+			o.Progress("trace pass: " + c.Name)
 		}
 		// A whole command is recorded without stops where perf allows it;
 		// a program that marks its iterations needs the ptrace tracer,
@@ -449,6 +510,9 @@ func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, o *Run
 		exit, err := p.Wait()
 		if err != nil {
 			return fmt.Errorf("trace pass: %w", err)
+		}
+		if ctx.Err() != nil {
+			return &Stalled{Candidate: c.Name, Config: cfg.Name, Phase: "trace", After: time.Since(start), Budget: true}
 		}
 		if exit.Trace == nil || exit.Trace.Tally == nil {
 			return errors.New("trace pass: the tracer returned nothing")

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/probe"
+	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
 )
@@ -42,10 +43,13 @@ type Options struct {
 	MaxRounds  int           // adaptive: at most this many rounds
 	Warmup     int           // warm-up samples per candidate (recorded, not summarised)
 	SampleTime time.Duration // autorange target per sample
-	// ConfigBudget bounds the timing of one configuration (one mode);
-	// Deadline bounds the whole measurement.
+	// ConfigBudget bounds the timing of one configuration (one mode).
+	// Deadline and Stop bound the whole measurement (see Budget): no
+	// sample, pass or configuration starts that would end after Deadline,
+	// and a probe still running at Stop is killed.
 	ConfigBudget time.Duration
 	Deadline     time.Time
+	Stop         time.Time
 	// Tight is the relative half-width of every candidate's interval at
 	// which adaptive rounds stop early.
 	Tight    float64
@@ -89,60 +93,122 @@ func (o *Options) Defaults() {
 	}
 }
 
+func (o *Options) budget() budget {
+	stop := o.Stop
+	if stop.IsZero() {
+		stop = o.Deadline
+	}
+	return budget{deadline: o.Deadline, stop: stop}
+}
+
 func (o *Options) progress(format string, args ...any) {
 	if o.Progress != nil {
 		o.Progress(fmt.Sprintf(format, args...))
 	}
 }
 
-// ErrBudget is returned when the deadline left no time for planned work.
-var ErrBudget = errors.New("time budget exhausted")
-
 // TimeConfig times every candidate of res under cfg in one process
 // (interleaved) and stores the runs in res. Runs measured before an error or
 // cancellation are kept.
-func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, cands []result.Candidate, mode string, o *Options) error {
+func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, cands []result.Candidate, mode string, o *Options) (err error) {
 	o.Defaults()
+	b := o.budget()
+	// A probe start costs a process and the setup; without a tenth of a
+	// second left nothing useful can be measured.
+	if !b.fits(100 * time.Millisecond) {
+		return ErrBudget
+	}
 	spec, err := tgt.Spec(cands, o.Env(cfg))
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	s, err := probe.Start(ctx, spec)
+	// The probe lives at most until the stop: an interpreter that never
+	// starts the probe, a setup that never ends, a sample that hangs.
+	hctx, cancel := b.hard(ctx)
+	defer cancel()
+	s, err := probe.Start(hctx, spec)
 	if err != nil {
+		err = stalled(ctx, hctx, err, b, "", cfg.Name, "start", start)
+		var st *Stalled
+		if errors.As(err, &st) {
+			markStalled(res, st, mode, cands)
+			return err
+		}
 		return fmt.Errorf("start probe under %s: %w", cfg.Name, err)
 	}
 	captureInfo(res, s)
 	acc := newAccumulator(cands)
 	defer func() {
-		exit, _ := s.Close()
+		var exit *proc.Exit
+		if err != nil {
+			// The probe may be in the middle of a request: it is of no
+			// further use.
+			s.Abort()
+			exit = s.Exit()
+		} else {
+			exit, _ = s.Close()
+		}
 		var rss int64
 		if exit != nil {
 			rss = exit.Usage.MaxRSS
 		}
 		acc.flush(res, cfg.Name, mode, rss)
+		var st *Stalled
+		if errors.As(err, &st) {
+			markStalled(res, st, mode, cands)
+		}
 		res.Passes = append(res.Passes, result.Pass{Name: result.PassTiming, Config: cfg.Name,
 			Candidate: candName(cands, mode), Seconds: time.Since(start).Seconds(), Note: mode})
 	}()
 
 	rng := rand.New(rand.NewPCG(o.Seed, uint64(len(res.Results))))
 	seq, prev := 0, ""
+	// perIter is each candidate's latest seconds per iteration, which
+	// sizes the watchdog and the budget check of its next sample.
+	perIter := map[string]float64{}
+	for c, h := range o.Hints {
+		perIter[c] = h
+	}
+	outOfTime := false
 	sample := func(c string, round int, warm bool) error {
-		sm, err := s.Run(ctx, c, acc.loops[c], seq, o.KeepGC)
+		expect := time.Duration(float64(acc.loops[c]) * perIter[c] * 1e9)
+		if perIter[c] > 0 && !b.fits(expect) {
+			outOfTime = true
+			return ErrBudget
+		}
+		t0 := time.Now()
+		sctx, scancel := watch(hctx, expect)
+		sm, err := s.Run(sctx, c, acc.loops[c], seq, o.KeepGC)
+		scancel()
 		if err != nil {
-			return err
+			return stalled(ctx, sctx, err, b, c, cfg.Name, "sample", t0)
 		}
 		after := ""
 		if prev != "" && prev != c {
 			after = prev
 		}
 		n := float64(sm.Loops)
-		acc.add(c, result.Sample{Seq: seq, Round: round, Seconds: float64(sm.NS) / 1e9 / n,
+		perIter[c] = float64(sm.NS) / 1e9 / n
+		acc.add(c, result.Sample{Seq: seq, Round: round, Seconds: perIter[c],
 			MinorFaults: float64(sm.MinFlt) / n, MajorFaults: float64(sm.MajFlt) / n, After: after, Warmup: warm})
 		seq++
 		prev = c
 		return nil
 	}
+	// run ends the timing early but cleanly when the budget runs out.
+	run := func(c string, round int, warm bool) (bool, error) {
+		err := sample(c, round, warm)
+		if errors.Is(err, ErrBudget) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	defer func() {
+		if outOfTime {
+			res.Note("the time budget ended %s (%s) early: some candidates have few samples", cfg.Name, mode)
+		}
+	}()
 	warmup := o.Warmup
 	for _, c := range cands {
 		loops := o.Loops
@@ -150,24 +216,33 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 			// Size one warm-up sample from the hint, then the rest from
 			// what that sample measured under this configuration.
 			acc.loops[c.Name] = loopsFor(o.SampleTime, hint)
-			if err := sample(c.Name, -1, true); err != nil {
+			if ok, err := run(c.Name, -1, true); !ok {
 				return err
 			}
 			last := acc.samples[c.Name][len(acc.samples[c.Name])-1]
 			loops = loopsFor(o.SampleTime, last.Seconds)
 			warmup = max(0, o.Warmup-1)
 		} else if loops <= 0 {
+			if !b.fits(3 * o.SampleTime) {
+				outOfTime = true
+				return nil
+			}
 			o.progress("timing %s (%s): calibrating %s", cfg.Name, mode, c.Name)
-			loops, _, err = s.Autorange(ctx, c.Name, o.SampleTime)
+			t0 := time.Now()
+			var d time.Duration
+			loops, d, err = s.Autorange(hctx, c.Name, o.SampleTime)
 			if err != nil {
-				return err
+				return stalled(ctx, hctx, err, b, c.Name, cfg.Name, "sample", t0)
+			}
+			if loops > 0 && d > 0 {
+				perIter[c.Name] = d.Seconds() / float64(loops)
 			}
 		}
 		acc.loops[c.Name] = loops
 	}
 	for w := 0; w < warmup; w++ {
 		for _, c := range cands {
-			if err := sample(c.Name, -1, true); err != nil {
+			if ok, err := run(c.Name, -1, true); !ok {
 				return err
 			}
 		}
@@ -179,7 +254,7 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 	for round := 0; ; round++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, c := range order {
-			if err := sample(c, round, false); err != nil {
+			if ok, err := run(c, round, false); !ok {
 				return err
 			}
 		}
@@ -197,7 +272,7 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 				break
 			}
 		}
-		if !o.Deadline.IsZero() && time.Now().After(o.Deadline) {
+		if !b.fits(0) {
 			if n < o.MinRounds && o.Rounds == 0 {
 				res.Note("the time budget ended %s (%s) after %d rounds: intervals are wide", cfg.Name, mode, n)
 			}

@@ -34,7 +34,7 @@ func PythonSpec(python, setup string, cands []Candidate) (Spec, error) {
 	if err != nil {
 		return Spec{}, err
 	}
-	dir, err := os.MkdirTemp("", "faultline-probe-")
+	dir, err := mkTemp()
 	if err != nil {
 		return Spec{}, fmt.Errorf("probe temp dir: %w", err)
 	}

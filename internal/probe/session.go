@@ -78,6 +78,9 @@ type Session struct {
 	exit    *proc.Exit
 	waitErr error
 	cleanup func()
+	// ctx is the one the probe was started with: it ends the probe's
+	// life, so it also bounds how long Close waits.
+	ctx context.Context
 }
 
 type recOrErr struct {
@@ -125,7 +128,7 @@ func Start(ctx context.Context, s Spec) (*Session, error) {
 		}
 		return nil, err
 	}
-	ss := &Session{p: p, ctl: ctlW, recs: make(chan recOrErr, 64), exited: make(chan struct{}), cleanup: s.Cleanup}
+	ss := &Session{p: p, ctl: ctlW, recs: make(chan recOrErr, 64), exited: make(chan struct{}), cleanup: s.Cleanup, ctx: ctx}
 	go ss.read(recR)
 	go func() {
 		ss.exit, ss.waitErr = p.Wait()
@@ -384,12 +387,25 @@ func (s *Session) Close() (*proc.Exit, error) {
 	s.ctl.Close()
 	select {
 	case <-s.exited:
+	case <-s.ctx.Done():
+		// proc kills the probe when its context ends.
+		<-s.exited
 	case <-time.After(5 * time.Second):
 		s.p.Kill()
 		<-s.exited
 	}
 	s.finish()
 	return s.exit, s.waitErr
+}
+
+// Exit returns how the probe ended, once it has (after Close or Abort).
+func (s *Session) Exit() *proc.Exit {
+	select {
+	case <-s.exited:
+		return s.exit
+	default:
+		return nil
+	}
 }
 
 func (s *Session) abort() {

@@ -123,7 +123,6 @@ func superMain(ctlFD, repFD int) int {
 	rep := os.NewFile(uintptr(repFD), "rep")
 	s := &supervisor{w: newFrameWriter(rep)}
 	err := json.NewDecoder(ctl).Decode(&s.cfg)
-	ctl.Close()
 	switch {
 	case err != nil:
 		s.w.json(frameFailed, failedMsg{Err: fmt.Sprintf("supervisor: read config: %v", err)})
@@ -137,12 +136,25 @@ func superMain(ctlFD, repFD int) int {
 			s.w.json(frameFailed, failedMsg{Err: fmt.Sprintf("supervisor: become subreaper: %v", err)})
 			break
 		}
+		go lifeline(ctl)
 		s.run()
 	}
 	if err := s.w.close(); err != nil {
 		return 1
 	}
 	return 0
+}
+
+// lifeline waits for faultline's end of the control pipe to close, which
+// happens before the supervisor exits only when faultline has died (even by
+// SIGKILL, which no handler sees). Then nobody will read the report: it
+// kills everything below it, daemons that left the process group included
+// (they were reparented to this subreaper), and exits.
+func lifeline(ctl *os.File) {
+	_, _ = io.Copy(io.Discard, ctl)
+	for !killDescendants(os.Getpid(), time.Second) {
+	}
+	os.Exit(1)
 }
 
 // files lists the target's descriptors 0, 1, 2, 3...

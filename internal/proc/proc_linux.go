@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -31,12 +32,19 @@ type Process struct {
 	spid int       // the supervisor's pid, also the target's process group
 	pid  int       // the target's pid
 
-	started  chan error // one value: nil once the target exec'd
+	started chan error // one value: nil once the target exec'd
+	// running is set once the started frame arrived: from then on Kill
+	// leaves the supervisor to report the target's death.
+	running  atomic.Bool
 	readDone chan struct{}
 	exitMsg  *exitMsg // set by the reader before readDone closes
 	readErr  error
 
 	stop func() bool
+	// life is faultline's end of the supervisor's control pipe, held open
+	// while the target runs: when faultline dies, by any signal, the
+	// kernel closes it and the supervisor kills the whole target tree.
+	life *os.File
 
 	mu       sync.Mutex
 	reaped   bool // the supervisor has exited: spid may not be walked
@@ -127,9 +135,10 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 		Stdout:     s.Stdout,
 		Stderr:     s.Stderr,
 		ExtraFiles: append(append([]*os.File(nil), s.ExtraFiles...), ctlR, repW),
-		// The supervisor leads the target's process group; it dies with
-		// faultline (Pdeathsig) and takes the target with it.
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
+		// The supervisor leads the target's process group. No Pdeathsig:
+		// a supervisor killed with faultline would leave the target's
+		// orphans to init; it watches the control pipe instead (life).
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 		// The target may leave a grandchild holding stdout; the
 		// supervisor kills it, this only bounds a surprise.
 		WaitDelay: 2 * time.Second,
@@ -142,13 +151,12 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 		repR.Close()
 		return nil, fmt.Errorf("start %s: %w", s.Argv[0], err)
 	}
-	p := &Process{spec: *s, cmd: cmd, spid: cmd.Process.Pid, started: make(chan error, 1), readDone: make(chan struct{})}
+	p := &Process{spec: *s, cmd: cmd, spid: cmd.Process.Pid, life: ctlW, started: make(chan error, 1), readDone: make(chan struct{})}
 	liveMu.Lock()
 	live[p] = struct{}{}
 	liveMu.Unlock()
 	go p.read(repR)
 	err = json.NewEncoder(ctlW).Encode(cfg)
-	ctlW.Close()
 	if err != nil {
 		p.Kill()
 		_, _ = p.Wait()
@@ -211,6 +219,7 @@ func (p *Process) read(r *os.File) {
 				continue
 			}
 			p.pid = m.Pid
+			p.running.Store(true)
 			start(nil)
 		case frameFailed:
 			var m failedMsg
@@ -250,6 +259,13 @@ func (p *Process) Kill() {
 	defer p.mu.Unlock()
 	if p.reaped {
 		return
+	}
+	if !p.running.Load() {
+		// The supervisor may be about to start the target, after the
+		// walk below: closing its lifeline makes it kill whatever it
+		// started and exit, rather than leave a target that stops
+		// itself (the perf recorder's held shell) to the backstop.
+		p.life.Close()
 	}
 	// While the supervisor lives it is a subreaper: nothing of the target
 	// can leave its subtree, so walking the subtree finds it all.
@@ -291,6 +307,7 @@ func (p *Process) wait() {
 	}
 	p.mu.Unlock()
 	cmdErr := p.cmd.Wait()
+	p.life.Close()
 	if p.stop != nil {
 		p.stop()
 	}

@@ -143,6 +143,9 @@ type Run struct {
 	Mode      string `json:"mode"`
 	Status    string `json:"status"`
 	Error     string `json:"error,omitempty"`
+	// TimedOut: the target stopped reporting (or was still running at
+	// the end of the time budget) and was killed; Error says when.
+	TimedOut bool `json:"timed_out,omitempty"`
 
 	Time         Estimate     `json:"time"`
 	PerIteration PerIteration `json:"per_iteration"`
@@ -300,6 +303,10 @@ type Pass struct {
 	// one (1.05 = 5% slower while observed); 0 when not measured.
 	Overhead float64 `json:"overhead,omitempty"`
 	Note     string  `json:"note,omitempty"`
+	// Status is empty for a pass that ran, StatusSkipped for one that did
+	// not (Reason says why: the time budget, an interruption).
+	Status string `json:"status,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // Finding is one explanation of (part of) a time difference.

@@ -273,7 +273,8 @@ func (c *counts) add(e Event) {
 		if c.advice == nil {
 			c.advice = make(map[string]int64)
 		}
-		if _, ok := c.advice[name]; !ok && len(c.advice) >= maxAdvice {
+		if _, ok := c.advice[name]; !ok && len(c.advice) >= maxAdvice-1 {
+			// The last slot is MADV_other's.
 			name = "MADV_other"
 		}
 		c.advice[name]++
@@ -310,7 +311,7 @@ func (c *counts) merge(o *counts) {
 		if c.advice == nil {
 			c.advice = make(map[string]int64)
 		}
-		if _, ok := c.advice[k]; !ok && len(c.advice) >= maxAdvice {
+		if _, ok := c.advice[k]; !ok && len(c.advice) >= maxAdvice-1 {
 			k = "MADV_other"
 		}
 		c.advice[k] += v

@@ -171,14 +171,24 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 		perIter[c] = h
 	}
 	outOfTime := false
+	// measured says whether perIter[c] was measured under this
+	// configuration: a hint from the baseline sizes the budget check, but
+	// not the watchdog, since an experiment may legitimately be tens of
+	// times slower (jemalloc's purge, huge pages off); the first sample
+	// under a configuration is bounded by the budget's stop only.
+	measured := map[string]bool{}
 	sample := func(c string, round int, warm bool) error {
 		expect := time.Duration(float64(acc.loops[c]) * perIter[c] * 1e9)
 		if perIter[c] > 0 && !b.fits(expect) {
 			outOfTime = true
 			return ErrBudget
 		}
+		wd := expect
+		if !measured[c] {
+			wd = 0
+		}
 		t0 := time.Now()
-		sctx, scancel := watch(hctx, expect)
+		sctx, scancel := watch(hctx, wd)
 		sm, err := s.Run(sctx, c, acc.loops[c], seq, o.KeepGC)
 		scancel()
 		if err != nil {
@@ -190,6 +200,7 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 		}
 		n := float64(sm.Loops)
 		perIter[c] = float64(sm.NS) / 1e9 / n
+		measured[c] = true
 		acc.add(c, result.Sample{Seq: seq, Round: round, Seconds: perIter[c],
 			MinorFaults: float64(sm.MinFlt) / n, MajorFaults: float64(sm.MajFlt) / n, After: after, Warmup: warm})
 		seq++

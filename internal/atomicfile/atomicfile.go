@@ -50,7 +50,7 @@ func Write(path string, data []byte) error {
 		return writeThrough(path, target, data)
 	}
 	if err := replace(target, st, data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, bare(err))
 	}
 	return nil
 }
@@ -99,7 +99,7 @@ func WriteTemp(dir, pattern string, data []byte) (string, error) {
 	}
 	if err := fill(f, data); err != nil {
 		os.Remove(f.Name())
-		return "", fmt.Errorf("write %s: %w", f.Name(), err)
+		return "", fmt.Errorf("write %s: %w", f.Name(), bare(err))
 	}
 	return f.Name(), nil
 }
@@ -164,6 +164,16 @@ func resolve(path string) (string, fs.FileInfo, error) {
 		p = link
 	}
 	return "", nil, &fs.PathError{Op: "resolve", Path: path, Err: syscall.ELOOP}
+}
+
+// bare drops a *fs.PathError's operation and path: they name a temporary
+// file the user never asked for, and the caller names the real one.
+func bare(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // fakeNode reports a regular file as a device so that it is written

@@ -468,6 +468,9 @@ func Read(rd io.Reader) (*Result, error) {
 	if r.Schema != Schema {
 		return nil, fmt.Errorf("unsupported result schema %q (want %q)", r.Schema, Schema)
 	}
+	if err := r.Check(); err != nil {
+		return nil, fmt.Errorf("invalid result: %w", err)
+	}
 	return &r, nil
 }
 

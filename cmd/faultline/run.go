@@ -68,6 +68,9 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 	if len(f.labels) > len(cmds) {
 		return usageErr("%d labels for %d commands", len(f.labels), len(cmds))
 	}
+	if err := f.validate(cmd); err != nil {
+		return err
+	}
 	if f.noShell {
 		f.shell = "none"
 	}
@@ -109,6 +112,12 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 		} else {
 			prepare = []string{f.shell, "-c", f.prepare}
 		}
+		if len(prepare) == 0 {
+			return usageErr("--prepare needs a command")
+		}
+		if _, err := lookCommand(prepare[0]); err != nil {
+			return usageErr("--prepare: %v", err)
+		}
 	}
 	c := &f.common
 	start := time.Now()
@@ -145,6 +154,9 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 	if err == nil && !c.noExperiments {
 		envs, _ := proposals(res)
 		err = measure.RunVerify(cmd.Context(), res, envs, o)
+	}
+	if err == nil && f.ignoreFailure {
+		err = measure.FailedEveryRun(res, configs[0].Name)
 	}
 	calibrate(res)
 	res.Findings = diagnose.Diagnose(res)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 )
 
 // MaxMagnitude bounds every number a result may hold. Nothing faultline
@@ -21,13 +22,21 @@ const MaxFaultCost = 1e-3
 // MaxMagnitude, counts and times not negative, the fault cost plausible.
 // It names the first offending field.
 func (r *Result) Check() error {
-	var bad error
-	walkFloats(reflect.ValueOf(r).Elem(), "", func(path string, v reflect.Value) {
-		if f := v.Float(); bad == nil && (math.IsNaN(f) || math.Abs(f) > MaxMagnitude) {
-			bad = fmt.Errorf("%s = %g is out of range", path, f)
+	n := 0
+	walkFloats(reflect.ValueOf(r).Elem(), nil, func(_ func() string, v reflect.Value) {
+		if f := v.Float(); math.IsNaN(f) || math.Abs(f) > MaxMagnitude {
+			n++
 		}
 	})
-	if bad != nil {
+	if n > 0 {
+		// Walk again to name the first one: paths cost an allocation
+		// per number, too much to build for millions of good samples.
+		var bad error
+		walkFloats(reflect.ValueOf(r).Elem(), func() string { return "" }, func(path func() string, v reflect.Value) {
+			if f := v.Float(); bad == nil && (math.IsNaN(f) || math.Abs(f) > MaxMagnitude) {
+				bad = fmt.Errorf("%s = %g is out of range", strings.TrimPrefix(path(), "."), f)
+			}
+		})
 		return bad
 	}
 	if c := r.Host.FaultCostSeconds; c < 0 || c > MaxFaultCost {
@@ -59,7 +68,7 @@ func (r *Result) Check() error {
 // value makes the whole document unencodable and the result would be lost.
 func (r *Result) DropNonFinite() int {
 	n := 0
-	walkFloats(reflect.ValueOf(r).Elem(), "", func(_ string, v reflect.Value) {
+	walkFloats(reflect.ValueOf(r).Elem(), nil, func(_ func() string, v reflect.Value) {
 		if f := v.Float(); math.IsNaN(f) || math.Abs(f) > MaxMagnitude {
 			n++
 			if v.CanSet() {
@@ -87,9 +96,16 @@ func dropMap(m map[string]float64) int {
 	return n
 }
 
-// walkFloats calls fn for every float64 reachable from v, with a path for
-// messages. Map values are visited read-only (they are not addressable).
-func walkFloats(v reflect.Value, path string, fn func(string, reflect.Value)) {
+// walkFloats calls fn for every float64 reachable from v. path, when not
+// nil, names v for messages and is extended on the way down. Map values
+// are visited read-only (they are not addressable).
+func walkFloats(v reflect.Value, path func() string, fn func(func() string, reflect.Value)) {
+	sub := func(elem func(string) string) func() string {
+		if path == nil {
+			return nil
+		}
+		return func() string { return elem(path()) }
+	}
 	switch v.Kind() {
 	case reflect.Float32, reflect.Float64:
 		fn(path, v)
@@ -103,16 +119,21 @@ func walkFloats(v reflect.Value, path string, fn func(string, reflect.Value)) {
 			if !t.Field(i).IsExported() {
 				continue
 			}
-			walkFloats(v.Field(i), path+"."+jsonName(t.Field(i)), fn)
+			name := jsonName(t.Field(i))
+			walkFloats(v.Field(i), sub(func(p string) string { return p + "." + name }), fn)
 		}
 	case reflect.Slice, reflect.Array:
+		if t := v.Type().Elem(); t.Kind() == reflect.String {
+			return
+		}
 		for i := range v.Len() {
-			walkFloats(v.Index(i), fmt.Sprintf("%s[%d]", path, i), fn)
+			walkFloats(v.Index(i), sub(func(p string) string { return fmt.Sprintf("%s[%d]", p, i) }), fn)
 		}
 	case reflect.Map:
 		it := v.MapRange()
 		for it.Next() {
-			walkFloats(it.Value(), fmt.Sprintf("%s[%v]", path, it.Key()), fn)
+			k := it.Key()
+			walkFloats(it.Value(), sub(func(p string) string { return fmt.Sprintf("%s[%v]", p, k) }), fn)
 		}
 	}
 }

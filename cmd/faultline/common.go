@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -211,6 +212,9 @@ func calibrate(res *result.Result) {
 	} else {
 		c, err = faultcost.Measure()
 	}
+	if err == nil && !faultcost.Plausible(c.FaultSeconds) {
+		err = fmt.Errorf("measured %g s per fault, outside any plausible range", c.FaultSeconds)
+	}
 	if err != nil {
 		res.Note("fault cost not calibrated (%s): the diagnosis assumes 1 µs per fault", oneLineErr(err))
 		return
@@ -297,25 +301,47 @@ func finish(ctx context.Context, res *result.Result, err error, out *outputFlags
 		res.Partial = true
 		res.Interrupted = oneLineErr(err)
 	}
+	if n := res.DropNonFinite(); n > 0 {
+		res.Note("%d non-finite values dropped so the result stays valid JSON", n)
+	}
 	werr := writeOutputs(res, out)
 	if len(res.Results) > 0 {
-		if rerr := printTerminal(os.Stdout, res, out); rerr != nil && werr == nil {
+		w := os.Stdout
+		if out.toStdout() {
+			w = os.Stderr
+		}
+		if rerr := printTerminal(w, res, out); rerr != nil && werr == nil {
 			werr = rerr
 		}
 	}
+	var code int
+	var cause error
 	switch {
 	case err == nil:
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
-		return &exitError{code: exitInterrupted, err: errors.New("interrupted: partial result kept")}
+		code, cause = exitInterrupted, errors.New("interrupted: partial result kept")
+		if werr != nil {
+			cause = errors.New("interrupted")
+		} else if ps := out.paths(); len(ps) > 0 {
+			cause = fmt.Errorf("interrupted: partial result kept in %s", strings.Join(ps, ", "))
+		}
 	case errors.As(err, &te):
-		return &exitError{code: exitUsage, err: te}
-	case errors.Is(err, probe.ErrGarbage), errors.Is(err, probe.ErrNoInterpreter):
-		return &exitError{code: exitUsage, err: err}
+		code, cause = exitUsage, te
+	case errors.Is(err, probe.ErrGarbage), errors.Is(err, probe.ErrNoInterpreter), errors.Is(err, probe.ErrNotProbe):
+		code, cause = exitUsage, err
 	default:
-		return &exitError{code: exitTargetFail, err: err}
+		code, cause = exitTargetFail, err
 	}
-	if werr != nil {
+	switch {
+	case werr != nil && cause == nil:
 		return &exitError{code: exitInternal, err: werr}
+	case werr != nil:
+		// The measurement's own exit code stands; the write error is
+		// still said, with where the result went.
+		fmt.Fprintln(os.Stderr, "faultline:", werr)
+	}
+	if cause != nil {
+		return &exitError{code: code, err: cause}
 	}
 	return nil
 }

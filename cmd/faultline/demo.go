@@ -39,13 +39,22 @@ reproduction of the same allocation pattern through glibc malloc (--native force
 }
 
 func runDemo(cmd *cobra.Command, f *demoFlags) error {
+	if err := f.common.validate(cmd); err != nil {
+		return err
+	}
+	if f.native && f.python != "" {
+		return usageErr("--native and --python contradict each other")
+	}
 	res := result.New(result.KindDemo, version, os.Args[1:])
 	res.Host = host.Info()
 	res.Setup = workload.SetupStatement
 	for _, c := range workload.Candidates() {
 		res.Candidates = append(res.Candidates, result.Candidate{Name: c.Name, Label: c.Statement, Statement: c.Statement})
 	}
-	py, ok := demoPython(cmd.Context(), f)
+	py, ok, err := demoPython(cmd.Context(), f)
+	if err != nil {
+		return err
+	}
 	if ok {
 		res.Host.Python = py.Path
 		fmt.Fprintf(os.Stderr, "faultline demo: the seed case with %s (Python %s, NumPy %s)\n", py.Path, py.Version, py.NumPy)
@@ -72,13 +81,23 @@ func runDemo(cmd *cobra.Command, f *demoFlags) error {
 	return measureAndReport(cmd, res, tgt, &f.common, kindOpts{alloc: true})
 }
 
-func demoPython(ctx context.Context, f *demoFlags) (probe.Python, bool) {
+// demoPython finds the Python to run the seed case with. One named on
+// purpose must be usable: falling back to the native workload would answer
+// a question nobody asked.
+func demoPython(ctx context.Context, f *demoFlags) (probe.Python, bool, error) {
 	if f.native {
-		return probe.Python{}, false
+		return probe.Python{}, false, nil
 	}
-	if f.python != "" {
-		py, err := probe.Inspect(ctx, f.python)
-		return py, err == nil && py.NumPy != ""
+	if f.python == "" {
+		py, ok := probe.FindNumPy(ctx)
+		return py, ok, nil
 	}
-	return probe.FindNumPy(ctx)
+	py, err := probe.Inspect(ctx, f.python)
+	if err != nil {
+		return py, false, usageErr("--python %s: %v", f.python, oneLineErr(err))
+	}
+	if py.NumPy == "" {
+		return py, false, usageErr("--python %s has no NumPy: apt-get install python3-numpy, or leave --python out for the native reproduction", f.python)
+	}
+	return py, true, nil
 }

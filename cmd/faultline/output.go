@@ -2,73 +2,112 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"strings"
 
 	"github.com/faultline/faultline/internal/atomicfile"
 	"github.com/faultline/faultline/internal/report"
 	"github.com/faultline/faultline/internal/result"
 )
 
+// paths lists the requested output files.
+func (o *outputFlags) paths() []string {
+	var ps []string
+	for _, p := range []string{o.json, o.markdown, o.html, o.benchstat} {
+		if p != "" {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
 // checkWritable fails fast, before anything is measured, when an output
 // file cannot be created, so a long measurement is not wasted on a typo.
 func (o *outputFlags) checkWritable() error {
-	for _, p := range []string{o.json, o.markdown, o.html, o.benchstat} {
-		if p == "" {
-			continue
+	stdout := 0
+	for _, p := range o.paths() {
+		if err := atomicfile.Check(p); err != nil {
+			return usageErr("cannot write %s: %v", p, err)
 		}
-		f, err := os.CreateTemp(filepath.Dir(p), ".faultline-check-*")
-		if err != nil {
-			return usageErr("cannot write %s: %v", p, errors.Unwrap(err))
+		if atomicfile.IsStdout(p) {
+			stdout++
 		}
-		f.Close()
-		os.Remove(f.Name())
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return usageErr("cannot write %s: it is a directory", p)
-		}
+	}
+	if stdout > 1 {
+		return usageErr("only one output can go to standard output")
 	}
 	return nil
 }
 
-// writeOutputs writes every requested rendering. Each file is written to a
-// temporary file and renamed, so an interrupted write never leaves a
+// toStdout says whether a rendering goes to standard output, in which case
+// the terminal report goes to stderr so the two do not mix.
+func (o *outputFlags) toStdout() bool {
+	for _, p := range o.paths() {
+		if atomicfile.IsStdout(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeError is what became of the outputs that could not be written:
+// which failed, and where the result was kept instead, or that it is lost.
+type writeError struct {
+	failed []error
+	kept   string // the fallback JSON, "" when it could not be written
+	lost   error  // why the fallback failed
+}
+
+// Error is one line: what failed and where the result is, or that it is
+// lost.
+func (e *writeError) Error() string {
+	var msgs []string
+	for _, err := range e.failed {
+		msgs = append(msgs, oneLineErr(err))
+	}
+	s := strings.Join(msgs, "; ")
+	if e.kept != "" {
+		return s + "; the result was saved to " + e.kept + " instead"
+	}
+	return s + "; the result is lost: it could not be saved to a temporary file either (" + oneLineErr(e.lost) + ")"
+}
+
+// writeOutputs writes every requested rendering. Each file is written
+// atomically (internal/atomicfile), so an interrupted write never leaves a
 // truncated file. When a file cannot be written at the end of a
 // measurement, the JSON result is saved to a temporary file instead and the
-// error says where, so nothing measured is lost.
+// error says where, so nothing measured is lost; when that fails too, the
+// error says the result is lost.
 func writeOutputs(res *result.Result, out *outputFlags) error {
-	var errs []error
+	we := &writeError{}
 	write := func(path string, render func(io.Writer) error) {
 		if path == "" {
 			return
 		}
 		var buf bytes.Buffer
 		if err := render(&buf); err != nil {
-			errs = append(errs, fmt.Errorf("render %s: %w", path, err))
+			we.failed = append(we.failed, fmt.Errorf("render %s: %w", path, err))
 			return
 		}
 		if err := atomicfile.Write(path, buf.Bytes()); err != nil {
-			errs = append(errs, err)
+			we.failed = append(we.failed, err)
 		}
 	}
 	write(out.json, res.Write)
 	for _, r := range renderers(out) {
 		write(r.path, func(w io.Writer) error { return r.render(w, res) })
 	}
-	if len(errs) == 0 {
+	if len(we.failed) == 0 {
 		return nil
 	}
-	f, err := os.CreateTemp("", "faultline-result-*.json")
+	var buf bytes.Buffer
+	err := res.Write(&buf)
 	if err == nil {
-		err = res.Write(f)
-		f.Close()
+		we.kept, err = atomicfile.WriteTemp("", "faultline-result-*.json", buf.Bytes())
 	}
-	if err == nil {
-		errs = append(errs, fmt.Errorf("the result was saved to %s instead", f.Name()))
-	}
-	return errors.Join(errs...)
+	we.lost = err
+	return we
 }
 
 type renderer struct {

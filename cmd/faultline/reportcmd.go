@@ -25,7 +25,11 @@ func newReport() *cobra.Command {
 			if err := writeOutputs(res, &out); err != nil {
 				return &exitError{code: exitInternal, err: err}
 			}
-			if err := printTerminal(os.Stdout, res, &out); err != nil {
+			w := os.Stdout
+			if out.toStdout() {
+				w = os.Stderr
+			}
+			if err := printTerminal(w, res, &out); err != nil {
 				return &exitError{code: exitInternal, err: err}
 			}
 			return nil

@@ -68,6 +68,9 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 	if len(f.labels) > len(cmds) {
 		return usageErr("%d labels for %d commands", len(f.labels), len(cmds))
 	}
+	if err := f.validate(cmd); err != nil {
+		return err
+	}
 	if f.noShell {
 		f.shell = "none"
 	}
@@ -108,6 +111,12 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 			prepare = w
 		} else {
 			prepare = []string{f.shell, "-c", f.prepare}
+		}
+		if len(prepare) == 0 {
+			return usageErr("--prepare needs a command")
+		}
+		if _, err := lookCommand(prepare[0]); err != nil {
+			return usageErr("--prepare: %v", err)
 		}
 	}
 	c := &f.common
@@ -150,6 +159,9 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 		err = measure.RunVerify(cmd.Context(), res, envs, o)
 	}
 	measure.SkipRest(res, configs, notRun(cmd.Context(), err, deadline))
+	if err == nil && f.ignoreFailure {
+		err = measure.FailedEveryRun(res, configs[0].Name)
+	}
 	res.Findings = diagnose.Diagnose(res)
 	clearProgress(os.Stderr, &c.out)
 	res.WallSeconds = time.Since(start).Seconds()

@@ -45,6 +45,9 @@ for one iteration, as in the function you are benchmarking.`,
 }
 
 func runTimeit(cmd *cobra.Command, f *timeitFlags, stmts []string) error {
+	if err := f.common.validate(cmd); err != nil {
+		return err
+	}
 	if len(f.labels) > len(stmts) {
 		return usageErr("%d labels for %d statements", len(f.labels), len(stmts))
 	}

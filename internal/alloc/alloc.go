@@ -97,9 +97,18 @@ func machineTag() string {
 // so a typo in --config LD_PRELOAD=... is refused with one clear line
 // instead of a run where the loader silently ignores it.
 func Validate(path string) error {
+	// Stat first: opening a FIFO would block until a writer comes, and a
+	// device or directory is no library whatever its contents.
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s is not a shared library: %w", path, pathErr(err))
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a shared library (not a regular file)", path)
+	}
 	f, err := elf.Open(path)
 	if err != nil {
-		return fmt.Errorf("%s is not a shared library: %w", path, errors.Unwrap(err))
+		return fmt.Errorf("%s is not a shared library: %w", path, pathErr(err))
 	}
 	defer f.Close()
 	if f.Type != elf.ET_DYN {
@@ -230,6 +239,16 @@ func NumPyHugeDefault(release string) bool {
 		return true
 	}
 	return major > 4 || (major == 4 && minor >= 6)
+}
+
+// pathErr drops an *os.PathError's repetition of the path; other errors
+// (elf's "bad magic number") are kept whole.
+func pathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // Missing lists the known allocators not installed, with the apt-get line.

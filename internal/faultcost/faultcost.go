@@ -74,7 +74,7 @@ func Cached(dir string) (c Calibration, fromCache bool, err error) {
 	path := filepath.Join(dir, "faultcost.json")
 	if data, rerr := os.ReadFile(path); rerr == nil && key != "" {
 		var e cacheEntry
-		if json.Unmarshal(data, &e) == nil && e.Key == key && e.FaultSeconds > 0 &&
+		if json.Unmarshal(data, &e) == nil && e.Key == key && Plausible(e.FaultSeconds) && e.Pages > 0 &&
 			time.Since(e.Measured) < cacheTTL && time.Since(e.Measured) >= 0 {
 			return Calibration{FaultSeconds: e.FaultSeconds, Pages: e.Pages}, true, nil
 		}
@@ -89,6 +89,14 @@ func Cached(dir string) (c Calibration, fromCache bool, err error) {
 	}
 	return c, false, nil
 }
+
+// A fault costs about 1 µs on Intel hosts and 10 µs on AMD ones
+// (docs/measurement.md); outside 1 ns to 1 ms a cached figure is corrupt,
+// and multiplied by a fault count it could overflow the result.
+const minFault, maxFault = 1e-9, 1e-3
+
+// Plausible says whether s can be the cost of one fault in seconds.
+func Plausible(s float64) bool { return s >= minFault && s <= maxFault }
 
 // DefaultDir is faultline's cache directory ($XDG_CACHE_HOME/faultline or
 // ~/.cache/faultline), or "" when there is none.

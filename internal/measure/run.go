@@ -417,7 +417,10 @@ func readMarks(r io.Reader) marks {
 		ns, e1 := rec.Int("ns")
 		minflt, e2 := rec.Int("minflt")
 		majflt, e3 := rec.Int("majflt")
-		if e1 != nil || e2 != nil || e3 != nil || ns < 0 || minflt < 0 || majflt < 0 {
+		if e1 != nil || e2 != nil || e3 != nil || ns < 0 || minflt < 0 || majflt < 0 ||
+			float64(m.ns+ns) > result.MaxMagnitude || float64(m.minflt+minflt) > result.MaxMagnitude || float64(m.majflt+majflt) > result.MaxMagnitude ||
+			m.ns+ns < m.ns || m.minflt+minflt < m.minflt || m.majflt+majflt < m.majflt {
+			// Out of range (or summing past int64): not a measurement.
 			continue
 		}
 		m.n++
@@ -529,6 +532,30 @@ func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, o *Run
 			pass.Overhead = exit.Wall.Seconds() / r.Time.Median
 		}
 		res.Passes = append(res.Passes, pass)
+	}
+	return nil
+}
+
+// FailedEveryRun returns an error naming the first candidate whose every
+// run under cfg failed, or nil. With --ignore-failure a failing run does
+// not stop the measurement, but a candidate with no successful run has
+// not been measured at all, which the exit code must say.
+func FailedEveryRun(res *result.Result, cfg string) error {
+	for _, r := range res.Results {
+		if r.Config == cfg && r.Status == result.StatusFailed && r.Time.N == 0 {
+			why := "every run failed"
+			if len(r.Failures) > 0 {
+				switch f := r.Failures[0]; {
+				case f.Reason != "":
+					why += ": " + f.Reason
+				case f.Signal != "":
+					why += ": killed by " + f.Signal
+				default:
+					why += fmt.Sprintf(": exit status %d", f.ExitCode)
+				}
+			}
+			return fmt.Errorf("candidate %s failed under %s: %s", r.Candidate, cfg, why)
+		}
 	}
 	return nil
 }

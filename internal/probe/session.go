@@ -56,6 +56,11 @@ func (e *TargetError) Error() string {
 	}
 }
 
+// ErrNotProbe is wrapped by the error of a target that ended before it said
+// hello: it is not a probe (an interpreter that is not Python, a program
+// that ignores the protocol).
+var ErrNotProbe = errors.New("the target never started the probe")
+
 // ErrGarbage is wrapped by errors about unreadable probe output.
 var ErrGarbage = errors.New("target wrote garbage to the probe channel")
 
@@ -137,6 +142,10 @@ func Start(ctx context.Context, s Spec) (*Session, error) {
 	ss.hello, err = ss.expect(ctx, protocol.VerbHello)
 	if err != nil {
 		ss.abort()
+		var te *TargetError
+		if ctx.Err() == nil && !errors.Is(err, ErrGarbage) && !errors.As(err, &te) {
+			err = fmt.Errorf("%w: %s ended before saying hello on the probe channel (%v)", ErrNotProbe, s.Argv[0], err)
+		}
 		return nil, err
 	}
 	ss.ready, err = ss.expect(ctx, protocol.VerbReady)
@@ -195,7 +204,8 @@ func (s *Session) Info(key string) string {
 // Pid is the probe's process id.
 func (s *Session) Pid() int { return s.p.Pid() }
 
-// next returns the next record, skipping info records.
+// next returns the next record, skipping info records and verbs this
+// version does not know.
 func (s *Session) next(ctx context.Context) (protocol.Record, error) {
 	for {
 		select {
@@ -211,8 +221,13 @@ func (s *Session) next(ctx context.Context) (protocol.Record, error) {
 			switch r.rec.Verb {
 			case protocol.VerbInfo:
 				continue
+			case protocol.VerbHello, protocol.VerbReady, protocol.VerbSample, protocol.VerbRange,
+				protocol.VerbBegin, protocol.VerbEnd, protocol.VerbAlloc, protocol.VerbDone:
 			case protocol.VerbError:
 				return protocol.Record{}, &TargetError{Phase: r.rec.Get("phase"), Candidate: r.rec.Get("cand"), Traceback: r.rec.Text}
+			default:
+				// docs/protocol.md: a target may add its own verbs.
+				continue
 			}
 			return r.rec, nil
 		}
@@ -282,8 +297,8 @@ func parseSample(r protocol.Record) (Sample, error) {
 	if err := errors.Join(errs...); err != nil {
 		return sm, fmt.Errorf("%w: %v", ErrGarbage, err)
 	}
-	if sm.Loops <= 0 || sm.NS < 0 {
-		return sm, fmt.Errorf("%w: sample with loops=%d ns=%d", ErrGarbage, sm.Loops, sm.NS)
+	if sm.Loops <= 0 || sm.NS < 0 || sm.MinFlt < 0 || sm.MajFlt < 0 || float64(sm.MinFlt) > result.MaxMagnitude || float64(sm.MajFlt) > result.MaxMagnitude {
+		return sm, fmt.Errorf("%w: sample with loops=%d ns=%d minflt=%d majflt=%d", ErrGarbage, sm.Loops, sm.NS, sm.MinFlt, sm.MajFlt)
 	}
 	return sm, nil
 }
@@ -332,6 +347,9 @@ func (s *Session) Trace(ctx context.Context, cand string, iters int) ([]Iteratio
 			mf, _ := r.Int("minflt")
 			t0, _ := r.Int("t0")
 			t1, _ := r.Int("t1")
+			if ns < 0 || mf < 0 || float64(mf) > result.MaxMagnitude {
+				return its, fmt.Errorf("%w: end record with ns=%d minflt=%d", ErrGarbage, ns, mf)
+			}
 			its = append(its, Iteration{NS: ns, MinFlt: mf, T0: t0, T1: t1})
 		case protocol.VerbDone:
 			return its, nil
@@ -366,6 +384,9 @@ func ParseAlloc(r protocol.Record) (*result.Allocations, error) {
 	count, _ := r.Int("count")
 	bytes, _ := r.Int("bytes")
 	peak, _ := r.Int("peak")
+	if count < 0 || bytes < 0 || peak < 0 {
+		return nil, fmt.Errorf("%w: alloc record with a negative count=%d bytes=%d peak=%d", ErrGarbage, count, bytes, peak)
+	}
 	a := &result.Allocations{Count: float64(count) / n, Bytes: float64(bytes) / n, PeakBytes: float64(peak), Iterations: int(iters)}
 	if l := r.Get("large"); l != "" && l != "-" {
 		for _, part := range strings.Split(l, ",") {

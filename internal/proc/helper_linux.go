@@ -23,6 +23,9 @@ import (
 // "exec:SYNC:ERR:SOCK" (SOCK 0: no seccomp listener wanted).
 const envHelper = "FAULTLINE_PROC_HELPER"
 
+// helperArgv0 is the argv[0] each helper role is started with.
+var helperArgv0 = map[string]string{"super": "faultline-supervisor", "exec": "faultline-exec-helper"}
+
 // The helper dispatch runs from init, not only from HelperMain, for two
 // reasons. The seccomp filter and ptrace both need the main OS thread, and
 // during init the runtime keeps the main goroutine locked to it. And any
@@ -38,6 +41,15 @@ func init() { HelperMain() }
 func HelperMain() {
 	v, ok := os.LookupEnv(envHelper)
 	if !ok {
+		return
+	}
+	// proc starts its helpers under these names (proc_linux.go, below); a
+	// faultline started any other way with the variable set inherited it
+	// from somewhere else and is not a helper: drop it so its targets do
+	// not inherit it either.
+	role, _, _ := strings.Cut(v, ":")
+	if len(os.Args) == 0 || os.Args[0] != helperArgv0[role] {
+		os.Unsetenv(envHelper)
 		return
 	}
 	runtime.LockOSThread()
@@ -251,7 +263,7 @@ func (s *supervisor) runHelped() {
 	// With Ptrace the child stops at the exec of /proc/self/exe, before
 	// running anything; the tracer thread must be the one that forks it,
 	// hence the locked thread (HelperMain).
-	p, err := os.StartProcess("/proc/self/exe", []string{"faultline-exec-helper"}, &os.ProcAttr{
+	p, err := os.StartProcess("/proc/self/exe", []string{helperArgv0["exec"]}, &os.ProcAttr{
 		Env: env, Files: files,
 		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Ptrace: s.cfg.Trace},
 	})

@@ -128,7 +128,7 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 	}
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
-		Args:       []string{"faultline-supervisor"},
+		Args:       []string{helperArgv0["super"]},
 		Env:        senv,
 		Dir:        s.Dir,
 		Stdin:      s.Stdin,

@@ -67,10 +67,14 @@ type page struct {
 // candidate under every configuration, the allocator matrix as a heat map,
 // and the findings with their evidence and fixes. It prints cleanly.
 func HTML(w io.Writer, r *result.Result) error {
-	f := newFacts(r)
+	tr, shown, total := thinned(r, maxChartSamples)
+	f := newFacts(tr)
 	p := &page{Doc: buildDoc(r, false), CSS: template.CSS(htmlCSS), Figures: map[string][]figure{}}
 	p.Title = p.Doc.Title.String()
 	for _, fg := range f.figures() {
+		if fg.ID != "heatmap" {
+			fg.Caption += thinNote(shown, total)
+		}
 		sec := "time"
 		if fg.ID == "heatmap" {
 			sec = "matrix"

@@ -294,3 +294,30 @@ func TestNarrowTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLThinsLargeResults: a result of 400,000 samples renders a page
+// of bounded size whose charts say they were thinned; drawn in full it
+// was about 160 MB (each sample two SVG circles with a tooltip).
+func TestHTMLThinsLargeResults(t *testing.T) {
+	r := result.New(result.KindRun, "test", nil)
+	r.Candidates = []result.Candidate{{Name: "A", Label: "a"}, {Name: "B", Label: "b"}}
+	r.Configs = []result.Config{{Name: result.DefaultConfig, Status: result.StatusOK}}
+	for ci, c := range []string{"A", "B"} {
+		run := result.Run{Candidate: c, Config: result.DefaultConfig, Mode: result.ModeProcess, Status: result.StatusOK,
+			Time: result.Estimate{Unit: "s", Median: 0.002, Low: 0.0019, High: 0.0021, N: 200_000}, Sources: map[string]string{"time": result.PassTiming}}
+		for i := range 200_000 {
+			run.Samples = append(run.Samples, result.Sample{Seq: 2*i + ci, Round: i, Seconds: 0.002 + float64(i%7)*1e-5, MinorFaults: 50})
+		}
+		r.Results = append(r.Results, run)
+	}
+	var b bytes.Buffer
+	if err := HTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() > 4<<20 {
+		t.Errorf("HTML of 400,000 samples is %d bytes", b.Len())
+	}
+	if !strings.Contains(b.String(), "Thinned for display") {
+		t.Error("the page does not say its charts were thinned")
+	}
+}

@@ -472,20 +472,54 @@ func Read(rd io.Reader) (*Result, error) {
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("decode result: %w", err)
 	}
+	return checked(&r)
+}
+
+// Parse decodes a result held in memory and checks it.
+func Parse(data []byte) (*Result, error) {
+	var r Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("decode result: %w", err)
+	}
+	return checked(&r)
+}
+
+func checked(r *Result) (*Result, error) {
 	if r.Schema != Schema {
 		return nil, fmt.Errorf("unsupported result schema %q (want %q)", r.Schema, Schema)
 	}
-	return &r, nil
+	if err := r.Check(); err != nil {
+		return nil, fmt.Errorf("invalid result: %w", err)
+	}
+	return r, nil
 }
 
 // Load reads a result file.
 func Load(path string) (*Result, error) {
-	f, err := os.Open(path)
+	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("read result: %w", err)
 	}
-	defer f.Close()
-	r, err := Read(f)
+	if !st.Mode().IsRegular() {
+		// A FIFO or /dev/stdin: stream it, the size is unknown.
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read result: %w", err)
+		}
+		defer f.Close()
+		r, err := Read(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return r, nil
+	}
+	// One buffer of the file's size: a decoder would grow its buffer by
+	// doubling, up to twice a large result's size.
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read result: %w", err)
+	}
+	r, err := Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

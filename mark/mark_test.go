@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,6 +75,9 @@ func TestRecords(t *testing.T) {
 	End("never begun")
 	for i := 0; i < 2; i++ {
 		Begin("A")
+		// Give freed heap back to the kernel first: the runtime would
+		// otherwise hand out pages an earlier test already faulted in.
+		debug.FreeOSMemory()
 		Begin("odd name\n")
 		buf := make([]byte, 4<<20)
 		for j := 0; j < len(buf); j += 4096 {

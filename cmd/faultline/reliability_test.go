@@ -634,3 +634,36 @@ func TestInterruptedConfigsSkipped(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteErrorAfterInterrupt: when the run is interrupted and --json can
+// no longer be written (the target removed its directory), exit 3 stands
+// and one line still says where the result was saved instead; before, the
+// write error was dropped and "partial result kept" was all it said.
+func TestWriteErrorAfterInterrupt(t *testing.T) {
+	cmd, tmp := cliCmd(t, "run", "--no-experiments", "--no-trace", "--runs", "1000", "--json", "sub/out.json", "sh -c 'rm -rf sub; sleep 0.05'")
+	if err := os.Mkdir(filepath.Join(tmp, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, stderr := startAndSignal(t, cmd, "(process): run 2", syscall.SIGINT)
+	if code != exitInterrupted {
+		t.Fatalf("exit code %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
+	}
+	var line string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.Contains(l, "sub/out.json") {
+			line = l
+		}
+	}
+	i := strings.Index(line, "saved to ")
+	if i < 0 {
+		t.Fatalf("no line names the write error and the kept result; stderr:\n%s", stderr)
+	}
+	path := strings.Fields(line[i+len("saved to "):])[0]
+	r, err := result.Load(path)
+	if err != nil {
+		t.Fatalf("fallback result: %v", err)
+	}
+	if err := validate(r, true); err != nil {
+		t.Fatalf("fallback result invalid: %v", err)
+	}
+}

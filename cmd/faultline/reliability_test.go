@@ -50,27 +50,36 @@ func exitCode(err error) int {
 	return -1
 }
 
-// survivors lists processes (other than ourselves) whose command line
-// contains token.
-func survivors(token string) []string {
-	var out []string
+// liveProcesses lists the live processes other than ourselves (zombies
+// hold nothing and are about to be reaped) as pid: command line, with
+// their working directories.
+func liveProcesses() (procs []string, cwds []string) {
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
+		st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil || strings.Contains(string(st), ") Z ") {
 			continue
 		}
-		cl := strings.ReplaceAll(string(b), "\x00", " ")
-		if strings.Contains(cl, token) {
-			st, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-			if strings.Contains(string(st), ") Z ") {
-				continue // a zombie holds no resources and is about to be reaped
-			}
-			out = append(out, e.Name()+": "+cl)
+		b, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		cwd, _ := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		procs = append(procs, e.Name()+": "+strings.ReplaceAll(string(b), "\x00", " "))
+		cwds = append(cwds, cwd)
+	}
+	return procs, cwds
+}
+
+// survivors lists processes (other than ourselves) whose command line
+// contains token.
+func survivors(token string) []string {
+	var out []string
+	procs, _ := liveProcesses()
+	for _, p := range procs {
+		if _, cl, _ := strings.Cut(p, ": "); strings.Contains(cl, token) {
+			out = append(out, p)
 		}
 	}
 	return out
@@ -375,21 +384,10 @@ func TestUnwritableOutput(t *testing.T) {
 // supervisors, targets and their children inherit its working directory).
 func leftIn(dir string) []string {
 	var out []string
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil || strings.Contains(string(st), ") Z ") {
-			continue
-		}
-		cwd, _ := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
-		b, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		cl := strings.ReplaceAll(string(b), "\x00", " ")
-		if cwd == dir || strings.Contains(cl, dir) {
-			out = append(out, e.Name()+": "+cl)
+	procs, cwds := liveProcesses()
+	for i, p := range procs {
+		if _, cl, _ := strings.Cut(p, ": "); cwds[i] == dir || strings.Contains(cl, dir) {
+			out = append(out, p)
 		}
 	}
 	return out

@@ -11,19 +11,26 @@ import (
 // high confidence. These tests replay what varied over five identical
 // seed runs (docs/benchmarks.md, "Findings across identical runs").
 
+// interleavedAndAlone is the seed's pair under glibc, timed in one shared
+// process and each alone.
+func interleavedAndAlone(seed uint64, inter, alone [2]spec) *result.Result {
+	r := result.New(result.KindTimeit, "test", nil)
+	r.Setup, r.Host = seedSetup, vmHost()
+	r.Candidates = []result.Candidate{{Name: "A", Statement: seedA}, {Name: "B", Statement: seedB}}
+	r.Configs = []result.Config{glibcConfig()}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	timeConfig(r, rng, "glibc", inter[:], 20)
+	isolate(r, rng, "glibc", alone[:], 15)
+	compare(r)
+	return r
+}
+
 // TestOrderEffectWithoutFaultsIsLow: both candidates slower in the shared
 // process than alone, by 17% and 43%, with the same faults: the host got
 // busier between the passes as far as this tool can tell. It was medium
 // in one run of five.
 func TestOrderEffectWithoutFaultsIsLow(t *testing.T) {
-	r := result.New(result.KindTimeit, "test", nil)
-	r.Setup, r.Host = seedSetup, vmHost()
-	r.Candidates = []result.Candidate{{Name: "A", Statement: seedA}, {Name: "B", Statement: seedB}}
-	r.Configs = []result.Config{glibcConfig()}
-	rng := rand.New(rand.NewPCG(5, 3))
-	timeConfig(r, rng, "glibc", []spec{sp("A", 0.285e-3, 0.6), sp("B", 2.98e-3, 803)}, 20)
-	isolate(r, rng, "glibc", []spec{sp("A", 0.244e-3, 0), sp("B", 2.09e-3, 808)}, 15)
-	compare(r)
+	r := interleavedAndAlone(5, [2]spec{sp("A", 0.285e-3, 0.6), sp("B", 2.98e-3, 803)}, [2]spec{sp("A", 0.244e-3, 0), sp("B", 2.09e-3, 808)})
 	found := false
 	for _, f := range Diagnose(r) {
 		if f.Cause == OrderEffect {
@@ -80,15 +87,8 @@ func TestRegressionWithoutFaultsNearThresholdIsLow(t *testing.T) {
 // process to process, not a changed mechanism. It was high in one run of
 // five.
 func TestOrderEffectFromPlacementIsLow(t *testing.T) {
-	r := result.New(result.KindTimeit, "test", nil)
-	r.Setup, r.Host = seedSetup, vmHost()
-	r.Candidates = []result.Candidate{{Name: "A", Statement: seedA}, {Name: "B", Statement: seedB}}
-	r.Configs = []result.Config{glibcConfig()}
-	rng := rand.New(rand.NewPCG(7, 1))
-	timeConfig(r, rng, "glibc", []spec{sp("A", 0.252e-3, 0.6), sp("B", 2.06e-3, 803)}, 20)
-	isolate(r, rng, "glibc", []spec{sp("A", 0.251e-3, 0), sp("B", 2.96e-3, 1319)}, 15)
+	r := interleavedAndAlone(7, [2]spec{sp("A", 0.252e-3, 0.6), sp("B", 2.06e-3, 803)}, [2]spec{sp("A", 0.251e-3, 0), sp("B", 2.96e-3, 1319)})
 	r.Run("B", "glibc", result.ModeIsolated).ProcessFaults = []float64{1319, 1319, 1319, 1319}
-	compare(r)
 	for _, f := range Diagnose(r) {
 		if f.Cause == OrderEffect && f.Candidate == "B" && f.Confidence != Low {
 			t.Errorf("order effect about B with %s confidence from 803 against 1,319 faults: want low (%s)", f.Confidence, f.Summary)

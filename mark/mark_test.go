@@ -4,12 +4,13 @@ import (
 	"context"
 	"io"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/protocol"
@@ -75,15 +76,20 @@ func TestRecords(t *testing.T) {
 	End("never begun")
 	for i := 0; i < 2; i++ {
 		Begin("A")
-		// Give freed heap back to the kernel first: the runtime would
-		// otherwise hand out pages an earlier test already faulted in.
-		debug.FreeOSMemory()
+		// A fresh private mapping without huge pages: 1,024 first-touch
+		// faults whatever the Go heap holds or THP does (a Go slice could
+		// reuse pages already faulted in, or get huge pages).
+		buf, err := unix.Mmap(-1, 0, 4<<20, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = unix.Madvise(buf, unix.MADV_NOHUGEPAGE)
 		Begin("odd name\n")
-		buf := make([]byte, 4<<20)
 		for j := 0; j < len(buf); j += 4096 {
 			buf[j] = 1
 		}
 		End("odd name\n")
+		_ = unix.Munmap(buf)
 		End("A")
 	}
 	w.Close()

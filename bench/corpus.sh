@@ -7,6 +7,8 @@
 #   bash bench/corpus.sh --only PATTERN   scenarios whose directory name matches PATTERN (grep -E)
 #   bash bench/corpus.sh --budget 30s     faultline's --budget per scenario (default 20s)
 #   bash bench/corpus.sh --out DIR        keep the result JSON and logs in DIR (default: a temp dir)
+#   bash bench/corpus.sh --score-only --out DIR   score the results already in DIR, run nothing
+#                                         (a scenario without a result there is "not run", not counted)
 #
 # It builds faultline from this worktree (go build -o), builds each scenario's programs (gcc,
 # go build, rustc) into a temporary directory, runs `faultline run` or `faultline timeit` on it
@@ -39,6 +41,7 @@ budget=20s
 only=""
 quick=0
 out=""
+score_only=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--budget) budget=$2; shift 2 ;;
@@ -46,9 +49,10 @@ while [ $# -gt 0 ]; do
 	--only) only=$2; shift 2 ;;
 	--only=*) only=${1#*=}; shift ;;
 	--quick) quick=1; shift ;;
+	--score-only) score_only=1; shift ;;
 	--out) out=$2; shift 2 ;;
 	--out=*) out=${1#*=}; shift ;;
-	-h | --help) sed -n '2,8p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,10p' "$0"; exit 0 ;;
 	*) echo "corpus.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -57,6 +61,10 @@ py=/usr/bin/python3
 [ -x "$py" ] || { echo "corpus.sh: needs /usr/bin/python3 (Debian python3) to read scenarios and score" >&2; exit 1; }
 command -v go >/dev/null || { echo "corpus.sh: needs go to build faultline" >&2; exit 1; }
 
+if [ $score_only = 1 ] && [ -z "$out" ]; then
+	echo "corpus.sh: --score-only needs --out DIR" >&2
+	exit 2
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/faultline-corpus.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 [ -n "$out" ] || out="$work/results"
@@ -64,7 +72,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 fl="$work/faultline"
-(cd "$repo" && go build -o "$fl" ./cmd/faultline) || { echo "corpus.sh: building faultline failed" >&2; exit 1; }
+[ $score_only = 1 ] || (cd "$repo" && go build -o "$fl" ./cmd/faultline) || { echo "corpus.sh: building faultline failed" >&2; exit 1; }
 
 # scen FIELD DIR: print a field of a scenario as shell words or lines
 field() {
@@ -110,8 +118,9 @@ for d in "$here"/corpus/[0-9][0-9]_*/; do
 done
 [ ${#scenarios[@]} -gt 0 ] || { echo "corpus.sh: no scenario matches" >&2; exit 2; }
 
-echo "corpus: ${#scenarios[@]} scenarios, --budget $budget, results in $out" >&2
+[ $score_only = 1 ] || echo "corpus: ${#scenarios[@]} scenarios, --budget $budget, results in $out" >&2
 for d in "${scenarios[@]}"; do
+	[ $score_only = 0 ] || break
 	name=$(basename "$d")
 	b="$work/build/$name"
 	mkdir -p "$b"
@@ -146,10 +155,10 @@ for d in "${scenarios[@]}"; do
 	echo "corpus: $name done in $((SECONDS - start)) s (exit $rc)" >&2
 done
 
-"$py" - "$here/corpus" "$out" "${scenarios[@]}" <<'EOF'
+"$py" - "$score_only" "$out" "${scenarios[@]}" <<'EOF'
 import json, os, sys
 
-corpus, out, dirs = sys.argv[1], sys.argv[2], sys.argv[3:]
+score_only, out, dirs = sys.argv[1] == "1", sys.argv[2], sys.argv[3:]
 STRONG = ("medium", "high")
 NEVER_WRONG = {"unexplained", "config-regression"}
 
@@ -173,11 +182,14 @@ for d in dirs:
     if not os.path.exists(path):
         why = open(os.path.join(out, name + ".skipped")).read().strip() if os.path.exists(os.path.join(out, name + ".skipped")) else "no result (faultline failed; see " + name + ".log)"
         if os.path.exists(os.path.join(out, name + ".skipped")):
-            rows.append((name, truth, None, "skipped", "", "", why))
+            rows.append((name, truth, False, "skipped", "", "", why))
+            continue
+        if score_only:
+            rows.append((name, truth, False, "not run", "", "", ""))
             continue
         N += 1
         M += has_fix
-        rows.append((name, truth, None, "no", "", "-" if not has_fix else "no", why))
+        rows.append((name, truth, False, "no", "", "-" if not has_fix else "no", why))
         continue
     N += 1
     M += has_fix
@@ -216,6 +228,8 @@ for d in dirs:
                  ("yes" if verified else "no") if has_fix else "-", times))
 
 def cell(f):
+    if f is False:
+        return "-"
     if not f:
         return "(no finding)"
     return f"{f.get('cause')} / {f.get('candidate')} / {f.get('confidence')}"

@@ -23,6 +23,9 @@ const (
 	// the interleaved and isolated faults must be for an order effect to
 	// be more than low confidence.
 	orderFaultShare = 0.5
+	// carryFaultShare is the same for samples right after a switch, whose
+	// refaults are a part of one buffer.
+	carryFaultShare = 0.2
 )
 
 // orderEffects tests every user candidate for an order effect:
@@ -122,7 +125,7 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 			// process's heap lands only moves the share of huge pages
 			// (the seed's B: 806 or 1,320 per call, process to process,
 			// once four fresh processes in a row in the 1,320 mode).
-			faultsToo := math.Abs(fi-fo) >= math.Max(minFaultDiff, orderFaultShare*math.Max(fi, fo)) && (fi > fo) == (inter.Time.Median > iso.Time.Median)
+			faultsToo := faultsFollow(fi, fo, inter.Time.Median, iso.Time.Median, orderFaultShare)
 			// A time shift without a fault shift cannot be told from the
 			// host getting busier between the interleaved and the isolated
 			// pass (both passes run minutes apart on a shared machine);
@@ -156,8 +159,7 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 			if summary == "" {
 				summary = s
 				d.f.Confidence = Low
-				carryFaults := math.Abs(fAfter-fOther) >= math.Max(minFaultDiff, 0.2*math.Max(fAfter, fOther)) && (fAfter > fOther) == (mAfter > mOther)
-				if carryP < stats.Alpha/10 && carryFaults {
+				if carryP < stats.Alpha/10 && faultsFollow(fAfter, fOther, mAfter, mOther, carryFaultShare) {
 					d.f.Confidence = Medium
 				}
 			} else {
@@ -170,6 +172,13 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 		out = append(out, d)
 	}
 	return out
+}
+
+// faultsFollow says whether fault counts x and y differ by at least
+// minFaultDiff and share of the larger, in the direction of the times tx
+// and ty: the faults account for which of the two is slower.
+func faultsFollow(x, y, tx, ty, share float64) bool {
+	return math.Abs(x-y) >= math.Max(minFaultDiff, share*math.Max(x, y)) && (x > y) == (tx > ty)
 }
 
 // placementVaries says whether a candidate's isolated processes differ in

@@ -103,12 +103,6 @@ const (
 	isolatedExtra     = 2
 )
 
-// faultsAlike says whether two per-iteration fault counts are the same
-// placement: within 2 faults or 20%.
-func faultsAlike(x, y float64) bool {
-	return math.Abs(x-y) < math.Max(2, 0.2*math.Max(x, y))
-}
-
 // needsAnotherProcess says whether the isolated processes so far all
 // disagree with the interleaved process about cand's faults.
 func needsAnotherProcess(res *result.Result, cand, cfg string, perProc []float64) bool {
@@ -117,7 +111,7 @@ func needsAnotherProcess(res *result.Result, cand, cfg string, perProc []float64
 		return false
 	}
 	for _, f := range perProc {
-		if faultsAlike(f, inter.PerIteration.MinorFaults) {
+		if result.FaultsAlike(f, inter.PerIteration.MinorFaults) {
 			return false
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"time"
@@ -179,7 +180,14 @@ func (r *Run) ProcessFaultsDiffer() (lo, hi float64, differ bool) {
 		return 0, 0, false
 	}
 	lo, hi = slices.Min(pf), slices.Max(pf)
-	return lo, hi, hi-lo >= max(2, 0.2*hi)
+	return lo, hi, !FaultsAlike(lo, hi)
+}
+
+// FaultsAlike says whether two per-iteration fault counts are the same
+// for the purpose of telling processes apart: within 2 faults or 20% of
+// the larger.
+func FaultsAlike(x, y float64) bool {
+	return math.Abs(x-y) < max(2, 0.2*max(x, y))
 }
 
 // Estimate is a median with its confidence interval.

@@ -7,8 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/faultline/faultline/internal/host"
-	"github.com/faultline/faultline/internal/measure"
+	"github.com/faultline/faultline/internal/pipeline"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/workload"
@@ -45,20 +44,20 @@ func runDemo(cmd *cobra.Command, f *demoFlags) error {
 	if f.native && f.python != "" {
 		return usageErr("--native and --python contradict each other")
 	}
-	res := result.New(result.KindDemo, version, os.Args[1:])
-	res.Host = host.Info()
-	res.Setup = workload.SetupStatement
+	req := &pipeline.Request{Kind: result.KindDemo, Setup: workload.SetupStatement, Settings: f.common.settings()}
 	for _, c := range workload.Candidates() {
-		res.Candidates = append(res.Candidates, result.Candidate{Name: c.Name, Label: c.Statement, Statement: c.Statement})
+		req.Candidates = append(req.Candidates, result.Candidate{Name: c.Name, Label: c.Statement, Statement: c.Statement})
 	}
 	py, ok, err := demoPython(cmd.Context(), f)
 	if err != nil {
 		return err
 	}
 	if ok {
-		res.Host.Python = py.Path
+		req.Python = py.Path
 		fmt.Fprintf(os.Stderr, "faultline demo: the seed case with %s (Python %s, NumPy %s)\n", py.Path, py.Version, py.NumPy)
-		return measureAndReport(cmd, res, pythonTarget(py.Path, res.Setup), &f.common, kindOpts{python: true, numpy: true, alloc: true})
+		req.Probe = pipeline.PythonTarget(py.Path, req.Setup, os.Stderr)
+		req.Traits = pipeline.Traits{Python: true, NumPy: true, Alloc: true}
+		return measureAndReport(cmd.Context(), req, &f.common.out)
 	}
 	if !workload.Available() {
 		return usageErr("no Python with NumPy found and this build has no native workload: apt-get install python3-numpy")
@@ -72,13 +71,12 @@ func runDemo(cmd *cobra.Command, f *demoFlags) error {
 		why = "--native"
 	}
 	fmt.Fprintf(os.Stderr, "faultline demo: %s; running the built-in native reproduction: the same two 8 MB float64 buffers through glibc malloc\n", why)
-	for i := range res.Candidates {
-		res.Candidates[i].Label = workload.Candidates()[i].Label + " (native: " + res.Candidates[i].Statement + ")"
+	for i := range req.Candidates {
+		req.Candidates[i].Label = workload.Candidates()[i].Label + " (native: " + req.Candidates[i].Statement + ")"
 	}
-	tgt := measure.Target{Spec: func(cands []result.Candidate, env []string) (probe.Spec, error) {
-		return probe.Spec{Argv: workload.Command(self), Env: env, Stderr: os.Stderr}, nil
-	}}
-	return measureAndReport(cmd, res, tgt, &f.common, kindOpts{alloc: true})
+	req.Probe = pipeline.CommandTarget(workload.Command(self), os.Stderr)
+	req.Traits = pipeline.Traits{Alloc: true}
+	return measureAndReport(cmd.Context(), req, &f.common.out)
 }
 
 // demoPython finds the Python to run the seed case with. One named on

@@ -1,20 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/cmdline"
-	"github.com/faultline/faultline/internal/diagnose"
-	"github.com/faultline/faultline/internal/host"
-	"github.com/faultline/faultline/internal/measure"
-	"github.com/faultline/faultline/internal/proc"
+	"github.com/faultline/faultline/internal/pipeline"
 	"github.com/faultline/faultline/internal/result"
-	"github.com/faultline/faultline/internal/trace"
 )
 
 type runFlags struct {
@@ -74,98 +70,53 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 	if f.noShell {
 		f.shell = "none"
 	}
-	if err := f.common.out.checkWritable(); err != nil {
-		return err
+	req := &pipeline.Request{Kind: result.KindRun, Candidates: candidates(cmds, f.labels, false),
+		Commands: map[string][]string{}, Settings: f.common.settings(),
+		Process: pipeline.ProcessSettings{Runs: f.runs, MinRuns: f.minRuns, MaxRuns: f.maxRuns,
+			Timeout: f.timeout, IgnoreFailure: f.ignoreFailure}}
+	if f.showOutput {
+		req.Process.Output = os.Stderr
 	}
-	res := result.New(result.KindRun, version, os.Args[1:])
-	res.Host = host.Info()
-	argvs := map[string][]string{}
-	for i, s := range cmds {
-		c := result.Candidate{Name: candidateName(i), Label: s}
-		if i < len(f.labels) && f.labels[i] != "" {
-			c.Label = f.labels[i]
-		}
-		if f.shell == "none" {
-			words, err := cmdline.Split(s)
-			if err != nil {
-				return usageErr("command %d: %v", i+1, err)
-			}
-			c.Command = words
-			argvs[c.Name] = words
-		} else {
-			c.Command, c.Shell = []string{s}, true
-			argvs[c.Name] = []string{f.shell, "-c", s}
-		}
-		if _, err := lookCommand(argvs[c.Name][0]); err != nil {
+	for i := range req.Candidates {
+		c := &req.Candidates[i]
+		argv, err := f.argv(cmds[i])
+		if err != nil {
 			return usageErr("command %d: %v", i+1, err)
 		}
-		res.Candidates = append(res.Candidates, c)
+		c.Command, c.Shell = argv, f.shell != "none"
+		if c.Shell {
+			c.Command, argv = []string{cmds[i]}, []string{f.shell, "-c", cmds[i]}
+		}
+		req.Commands[c.Name] = argv
 	}
-	var prepare []string
 	if f.prepare != "" {
-		if f.shell == "none" {
-			w, err := cmdline.Split(f.prepare)
-			if err != nil {
-				return usageErr("--prepare: %v", err)
-			}
-			prepare = w
-		} else {
-			prepare = []string{f.shell, "-c", f.prepare}
-		}
-		if len(prepare) == 0 {
-			return usageErr("--prepare needs a command")
-		}
-		if _, err := lookCommand(prepare[0]); err != nil {
+		argv, err := f.argv(f.prepare)
+		if err != nil {
 			return usageErr("--prepare: %v", err)
 		}
+		req.Process.Prepare = argv
 	}
-	c := &f.common
-	start := time.Now()
-	deadline, stop := measure.Budget(start, c.budget)
-	// First, so that it counts against the budget like every pass.
-	calibrate(res)
-	o := &measure.RunOptions{
-		Argv:   func(c result.Candidate) []string { return argvs[c.Name] },
-		Warmup: c.warmup, Runs: f.runs, MinRuns: f.minRuns, MaxRuns: f.maxRuns,
-		Prepare: prepare, Timeout: f.timeout, IgnoreFailure: f.ignoreFailure,
-		Deadline: deadline, Stop: stop,
-		Progress: newProgress(&c.out),
-		Env:      func(cfg result.Config) []string { return alloc.Apply(nil, cfg) },
-		// perf_event software counters from exec; rusage when refused.
-		Configure: func(s *proc.Spec) { s.Counters = true },
-		Counters:  func(e *proc.Exit) map[string]float64 { return e.Counters },
-	}
-	if f.showOutput {
-		o.Output = os.Stderr
-	}
-	configs, err := c.selectConfigs(kindOpts{})
-	if err != nil {
-		return err
-	}
-	err = measure.RunMatrix(cmd.Context(), res, configs[:1], o)
-	if err == nil && !c.noTrace {
-		if terr := trace.Probe(); terr != nil {
-			res.Note("syscall tracing unavailable (%s): no per-run syscalls", terr)
-		} else {
-			err = diagnosticPass(cmd.Context(), res, "trace", measure.RunTrace(cmd.Context(), res, configs[0], o))
-			configs = retune(configs, res, c.defaultConfigs())
+	return measureAndReport(cmd.Context(), req, &f.common.out)
+}
+
+// argv splits s into words (no shell) or hands it to the shell, and
+// checks that the program exists.
+func (f *runFlags) argv(s string) ([]string, error) {
+	argv := []string{f.shell, "-c", s}
+	if f.shell == "none" {
+		words, err := cmdline.Split(s)
+		if err != nil {
+			return nil, err
 		}
+		argv = words
 	}
-	if err == nil && len(configs) > 1 {
-		err = measure.RunVerify(cmd.Context(), res, configs[1:], o)
+	if len(argv) == 0 {
+		return nil, errors.New("needs a command")
 	}
-	if err == nil && !c.noExperiments {
-		envs, _ := proposals(res)
-		err = measure.RunVerify(cmd.Context(), res, envs, o)
+	if _, err := lookCommand(argv[0]); err != nil {
+		return nil, err
 	}
-	measure.SkipRest(res, configs, notRun(cmd.Context(), err, deadline))
-	if err == nil && f.ignoreFailure {
-		err = measure.FailedEveryRun(res, configs[0].Name)
-	}
-	res.Findings = diagnose.Diagnose(res)
-	clearProgress(os.Stderr, &c.out)
-	res.WallSeconds = time.Since(start).Seconds()
-	return finish(cmd.Context(), res, err, &c.out)
+	return argv, nil
 }
 
 func lookCommand(name string) (string, error) {

@@ -6,8 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/faultline/faultline/internal/host"
-	"github.com/faultline/faultline/internal/measure"
+	"github.com/faultline/faultline/internal/pipeline"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
 )
@@ -55,37 +54,29 @@ func runTimeit(cmd *cobra.Command, f *timeitFlags, stmts []string) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	res := result.New(result.KindTimeit, version, os.Args[1:])
-	res.Setup = strings.Join(f.setup, "\n")
-	res.Host = host.Info()
-	res.Host.Python = py
-	for i, s := range stmts {
-		c := result.Candidate{Name: candidateName(i), Label: s, Statement: s}
-		if i < len(f.labels) && f.labels[i] != "" {
-			c.Label = f.labels[i]
-		}
-		res.Candidates = append(res.Candidates, c)
-	}
-	tgt := pythonTarget(py, res.Setup)
-	return measureAndReport(cmd, res, tgt, &f.common, kindOpts{python: true, alloc: true, numpy: strings.Contains(res.Setup, "numpy")})
+	setup := strings.Join(f.setup, "\n")
+	req := &pipeline.Request{Kind: result.KindTimeit, Python: py, Setup: setup,
+		Candidates: candidates(stmts, f.labels, true), Probe: pipeline.PythonTarget(py, setup, os.Stderr),
+		Traits:   pipeline.Traits{Python: true, Alloc: true, NumPy: strings.Contains(setup, "numpy")},
+		Settings: f.common.settings()}
+	return measureAndReport(cmd.Context(), req, &f.common.out)
 }
 
-func pythonTarget(py, setup string) measure.Target {
-	return measure.Target{Spec: func(cands []result.Candidate, env []string) (probe.Spec, error) {
-		pc := make([]probe.Candidate, len(cands))
-		for i, c := range cands {
-			pc[i] = probe.Candidate{Name: c.Name, Statement: c.Statement}
+// candidates names each of texts A, B, ... with its label, if one was
+// given; statements says they are Python statements (else commands).
+func candidates(texts, labels []string, statements bool) []result.Candidate {
+	var cs []result.Candidate
+	for i, s := range texts {
+		c := result.Candidate{Name: candidateName(i), Label: s}
+		if statements {
+			c.Statement = s
 		}
-		s, err := probe.PythonSpec(py, setup, pc)
-		if err != nil {
-			return s, err
+		if i < len(labels) && labels[i] != "" {
+			c.Label = labels[i]
 		}
-		s.Env = env
-		// The statements' own output goes to our stderr, as a file so the
-		// kernel moves it and faultline buffers nothing.
-		s.Stderr = os.Stderr
-		return s, nil
-	}}
+		cs = append(cs, c)
+	}
+	return cs
 }
 
 // candidateName names the i-th candidate A, B, ..., Z, AA, AB, ...

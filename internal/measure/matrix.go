@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"time"
 
@@ -487,22 +486,27 @@ const (
 	traceSampleTime   = 40 * time.Millisecond
 )
 
-// EnvTracer chooses the trace pass's recorder: "perf" or "ptrace"; unset,
-// perf syscall tracepoints when this machine allows them, else ptrace.
-const EnvTracer = "FAULTLINE_TRACER"
+// Recorders says which syscall recorders the trace pass may use: the
+// kernel's syscall tracepoints through perf (the target never stops) and
+// the seccomp+ptrace tracer. The pipeline chooses them once; PerfWhy and
+// PtraceWhy say why one cannot run here ("" when it can, or when the user
+// ruled it out).
+type Recorders struct {
+	Perf, Ptrace       bool
+	PerfWhy, PtraceWhy string
+}
 
 // Trace runs the syscall-tracing diagnostic pass under cfg in a fresh
 // probe: each candidate warmed up for two iterations (glibc's thresholds
 // settle), then run iters times, and every memory syscall attributed to
-// its candidate and iteration (docs/tracing.md). The recorder is the
-// kernel's syscall tracepoints through perf (the target never stops;
-// iterations are delimited by the probe's monotonic timestamps) where
-// this machine allows it, and otherwise the seccomp+ptrace tracer
-// (iterations delimited by marker writes). The per-iteration syscalls
-// are stored on each candidate's interleaved run, and the pass records
-// what recording cost: the median time per iteration of unmarked samples
-// taken under it over the untraced median.
-func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, o *Options) error {
+// its candidate and iteration (docs/tracing.md). The recorder is perf
+// (iterations delimited by the probe's monotonic timestamps) when rec
+// allows it, and otherwise, or when perf turns out to be unusable, the
+// seccomp+ptrace tracer (iterations delimited by marker writes). The
+// per-iteration syscalls are stored on each candidate's interleaved run,
+// and the pass records what recording cost: the median time per iteration
+// of unmarked samples taken under it over the untraced median.
+func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, rec Recorders, o *Options) error {
 	o.Defaults()
 	cands := res.Candidates
 	// The samples that measure the tracing cost shrink when the budget is
@@ -517,27 +521,16 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 		skippedPass(res, result.PassTrace, cfg.Name, "", "", fmt.Sprintf("%s: it needs at least %s", ErrBudget, need.Round(100*time.Millisecond)))
 		return nil
 	}
-	perr := perftrace.Available()
-	switch os.Getenv(EnvTracer) {
-	case "ptrace":
-		perr = errors.New("ptrace chosen with " + EnvTracer)
-	case "perf":
-		if perr != nil {
-			return fmt.Errorf("trace pass: %s=perf: %w", EnvTracer, perr)
-		}
-	}
-	if perr == nil {
+	if rec.Perf {
 		err := tracePass(ctx, res, tgt, cfg, iters, ts, o, true)
-		if err == nil || !errors.Is(err, perftrace.ErrUnavailable) {
+		if err == nil || !errors.Is(err, perftrace.ErrUnavailable) || !rec.Ptrace {
 			return err
 		}
-		perr = err
+		res.Note("trace: recorded with ptrace stops, which slow the target (%s)", oneLine(err))
+	} else if rec.PerfWhy != "" {
+		res.Note("trace: recorded with ptrace stops, which slow the target (%s)", rec.PerfWhy)
 	}
-	err := tracePass(ctx, res, tgt, cfg, iters, ts, o, false)
-	if err == nil && errors.Is(perr, perftrace.ErrUnavailable) {
-		res.Note("trace: recorded with ptrace stops, which slow the target (%s)", oneLine(perr))
-	}
-	return err
+	return tracePass(ctx, res, tgt, cfg, iters, ts, o, false)
 }
 
 // tracePass is one trace pass with the perf recorder or the ptrace tracer.

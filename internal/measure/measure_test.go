@@ -302,9 +302,8 @@ func TestSeedTraceMatchesStrace(t *testing.T) {
 	}
 	brks := map[string]map[string]float64{}
 	for _, tracer := range tracers {
-		t.Setenv(EnvTracer, tracer)
 		res.Passes = nil
-		if err := Trace(ctx, res, tgt, baselineOnly()[0], 10, o); err != nil {
+		if err := Trace(ctx, res, tgt, baselineOnly()[0], 10, only(tracer), o); err != nil {
 			t.Fatalf("%s: %v", tracer, err)
 		}
 		if len(res.Passes) != 1 || !strings.Contains(res.Passes[0].Note, map[string]string{"perf": "perf", "ptrace": "seccomp"}[tracer]) {
@@ -323,6 +322,11 @@ func TestSeedTraceMatchesStrace(t *testing.T) {
 	for tracer, brk := range brks {
 		t.Run(tracer, func(t *testing.T) { checkSeedBrk(t, py, strace, brk, res) })
 	}
+}
+
+// only returns the recorders with just the one named.
+func only(tracer string) Recorders {
+	return Recorders{Perf: tracer == "perf", Ptrace: tracer == "ptrace"}
 }
 
 func checkSeedBrk(t *testing.T, py, strace string, brk map[string]float64, res *result.Result) {
@@ -417,7 +421,6 @@ func TestRunTraceRecorders(t *testing.T) {
 	}
 	for _, tracer := range tracers {
 		t.Run(tracer, func(t *testing.T) {
-			t.Setenv(EnvTracer, tracer)
 			res := result.New(result.KindRun, "test", nil)
 			res.Candidates = []result.Candidate{{Name: "A", Command: []string{bin, "16"}}}
 			o := &RunOptions{Runs: 2, Argv: func(c result.Candidate) []string { return c.Command }}
@@ -425,7 +428,7 @@ func TestRunTraceRecorders(t *testing.T) {
 			if err := RunConfig(ctx, res, res.Candidates, baselineOnly()[0], o); err != nil {
 				t.Fatal(err)
 			}
-			if err := RunTrace(ctx, res, baselineOnly()[0], o); err != nil {
+			if err := RunTrace(ctx, res, baselineOnly()[0], only(tracer), o); err != nil {
 				t.Fatal(err)
 			}
 			sc := res.Run("A", result.DefaultConfig, result.ModeProcess).PerIteration.Syscalls

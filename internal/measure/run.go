@@ -127,214 +127,232 @@ func RunVerify(ctx context.Context, res *result.Result, configs []result.Config,
 // what was measured before is kept.
 func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate, cfg result.Config, o *RunOptions) error {
 	o.Defaults()
-	env := o.Env(cfg)
-	out := o.Output
-	if out == nil {
+	ps := &processSampler{ctx: ctx, o: o, cfg: cfg, env: o.Env(cfg), out: o.Output, b: o.budget(),
+		acc: newAccumulator(cands), byName: map[string]result.Candidate{}, runNum: map[string]int{},
+		counters: map[string]map[string]float64{}, rss: map[string]int64{},
+		failures: map[string][]result.Failure{}, timedOut: map[string]bool{}}
+	for _, c := range cands {
+		ps.byName[c.Name] = c
+	}
+	if ps.out == nil {
 		devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 		if err != nil {
 			return fmt.Errorf("open %s: %w", os.DevNull, err)
 		}
 		defer devnull.Close()
-		out = devnull
+		ps.out = devnull
 	}
 	start := time.Now()
-	acc := newAccumulator(cands)
-	counters := map[string]map[string]float64{}
-	rss := map[string]int64{}
-	failures := map[string][]result.Failure{}
-	timedOutRuns := map[string]bool{}
+	// Every process lives at most until the stop, and --timeout.
+	var hcancel context.CancelFunc
+	ps.hctx, hcancel = ps.b.hard(ctx)
+	defer hcancel()
 	defer func() {
-		acc.flush(res, cfg.Name, result.ModeProcess, 0)
-		for _, c := range cands {
-			r := res.Run(c.Name, cfg.Name, result.ModeProcess)
-			if r == nil {
-				if len(failures[c.Name]) == 0 {
-					continue
-				}
-				res.Results = append(res.Results, result.Run{Candidate: c.Name, Config: cfg.Name,
-					Mode: result.ModeProcess, Status: result.StatusFailed})
-				r = &res.Results[len(res.Results)-1]
-			}
-			r.PeakRSSBytes = rss[c.Name]
-			r.Failures = failures[c.Name]
-			r.TimedOut = timedOutRuns[c.Name]
-			if len(r.Failures) > 0 && r.Time.N == 0 {
-				r.Status, r.Error = result.StatusFailed, r.Failures[0].Reason
-			}
-			if n := float64(r.Time.N); n > 0 && len(counters[c.Name]) > 0 {
-				r.PerIteration.Counters = map[string]float64{}
-				for k, v := range counters[c.Name] {
-					r.PerIteration.Counters[k] = v / n
-				}
-				r.Sources["counters"] = result.PassTiming
-			}
-		}
+		ps.flush(res, cands)
 		res.Passes = append(res.Passes, result.Pass{Name: result.PassTiming, Config: cfg.Name,
 			Seconds: time.Since(start).Seconds(), Note: result.ModeProcess})
-	}()
-
-	runNum := map[string]int{}
-	outOfTime := false
-	b := o.budget()
-	// Every process lives at most until the stop, and --timeout.
-	hctx, hcancel := b.hard(ctx)
-	defer hcancel()
-	once := func(c result.Candidate, timed bool, round int, seq int, prev string) error {
-		// A run that would end after the deadline is not started; one
-		// that ran before says how long the next will take.
-		var expect time.Duration
-		if ts := acc.times(c.Name); len(ts) > 0 {
-			expect = time.Duration(ts[len(ts)-1] * float64(max(1, acc.loops[c.Name])) * 1e9)
-		}
-		if !b.fits(expect) {
-			return ErrBudget
-		}
-		if timed && len(o.Prepare) > 0 {
-			if err := runPrepare(hctx, o.Prepare, env, out); err != nil {
-				if ctx.Err() == nil && hctx.Err() != nil {
-					return ErrBudget
-				}
-				return err
-			}
-		}
-		rctx, cancel := hctx, context.CancelFunc(func() {})
-		if o.Timeout > 0 {
-			rctx, cancel = context.WithTimeout(hctx, o.Timeout)
-		}
-		defer cancel()
-		// A program that marks its iterations (docs/protocol.md) reports
-		// each one's time and faults on FAULTLINE_FD; reading a pipe costs
-		// it nothing, so the timing pass listens too.
-		markR, markW, err := os.Pipe()
-		if err != nil {
-			return fmt.Errorf("candidate %s: %w", c.Name, err)
-		}
-		marked := make(chan marks, 1)
-		go func() { marked <- readMarks(markR) }()
-		spec := &proc.Spec{Argv: o.Argv(c), Env: append(env[:len(env):len(env)], "FAULTLINE_FD=3"),
-			Stdout: out, Stderr: out, ExtraFiles: []*os.File{markW}}
-		if o.Configure != nil {
-			o.Configure(spec)
-		}
-		p, err := proc.Start(rctx, spec)
-		markW.Close()
-		if err != nil {
-			markR.Close()
-			return fmt.Errorf("candidate %s: %w", c.Name, err)
-		}
-		exit, err := p.Wait()
-		var m marks
-		select {
-		case m = <-marked:
-		case <-time.After(time.Second):
-			// Something of the target's still holds the pipe open.
-			markR.Close()
-			m = <-marked
-		}
-		markR.Close()
-		if err != nil {
-			return fmt.Errorf("candidate %s: %w", c.Name, err)
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		timedOut := rctx.Err() != nil
-		if exit.Failed() || timedOut {
-			runNum[c.Name]++
-			f := result.Failure{Run: runNum[c.Name], ExitCode: exit.Code, Signal: exit.Signal, Reason: exit.String()}
-			if timedOut {
-				f.Reason = fmt.Sprintf("timed out after %s", o.Timeout)
-				if o.Timeout <= 0 || hctx.Err() != nil {
-					f.Reason = "timed out: still running at the end of the time budget (--budget)"
-				}
-				timedOutRuns[c.Name] = true
-			}
-			failures[c.Name] = append(failures[c.Name], f)
-			if !o.IgnoreFailure {
-				return &TargetFailed{Candidate: c.Name, Config: cfg.Name, Exit: exit, TimedOut: timedOut}
-			}
-			return nil
-		}
-		if !timed {
-			return nil
-		}
-		runNum[c.Name]++
-		after := ""
-		if prev != "" && prev != c.Name {
-			after = prev
-		}
-		smp := result.Sample{Seq: seq, Round: round, Seconds: exit.Wall.Seconds(),
-			MinorFaults: float64(exit.Usage.MinFlt), MajorFaults: float64(exit.Usage.MajFlt), After: after}
-		acc.loops[c.Name] = 1
-		if m.n > 0 {
-			// Per marked iteration, from the program's own clock and
-			// getrusage: start-up and teardown are left out.
-			n := float64(m.n)
-			smp.Seconds, smp.MinorFaults, smp.MajorFaults = float64(m.ns)/1e9/n, float64(m.minflt)/n, float64(m.majflt)/n
-			acc.loops[c.Name] = m.n
-		}
-		acc.add(c.Name, smp)
-		if exit.Usage.MaxRSS > rss[c.Name] {
-			rss[c.Name] = exit.Usage.MaxRSS
-		}
-		if o.Counters != nil {
-			if m := o.Counters(exit); len(m) > 0 {
-				if counters[c.Name] == nil {
-					counters[c.Name] = map[string]float64{}
-				}
-				for k, v := range m {
-					counters[c.Name][k] += v
-				}
-			}
-		}
-		return nil
-	}
-
-	defer func() {
-		if outOfTime {
+		if ps.outOfTime {
 			res.Note("the time budget ended %s (process) early: some candidates have few runs", cfg.Name)
 		}
 	}()
-	for w := 0; w < o.Warmup; w++ {
-		for _, c := range cands {
-			if err := once(c, false, -1, 0, ""); err != nil {
-				return budgetEnd(err, &outOfTime)
-			}
-		}
-	}
 	rng := rand.New(rand.NewPCG(o.Seed, uint64(len(res.Results))))
-	order := append([]result.Candidate(nil), cands...)
-	seq, prev := 0, ""
-	for round := 0; ; round++ {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		for _, c := range order {
-			if err := once(c, true, round, seq, prev); err != nil {
-				return budgetEnd(err, &outOfTime)
-			}
-			seq++
-			prev = c.Name
-		}
-		n := round + 1
+	sched := schedule{fixed: o.Runs, min: o.MinRuns, max: o.MaxRuns, warmup: o.Warmup, share: o.ConfigBudget,
+		done: func() bool { return ps.acc.tight(o.Tight) }}
+	_, err := sched.run(ps.acc.names, rng, ps.b, ps.take, func(n int) {
 		if o.Progress != nil {
 			o.Progress(fmt.Sprintf("timing %s (process): run %d", cfg.Name, n))
 		}
-		if o.Runs > 0 {
-			if n >= o.Runs {
-				break
+	})
+	return err
+}
+
+// processSampler takes the samples of one configuration of faultline run:
+// one fresh process per sample.
+type processSampler struct {
+	ctx, hctx context.Context // the caller's, and bounded by the budget's stop
+	o         *RunOptions
+	cfg       result.Config
+	env       []string
+	out       io.Writer
+	b         budget
+	acc       *accumulator
+	byName    map[string]result.Candidate
+	seq       int
+	prev      string
+	outOfTime bool
+	runNum    map[string]int
+	counters  map[string]map[string]float64
+	rss       map[string]int64
+	failures  map[string][]result.Failure
+	timedOut  map[string]bool
+}
+
+// take is the schedule's sample: a warm-up or timed run of name.
+func (ps *processSampler) take(name string, round int, warm bool) (bool, error) {
+	var err error
+	if warm {
+		err = ps.once(ps.byName[name], false, -1)
+	} else {
+		err = ps.once(ps.byName[name], true, round)
+		ps.seq++
+		ps.prev = name
+	}
+	return err == nil, budgetEnd(err, &ps.outOfTime)
+}
+
+// once starts c, waits for it and records the run.
+func (ps *processSampler) once(c result.Candidate, timed bool, round int) error {
+	o := ps.o
+	// A run that would end after the deadline is not started; one that
+	// ran before says how long the next will take.
+	var expect time.Duration
+	if ts := ps.acc.times(c.Name); len(ts) > 0 {
+		expect = time.Duration(ts[len(ts)-1] * float64(max(1, ps.acc.loops[c.Name])) * 1e9)
+	}
+	if !ps.b.fits(expect) {
+		return ErrBudget
+	}
+	if timed && len(o.Prepare) > 0 {
+		if err := runPrepare(ps.hctx, o.Prepare, ps.env, ps.out); err != nil {
+			if ps.ctx.Err() == nil && ps.hctx.Err() != nil {
+				return ErrBudget
 			}
-			continue
-		}
-		if n >= o.MaxRuns {
-			break
-		}
-		if n >= o.MinRuns && (acc.tight(o.Tight) || time.Since(start) > o.ConfigBudget) {
-			break
-		}
-		if !b.fits(0) {
-			break
+			return err
 		}
 	}
+	rctx, cancel := ps.hctx, context.CancelFunc(func() {})
+	if o.Timeout > 0 {
+		rctx, cancel = context.WithTimeout(ps.hctx, o.Timeout)
+	}
+	defer cancel()
+	exit, m, err := ps.start(rctx, c)
+	if err != nil {
+		return fmt.Errorf("candidate %s: %w", c.Name, err)
+	}
+	if ps.ctx.Err() != nil {
+		return ps.ctx.Err()
+	}
+	if timedOut := rctx.Err() != nil; exit.Failed() || timedOut {
+		return ps.failed(c, exit, timedOut)
+	}
+	if timed {
+		ps.record(c, exit, m, round)
+	}
 	return nil
+}
+
+// start runs c to its end, reading the marks of a program that marks its
+// iterations (docs/protocol.md) from FAULTLINE_FD: reading a pipe costs it
+// nothing, so the timing pass listens too.
+func (ps *processSampler) start(ctx context.Context, c result.Candidate) (*proc.Exit, marks, error) {
+	markR, markW, err := os.Pipe()
+	if err != nil {
+		return nil, marks{}, err
+	}
+	marked := make(chan marks, 1)
+	go func() { marked <- readMarks(markR) }()
+	spec := &proc.Spec{Argv: ps.o.Argv(c), Env: append(ps.env[:len(ps.env):len(ps.env)], "FAULTLINE_FD=3"),
+		Stdout: ps.out, Stderr: ps.out, ExtraFiles: []*os.File{markW}}
+	if ps.o.Configure != nil {
+		ps.o.Configure(spec)
+	}
+	p, err := proc.Start(ctx, spec)
+	markW.Close()
+	if err != nil {
+		markR.Close()
+		return nil, marks{}, err
+	}
+	exit, err := p.Wait()
+	var m marks
+	select {
+	case m = <-marked:
+	case <-time.After(time.Second):
+		// Something of the target's still holds the pipe open.
+		markR.Close()
+		m = <-marked
+	}
+	markR.Close()
+	return exit, m, err
+}
+
+// failed records a run that exited non-zero, was killed or timed out.
+func (ps *processSampler) failed(c result.Candidate, exit *proc.Exit, timedOut bool) error {
+	ps.runNum[c.Name]++
+	f := result.Failure{Run: ps.runNum[c.Name], ExitCode: exit.Code, Signal: exit.Signal, Reason: exit.String()}
+	if timedOut {
+		f.Reason = fmt.Sprintf("timed out after %s", ps.o.Timeout)
+		if ps.o.Timeout <= 0 || ps.hctx.Err() != nil {
+			f.Reason = "timed out: still running at the end of the time budget (--budget)"
+		}
+		ps.timedOut[c.Name] = true
+	}
+	ps.failures[c.Name] = append(ps.failures[c.Name], f)
+	if !ps.o.IgnoreFailure {
+		return &TargetFailed{Candidate: c.Name, Config: ps.cfg.Name, Exit: exit, TimedOut: timedOut}
+	}
+	return nil
+}
+
+// record adds a timed run's sample, peak RSS and counters.
+func (ps *processSampler) record(c result.Candidate, exit *proc.Exit, m marks, round int) {
+	ps.runNum[c.Name]++
+	after := ""
+	if ps.prev != "" && ps.prev != c.Name {
+		after = ps.prev
+	}
+	smp := result.Sample{Seq: ps.seq, Round: round, Seconds: exit.Wall.Seconds(),
+		MinorFaults: float64(exit.Usage.MinFlt), MajorFaults: float64(exit.Usage.MajFlt), After: after}
+	ps.acc.loops[c.Name] = 1
+	if m.n > 0 {
+		// Per marked iteration, from the program's own clock and
+		// getrusage: start-up and teardown are left out.
+		n := float64(m.n)
+		smp.Seconds, smp.MinorFaults, smp.MajorFaults = float64(m.ns)/1e9/n, float64(m.minflt)/n, float64(m.majflt)/n
+		ps.acc.loops[c.Name] = m.n
+	}
+	ps.acc.add(c.Name, smp)
+	ps.rss[c.Name] = max(ps.rss[c.Name], exit.Usage.MaxRSS)
+	if ps.o.Counters == nil {
+		return
+	}
+	if cm := ps.o.Counters(exit); len(cm) > 0 {
+		if ps.counters[c.Name] == nil {
+			ps.counters[c.Name] = map[string]float64{}
+		}
+		for k, v := range cm {
+			ps.counters[c.Name][k] += v
+		}
+	}
+}
+
+// flush stores one run per candidate, failed ones included.
+func (ps *processSampler) flush(res *result.Result, cands []result.Candidate) {
+	cfg := ps.cfg.Name
+	ps.acc.flush(res, cfg, result.ModeProcess, 0)
+	for _, c := range cands {
+		r := res.Run(c.Name, cfg, result.ModeProcess)
+		if r == nil {
+			if len(ps.failures[c.Name]) == 0 {
+				continue
+			}
+			res.Results = append(res.Results, result.Run{Candidate: c.Name, Config: cfg,
+				Mode: result.ModeProcess, Status: result.StatusFailed})
+			r = &res.Results[len(res.Results)-1]
+		}
+		r.PeakRSSBytes = ps.rss[c.Name]
+		r.Failures = ps.failures[c.Name]
+		r.TimedOut = ps.timedOut[c.Name]
+		if len(r.Failures) > 0 && r.Time.N == 0 {
+			r.Status, r.Error = result.StatusFailed, r.Failures[0].Reason
+		}
+		if n := float64(r.Time.N); n > 0 && len(ps.counters[c.Name]) > 0 {
+			r.PerIteration.Counters = map[string]float64{}
+			for k, v := range ps.counters[c.Name] {
+				r.PerIteration.Counters[k] = v / n
+			}
+			r.Sources["counters"] = result.PassTiming
+		}
+	}
 }
 
 // budgetEnd ends a configuration's runs cleanly when the budget ran out.
@@ -459,17 +477,14 @@ func IsTargetFailure(err error) bool {
 // once more with its memory syscalls traced. A program that marks its own
 // iterations (docs/protocol.md) gets per-iteration figures; otherwise the
 // whole process counts as one iteration.
-func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, o *RunOptions) error {
+func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, rec Recorders, o *RunOptions) error {
 	o.Defaults()
 	env := o.Env(cfg)
 	b := o.budget()
 	// A traced command lives at most until the stop.
 	ctx, cancel := b.hard(ctx)
 	defer cancel()
-	perr := perftrace.Available()
-	if os.Getenv(EnvTracer) == "ptrace" {
-		perr = errors.New("ptrace chosen with " + EnvTracer)
-	}
+	perf := rec.Perf
 	for _, c := range UserCandidates(res) {
 		r := res.Run(c.Name, cfg.Name, result.ModeProcess)
 		if r == nil || r.Status != result.StatusOK {
@@ -486,15 +501,19 @@ func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, o *Run
 		// A whole command is recorded without stops where perf allows it;
 		// a program that marks its iterations needs the ptrace tracer,
 		// which reads each marker as it is written.
-		if perr == nil && r.Loops <= 1 {
+		// Without ptrace, a marking program is recorded whole.
+		if perf && (r.Loops <= 1 || !rec.Ptrace) {
 			err := runRecorded(ctx, res, r, c, env, o, cfg)
-			if err == nil || !errors.Is(err, perftrace.ErrUnavailable) {
+			if err == nil && r.Loops > 1 {
+				res.Note("trace: %s marks its iterations, but without ptrace (%s) its syscalls are per process, not per iteration", c.Name, rec.PtraceWhy)
+			}
+			if err == nil || !errors.Is(err, perftrace.ErrUnavailable) || !rec.Ptrace {
 				if err != nil {
 					return err
 				}
 				continue
 			}
-			perr = err
+			perf = false
 			res.Note("trace: recorded with ptrace stops, which slow the target (%s)", oneLine(err))
 		}
 		markR, markW, err := os.Pipe()

@@ -251,46 +251,13 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 		}
 		acc.loops[c.Name] = loops
 	}
-	for w := 0; w < warmup; w++ {
-		for _, c := range cands {
-			if ok, err := run(c.Name, -1, true); !ok {
-				return err
-			}
-		}
+	sched := schedule{fixed: o.Rounds, min: o.MinRounds, max: o.MaxRounds, warmup: warmup, share: o.ConfigBudget,
+		done: func() bool { return acc.tight(o.Tight) }}
+	n, err := sched.run(acc.names, rng, b, run, func(n int) { o.progress("timing %s (%s): round %d", cfg.Name, mode, n) })
+	if err == nil && !outOfTime && n < o.MinRounds && o.Rounds == 0 {
+		res.Note("the time budget ended %s (%s) after %d rounds: intervals are wide", cfg.Name, mode, n)
 	}
-	order := make([]string, len(cands))
-	for i, c := range cands {
-		order[i] = c.Name
-	}
-	for round := 0; ; round++ {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		for _, c := range order {
-			if ok, err := run(c, round, false); !ok {
-				return err
-			}
-		}
-		n := round + 1
-		o.progress("timing %s (%s): round %d", cfg.Name, mode, n)
-		if o.Rounds > 0 {
-			if n >= o.Rounds {
-				break
-			}
-		} else {
-			if n >= o.MaxRounds {
-				break
-			}
-			if n >= o.MinRounds && (acc.tight(o.Tight) || time.Since(start) > o.ConfigBudget) {
-				break
-			}
-		}
-		if !b.fits(0) {
-			if n < o.MinRounds && o.Rounds == 0 {
-				res.Note("the time budget ended %s (%s) after %d rounds: intervals are wide", cfg.Name, mode, n)
-			}
-			break
-		}
-	}
-	return nil
+	return err
 }
 
 // summarize sets a run's time and faults per iteration from its timed

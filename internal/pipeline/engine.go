@@ -1,0 +1,108 @@
+package pipeline
+
+import (
+	"context"
+	"time"
+
+	"github.com/faultline/faultline/internal/alloc"
+	"github.com/faultline/faultline/internal/measure"
+	"github.com/faultline/faultline/internal/proc"
+	"github.com/faultline/faultline/internal/result"
+)
+
+// engine runs the steps of the sequence on one kind of target.
+type engine interface {
+	baseline(ctx context.Context, res *result.Result, cfg result.Config) error
+	trace(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error
+	alloc(ctx context.Context, res *result.Result, cfg result.Config) error
+	experiments(ctx context.Context, res *result.Result, cfgs []result.Config) error
+	fixes(ctx context.Context, res *result.Result, fixes []result.Candidate) error
+	// codeFixes says whether rewritten statements can be measured.
+	codeFixes() bool
+	deadline() time.Time
+}
+
+func newEngine(req *Request, start time.Time) engine {
+	s := req.Settings
+	deadline, stop := measure.Budget(start, s.Budget)
+	env := func(cfg result.Config) []string { return alloc.Apply(nil, cfg) }
+	if req.Probe != nil {
+		return &probeEngine{tgt: *req.Probe, o: &measure.Options{
+			Loops: s.Loops, Rounds: s.Rounds, Warmup: s.Warmup, SampleTime: s.SampleTime,
+			Deadline: deadline, Stop: stop, KeepGC: s.KeepGC, Isolated: !s.NoIsolated,
+			Progress: req.Progress, Env: env,
+		}}
+	}
+	p := req.Process
+	argvs := req.Commands
+	return &processEngine{o: &measure.RunOptions{
+		Argv:   func(c result.Candidate) []string { return argvs[c.Name] },
+		Warmup: s.Warmup, Runs: p.Runs, MinRuns: p.MinRuns, MaxRuns: p.MaxRuns,
+		Prepare: p.Prepare, Timeout: p.Timeout, IgnoreFailure: p.IgnoreFailure,
+		Deadline: deadline, Stop: stop, Progress: req.Progress, Env: env, Output: p.Output,
+		// perf_event software counters from exec; rusage when refused.
+		Configure: func(s *proc.Spec) { s.Counters = true },
+		Counters:  func(e *proc.Exit) map[string]float64 { return e.Counters },
+	}}
+}
+
+// probeEngine runs statements in probes (timeit, demo).
+type probeEngine struct {
+	tgt measure.Target
+	o   *measure.Options
+}
+
+func (e *probeEngine) baseline(ctx context.Context, res *result.Result, cfg result.Config) error {
+	return measure.Matrix(ctx, res, e.tgt, []result.Config{cfg}, e.o)
+}
+
+func (e *probeEngine) trace(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error {
+	return measure.Trace(ctx, res, e.tgt, cfg, traceIterations, rec, e.o)
+}
+
+func (e *probeEngine) alloc(ctx context.Context, res *result.Result, cfg result.Config) error {
+	return measure.Alloc(ctx, res, e.tgt, cfg, allocIterations, e.o)
+}
+
+func (e *probeEngine) experiments(ctx context.Context, res *result.Result, cfgs []result.Config) error {
+	if len(cfgs) == 0 {
+		return nil
+	}
+	return measure.Verify(ctx, res, e.tgt, cfgs, nil, e.o)
+}
+
+func (e *probeEngine) fixes(ctx context.Context, res *result.Result, fixes []result.Candidate) error {
+	if len(fixes) == 0 {
+		return nil
+	}
+	return measure.Verify(ctx, res, e.tgt, nil, fixes, e.o)
+}
+
+func (e *probeEngine) codeFixes() bool     { return true }
+func (e *probeEngine) deadline() time.Time { return e.o.Deadline }
+
+// processEngine runs whole commands, one process per run.
+type processEngine struct {
+	o *measure.RunOptions
+}
+
+func (e *processEngine) baseline(ctx context.Context, res *result.Result, cfg result.Config) error {
+	return measure.RunMatrix(ctx, res, []result.Config{cfg}, e.o)
+}
+
+func (e *processEngine) trace(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error {
+	return measure.RunTrace(ctx, res, cfg, rec, e.o)
+}
+
+func (e *processEngine) alloc(context.Context, *result.Result, result.Config) error { return nil }
+
+func (e *processEngine) experiments(ctx context.Context, res *result.Result, cfgs []result.Config) error {
+	if len(cfgs) == 0 {
+		return nil
+	}
+	return measure.RunVerify(ctx, res, cfgs, e.o)
+}
+
+func (e *processEngine) fixes(context.Context, *result.Result, []result.Candidate) error { return nil }
+func (e *processEngine) codeFixes() bool                                                 { return false }
+func (e *processEngine) deadline() time.Time                                             { return e.o.Deadline }

@@ -1,0 +1,255 @@
+// Package pipeline is the one sequence every measuring command runs:
+// the baseline's timing, the diagnostic passes, the configuration
+// experiments, the fixes the diagnosis proposes, and the diagnosis. It owns
+// the policy of that sequence (pass sizes, retuning glibc-tuned from the
+// trace, the tracer choice, what an interrupted or failed step leaves in
+// the result) and returns the finished result: nothing above it changes it.
+//
+// Data flows one way: a Request (what to measure) becomes runs and records
+// (internal/measure), summaries and comparisons (internal/result), findings
+// (internal/diagnose); rendering is the caller's.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/faultline/faultline/internal/diagnose"
+	"github.com/faultline/faultline/internal/host"
+	"github.com/faultline/faultline/internal/measure"
+	"github.com/faultline/faultline/internal/probe"
+	"github.com/faultline/faultline/internal/result"
+)
+
+// Pass sizes: iterations per candidate of the diagnostic passes. Ten traced
+// iterations show a pattern that repeats every iteration (or every other);
+// allocation tracking is slower and five suffice for its per-call figures.
+const (
+	traceIterations = 10
+	allocIterations = 5
+)
+
+// Request says what to measure and how. Exactly one of Probe and Commands
+// is set: statements run by a probe (timeit, demo) or whole commands (run).
+type Request struct {
+	Kind    string   // result.KindTimeit, KindDemo or KindRun
+	Version string   // faultline's version, recorded in the result
+	Args    []string // the command line, recorded in the result
+	Python  string   // the interpreter running the statements, if any
+	Setup   string   // timeit: the setup code
+	// Candidates are the user's, named A, B, ... in order.
+	Candidates []result.Candidate
+
+	Probe *measure.Target
+	// Commands is the argv of each candidate, by name.
+	Commands map[string][]string
+
+	Traits   Traits
+	Settings Settings
+	Process  ProcessSettings
+
+	// Progress receives one-line progress messages; nil discards them.
+	Progress func(string)
+}
+
+// Traits describe what the target is and supports.
+type Traits struct {
+	Python bool // statements run by the Python probe
+	NumPy  bool // the target uses NumPy
+	Alloc  bool // the probe answers allocation-pass commands
+}
+
+// Settings are the knobs shared by every command.
+type Settings struct {
+	Budget        time.Duration // the whole measurement, all passes
+	Configs       string        // comma-separated names, "all" or ""
+	UserConfigs   []string      // NAME:VAR=VALUE[,VAR=VALUE...]
+	NoExperiments bool
+	NoIsolated    bool
+	NoTrace       bool
+	NoAlloc       bool
+	KeepGC        bool
+	// Probe timing: 0 chooses.
+	Loops, Rounds, Warmup int
+	SampleTime            time.Duration
+}
+
+// ProcessSettings are run's own knobs.
+type ProcessSettings struct {
+	Runs, MinRuns, MaxRuns int
+	Prepare                []string // untimed command before every timed run
+	Timeout                time.Duration
+	IgnoreFailure          bool
+	Output                 io.Writer // the commands' output; nil discards it
+}
+
+// UsageError is a request that cannot be measured as given (an unknown
+// configuration, a malformed --config). Nothing was measured.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Run measures req and returns its result with the error that ended the
+// measurement, if any (an interruption, a failing target). The result is
+// nil only for a *UsageError; otherwise everything measured is in it, with
+// Partial and Interrupted saying what was cut short.
+func Run(ctx context.Context, req *Request) (*result.Result, error) {
+	start := time.Now()
+	res := newResult(req)
+	plan, err := newPlan(req)
+	if err != nil {
+		return nil, err
+	}
+	eng := newEngine(req, start)
+	// First, so that it counts against the budget like every pass.
+	calibrate(res)
+	err = measureAll(ctx, res, req, plan, eng)
+	measure.SkipRest(res, plan.configs, notRun(ctx, err, eng.deadline()))
+	if err == nil && req.Commands != nil && req.Process.IgnoreFailure {
+		err = measure.FailedEveryRun(res, plan.configs[0].Name)
+	}
+	res.Findings = diagnose.Diagnose(res)
+	finalize(ctx, res, err)
+	res.WallSeconds = time.Since(start).Seconds()
+	return res, err
+}
+
+// measureAll is the sequence: baseline, trace, allocations, experiments,
+// proposed fixes. The first error ends it.
+func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, eng engine) error {
+	if err := eng.baseline(ctx, res, p.configs[0]); err != nil {
+		return err
+	}
+	if !req.Settings.NoTrace {
+		rec := chooseRecorders()
+		if !rec.Perf && !rec.Ptrace {
+			res.Note("syscall tracing unavailable (%s): no per-iteration syscalls", unavailable(rec))
+		} else {
+			err := diagnosticPass(ctx, res, "trace", eng.trace(ctx, res, p.configs[0], rec))
+			if err != nil {
+				return err
+			}
+			p.retune(res)
+		}
+	}
+	if req.Traits.Alloc && !req.Settings.NoAlloc {
+		if err := diagnosticPass(ctx, res, "allocation", eng.alloc(ctx, res, p.configs[0])); err != nil {
+			return err
+		}
+	}
+	if len(p.configs) > 1 {
+		if err := eng.experiments(ctx, res, p.configs[1:]); err != nil {
+			return err
+		}
+	}
+	if req.Settings.NoExperiments {
+		return nil
+	}
+	envs, fixes := proposals(res, eng.codeFixes())
+	if err := eng.experiments(ctx, res, envs); err != nil {
+		return err
+	}
+	return eng.fixes(ctx, res, fixes)
+}
+
+func newResult(req *Request) *result.Result {
+	res := result.New(req.Kind, req.Version, req.Args)
+	res.Host = host.Info()
+	res.Host.Python = req.Python
+	res.Setup = req.Setup
+	res.Candidates = append(res.Candidates, req.Candidates...)
+	return res
+}
+
+// notRun is the reason recorded on configurations a measurement never
+// reached.
+func notRun(ctx context.Context, err error, deadline time.Time) string {
+	switch {
+	case ctx.Err() != nil:
+		return "interrupted"
+	case err != nil:
+		return "not run: an earlier error ended the measurement"
+	case !deadline.IsZero() && time.Now().After(deadline):
+		return measure.ErrBudget.Error()
+	}
+	return "not run"
+}
+
+// diagnosticPass turns a diagnostic pass's failure into a note: the timing
+// result stands without it. Only an interruption ends the measurement.
+func diagnosticPass(ctx context.Context, res *result.Result, name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	res.Note("%s pass failed: %s", name, OneLine(err))
+	return nil
+}
+
+// finalize records what cut the measurement short and keeps the document
+// valid JSON.
+func finalize(ctx context.Context, res *result.Result, err error) {
+	var te *probe.TargetError
+	switch {
+	case err == nil:
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		res.Partial, res.Interrupted = true, "interrupted by signal"
+	case errors.As(err, &te):
+		res.Partial, res.Interrupted = true, te.Error()
+	default:
+		res.Partial, res.Interrupted = true, OneLine(err)
+	}
+	if n := res.DropNonFinite(); n > 0 {
+		res.Note("%d non-finite values dropped so the result stays valid JSON", n)
+	}
+}
+
+// OneLine is the first line of err's message.
+func OneLine(err error) string {
+	s := err.Error()
+	for i, r := range s {
+		if r == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// usage wraps a request error.
+func usage(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// PythonTarget runs statements with the Python interpreter py after setup.
+// The statements' own output goes to stderr, as a file so the kernel moves
+// it and faultline buffers nothing.
+func PythonTarget(py, setup string, stderr *os.File) *measure.Target {
+	return &measure.Target{Spec: func(cands []result.Candidate, env []string) (probe.Spec, error) {
+		pc := make([]probe.Candidate, len(cands))
+		for i, c := range cands {
+			pc[i] = probe.Candidate{Name: c.Name, Statement: c.Statement}
+		}
+		s, err := probe.PythonSpec(py, setup, pc)
+		if err != nil {
+			return s, err
+		}
+		s.Env = env
+		s.Stderr = stderr
+		return s, nil
+	}}
+}
+
+// CommandTarget runs a probe that is a program of its own (the native
+// workload), started as argv.
+func CommandTarget(argv []string, stderr *os.File) *measure.Target {
+	return &measure.Target{Spec: func(_ []result.Candidate, env []string) (probe.Spec, error) {
+		return probe.Spec{Argv: argv, Env: env, Stderr: stderr}, nil
+	}}
+}

@@ -19,6 +19,12 @@ import (
 func TestMain(m *testing.M) {
 	// The reliability tests run this test binary as the faultline CLI.
 	if os.Getenv("FAULTLINE_TEST_AS_CLI") == "1" {
+		if os.Getenv(envDenyPtrace) == "1" {
+			if err := denyPtrace(); err != nil {
+				fmt.Fprintln(os.Stderr, "deny ptrace:", err)
+				os.Exit(4)
+			}
+		}
 		if helperMain() {
 			os.Exit(0)
 		}

@@ -26,6 +26,11 @@ const (
 	// carryFaultShare is the same for samples right after a switch, whose
 	// refaults are a part of one buffer.
 	carryFaultShare = 0.2
+	// orderFaultTime is the least share of an order effect's time shift
+	// its fault shift must account for at the calibrated fault cost: a
+	// tenth allows for faults on huge pages costing far more than the
+	// 4 KiB calibration.
+	orderFaultTime = 0.1
 )
 
 // orderEffects tests every user candidate for an order effect:
@@ -125,7 +130,7 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 			// process's heap lands only moves the share of huge pages
 			// (the seed's B: 806 or 1,320 per call, process to process,
 			// once four fresh processes in a row in the 1,320 mode).
-			faultsToo := faultsFollow(fi, fo, inter.Time.Median, iso.Time.Median, orderFaultShare)
+			faultsToo := a.faultsFollow(fi, fo, inter.Time.Median, iso.Time.Median, orderFaultShare)
 			// A time shift without a fault shift cannot be told from the
 			// host getting busier between the interleaved and the isolated
 			// pass (both passes run minutes apart on a shared machine);
@@ -159,7 +164,7 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 			if summary == "" {
 				summary = s
 				d.f.Confidence = Low
-				if carryP < stats.Alpha/10 && faultsFollow(fAfter, fOther, mAfter, mOther, carryFaultShare) {
+				if carryP < stats.Alpha/10 && a.faultsFollow(fAfter, fOther, mAfter, mOther, carryFaultShare) {
 					d.f.Confidence = Medium
 				}
 			} else {
@@ -176,9 +181,14 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 
 // faultsFollow says whether fault counts x and y differ by at least
 // minFaultDiff and share of the larger, in the direction of the times tx
-// and ty: the faults account for which of the two is slower.
-func faultsFollow(x, y, tx, ty, share float64) bool {
-	return math.Abs(x-y) >= math.Max(minFaultDiff, share*math.Max(x, y)) && (x > y) == (tx > ty)
+// and ty, and by enough to matter: at this host's fault cost the extra
+// faults make at least orderFaultTime of the time difference. Then the
+// faults account for which of the two is slower; a few faults against a
+// large shift are noise beside a host that got busier.
+func (a *analysis) faultsFollow(x, y, tx, ty, share float64) bool {
+	d := math.Abs(x - y)
+	return d >= math.Max(minFaultDiff, share*math.Max(x, y)) && (x > y) == (tx > ty) &&
+		d*a.cost >= orderFaultTime*math.Abs(tx-ty)
 }
 
 // placementVaries says whether a candidate's isolated processes differ in

@@ -32,12 +32,8 @@ func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []resul
 		err := TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, bo)
 		if err == nil && i == 0 && o.Isolated && len(cands) > 1 {
 			// The isolated runs answer one question (does order matter?),
-			// so they get the experiments' shorter schedule, split over two
-			// fresh processes: where a process's heap lands can change its
-			// faults as much as what ran before, and two processes tell
-			// the two apart.
+			// so they get the experiments' shorter schedule.
 			io := o.experiment(res, cfg.Name)
-			io.ConfigBudget /= isolatedProcesses
 			// They may use half of what is left, so that the diagnostic
 			// passes and experiments still fit.
 			if !o.Deadline.IsZero() {
@@ -91,15 +87,16 @@ func (o *Options) baseline(res *result.Result, n int) *Options {
 }
 
 // isolatedProcesses is how many fresh processes each candidate's isolated
-// run is made of; up to isolatedExtra more are started while none of them
-// faults like the interleaved process. Where a process's heap lands is
-// bimodal for the seed's B (about 806 or 1,320 faults per call): two fresh
-// processes both land in the other mode from the interleaved one in about
-// a quarter of runs, which read as an order effect; four leave one in
-// sixteen, and a process that matches ends the search.
+// run is made of at least; up to isolatedExtra more are started while none
+// of them faults like the interleaved process. Where a process's heap
+// lands can change its faults as much as what ran before it: it is bimodal
+// for the seed's B (about 806 or 1,320 faults per call). A process that
+// matches the interleaved one ends the search, since then order made no
+// difference to the faults; four that all differ leave a one-in-sixteen
+// chance that landing, not order, made the difference.
 const (
-	isolatedProcesses = 2
-	isolatedExtra     = 2
+	isolatedProcesses = 1
+	isolatedExtra     = 3
 )
 
 // needsAnotherProcess says whether the isolated processes so far all
@@ -269,18 +266,28 @@ func Verify(ctx context.Context, res *result.Result, tgt Target, configs []resul
 	return nil
 }
 
+// The experiments' schedule: a verdict, not the baseline's precision.
+// Six rounds is the fewest at which a rank test can reach significance at
+// stats.Alpha (five samples a side); faults, the evidence that decides most
+// experiments, are the same in every sample.
+const (
+	experimentSample = 20 * time.Millisecond
+	experimentRounds = 6
+	experimentTight  = 0.10
+	experimentSteady = 0.25
+)
+
 // experiment returns the options for runs that need a verdict, not the
-// baseline's precision: shorter samples, half the budget, a looser
-// stopping interval, and loop counts sized from the baseline's times
-// instead of a fresh autorange. Explicit -n/-r still win.
+// baseline's precision: shorter samples, a quarter of the configuration
+// budget, a looser stopping interval, and loop counts sized from the
+// baseline's times instead of a fresh autorange. Explicit -n/-r still win.
 func (o *Options) experiment(res *result.Result, baseline string) *Options {
 	eo := *o
-	eo.ConfigBudget = o.ConfigBudget / 2
-	eo.MinRounds = min(o.MinRounds, 6)
-	eo.Tight = max(o.Tight, 0.05)
-	if eo.SampleTime > 50*time.Millisecond {
-		eo.SampleTime = 50 * time.Millisecond
-	}
+	eo.ConfigBudget = o.ConfigBudget / 4
+	eo.MinRounds = min(o.MinRounds, experimentRounds)
+	eo.Tight = max(o.Tight, experimentTight)
+	eo.SteadyTight = max(o.SteadyTight, experimentSteady)
+	eo.SampleTime = min(eo.SampleTime, experimentSample)
 	eo.Hints = map[string]float64{}
 	for _, r := range res.Results {
 		if r.Config == baseline && r.Mode == result.ModeInterleaved && r.Status == result.StatusOK && r.Time.Median > 0 {
@@ -483,7 +490,7 @@ func passCost(res *result.Result, config string, cands []result.Candidate, iters
 // measure what tracing costs.
 const (
 	traceTimingRounds = 5
-	traceSampleTime   = 40 * time.Millisecond
+	traceSampleTime   = 20 * time.Millisecond
 )
 
 // Recorders says which syscall recorders the trace pass may use: the

@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -52,8 +53,13 @@ type Options struct {
 	Stop         time.Time
 	// Tight is the relative half-width of every candidate's interval at
 	// which adaptive rounds stop early.
-	Tight    float64
-	KeepGC   bool
+	Tight float64
+	// SteadyTight, when set, also stops adaptive rounds once every
+	// interval is within it and every candidate's faults per iteration
+	// are the same from sample to sample: the faults then decide, and
+	// time needs only this precision.
+	SteadyTight float64
+	KeepGC      bool
 	Isolated bool // also run each candidate alone (baseline config only)
 	// Hints are seconds per iteration measured earlier (the baseline),
 	// by candidate: a candidate with a hint skips the autorange and sizes
@@ -77,10 +83,10 @@ func (o *Options) Defaults() {
 		o.MaxRounds = o.MinRounds
 	}
 	if o.SampleTime == 0 {
-		o.SampleTime = 100 * time.Millisecond
+		o.SampleTime = 50 * time.Millisecond
 	}
 	if o.ConfigBudget == 0 {
-		o.ConfigBudget = 3 * time.Second
+		o.ConfigBudget = 2 * time.Second
 	}
 	if o.Tight == 0 {
 		o.Tight = 0.02
@@ -252,7 +258,9 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 		acc.loops[c.Name] = loops
 	}
 	sched := schedule{fixed: o.Rounds, min: o.MinRounds, max: o.MaxRounds, warmup: warmup, share: o.ConfigBudget,
-		done: func() bool { return acc.tight(o.Tight) }}
+		done: func() bool {
+			return acc.tight(o.Tight) || o.SteadyTight > 0 && acc.tight(o.SteadyTight) && acc.steady()
+		}}
 	n, err := sched.run(acc.names, rng, b, run, func(n int) { o.progress("timing %s (%s): round %d", cfg.Name, mode, n) })
 	if err == nil && !outOfTime && n < o.MinRounds && o.Rounds == 0 {
 		res.Note("the time budget ended %s (%s) after %d rounds: intervals are wide", cfg.Name, mode, n)
@@ -335,6 +343,23 @@ func (a *accumulator) times(c string) []float64 {
 func (a *accumulator) tight(limit float64) bool {
 	for _, c := range a.names {
 		if stats.RelWidth(stats.Summarize(a.times(c))) > limit {
+			return false
+		}
+	}
+	return true
+}
+
+// steady says every candidate's timed samples fault alike per iteration
+// (within a tenth, or two faults).
+func (a *accumulator) steady() bool {
+	for _, c := range a.names {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, s := range a.samples[c] {
+			if !s.Warmup {
+				lo, hi = min(lo, s.MinorFaults), max(hi, s.MinorFaults)
+			}
+		}
+		if hi-lo > max(2, 0.1*hi) {
 			return false
 		}
 	}

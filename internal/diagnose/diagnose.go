@@ -27,7 +27,7 @@ type analysis struct {
 	r          *result.Result
 	base       string // the baseline configuration
 	mode       string // the mode carrying the main comparison
-	unit       string // "call", "iteration" or "run": what one iteration is
+	unit       string // what one iteration is (result.Result.Unit)
 	page       float64
 	cost       float64 // seconds per 4 KiB fault
 	calibrated bool
@@ -55,22 +55,13 @@ type draft struct {
 }
 
 func newAnalysis(r *result.Result) *analysis {
-	a := &analysis{r: r, base: result.DefaultConfig, mode: r.PrimaryMode(), unit: "call", page: 4096}
-	if len(r.Configs) > 0 {
-		a.base = r.Configs[0].Name
-	}
+	a := &analysis{r: r, base: r.BaselineConfig(), mode: r.PrimaryMode(), unit: r.Unit(), page: 4096}
 	if r.Host.PageSize > 0 {
 		a.page = float64(r.Host.PageSize)
 	}
 	a.cost, a.calibrated = r.Host.FaultCostSeconds, r.Host.FaultCostSeconds > 0
 	if !a.calibrated {
 		a.cost = FallbackFaultCost
-	}
-	if r.Kind == result.KindRun {
-		a.unit = "run"
-		if r.MarkedIterations() {
-			a.unit = "iteration"
-		}
 	}
 	return a
 }
@@ -140,7 +131,7 @@ func (a *analysis) pairs() []*pair {
 
 func (a *analysis) isFix(name string) bool {
 	c := a.r.Candidate(name)
-	return c != nil && c.FixOf != ""
+	return c != nil && c.IsFix()
 }
 
 // run returns the successful run of cand under cfg in the primary mode.
@@ -206,7 +197,7 @@ func (a *analysis) significantlySlower(cand, cfg string) bool {
 	if b == nil || c == nil || c.Time.Median <= b.Time.Median {
 		return false
 	}
-	bs, cs := timed(b), timed(c)
+	bs, cs := b.TimedSeconds(), c.TimedSeconds()
 	if len(bs) >= 3 && len(cs) >= 3 {
 		return stats.MannWhitneyP(bs, cs) < stats.Alpha
 	}
@@ -220,17 +211,6 @@ func faults(r *result.Run) float64 {
 		return 0
 	}
 	return r.PerIteration.MinorFaults
-}
-
-// timed returns the seconds of a run's timed (non-warm-up) samples.
-func timed(r *result.Run) []float64 {
-	var v []float64
-	for _, s := range r.Samples {
-		if !s.Warmup {
-			v = append(v, s.Seconds)
-		}
-	}
-	return v
 }
 
 func ev(what, cand, cfg string, v float64, unit, pass string) result.Evidence {

@@ -204,7 +204,7 @@ func (a *analysis) slowerUnder(p *pair, rm *removal) bool {
 	if c := a.r.Comparison(rm.cfg.Name, a.mode, p.slow); c != nil && c.Baseline == p.fast {
 		return c.Significant && c.Ratio > 1
 	}
-	xs, ys := timed(rm.s), timed(rm.f)
+	xs, ys := rm.s.TimedSeconds(), rm.f.TimedSeconds()
 	if len(xs) >= 3 && len(ys) >= 3 {
 		return stats.MannWhitneyP(xs, ys) < stats.Alpha
 	}

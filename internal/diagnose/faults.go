@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/units"
 )
 
 const (
@@ -76,9 +77,9 @@ func (a *analysis) finishFaultDrafts(p *pair, ds []*draft) {
 		d.f.Explains, d.f.Confidence = e.Explains, e.Confidence
 		d.seconds = e.Explains * p.gap
 
-		costWhat := fmt.Sprintf("time in the extra faults (%s x %s calibrated)", fmtCount(w*dF), fmtSeconds(a.cost))
+		costWhat := fmt.Sprintf("time in the extra faults (%s x %s calibrated)", fmtCount(w*dF), units.Seconds(a.cost))
 		if !a.calibrated {
-			costWhat = fmt.Sprintf("time in the extra faults (%s x %s assumed: fault cost not calibrated)", fmtCount(w*dF), fmtSeconds(a.cost))
+			costWhat = fmt.Sprintf("time in the extra faults (%s x %s assumed: fault cost not calibrated)", fmtCount(w*dF), units.Seconds(a.cost))
 		}
 		d.f.Evidence = append(d.f.Evidence,
 			ev("time gap "+p.slow+" - "+p.fast, p.slow, a.base, p.gap, "s", result.PassTiming),
@@ -580,6 +581,6 @@ func (a *analysis) pageFaults(p *pair) *draft {
 		why = "no syscall trace was taken, so the mechanism is not named"
 	}
 	d.f.Summary = fmt.Sprintf("%s takes %s more minor page faults %s than %s (%s at %s each); %s",
-		p.slow, fmtCount(dF), a.per(), p.fast, fmtSeconds(dF*a.cost), fmtSeconds(a.cost), why)
+		p.slow, fmtCount(dF), a.per(), p.fast, units.Seconds(dF*a.cost), units.Seconds(a.cost), why)
 	return d
 }

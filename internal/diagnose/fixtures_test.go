@@ -14,11 +14,11 @@ import (
 )
 
 // The fixtures under testdata/ are results as faultline writes them, built
-// from the numbers measured on this project's VM (research/phenomenon.md
-// §2.1 for the seed case, cases/02, 05 and 07). They are generated here
-// rather than by hand so every derived number is consistent: medians and
-// intervals come from simulated samples through the stats package and the
-// comparisons are computed as measure computes them.
+// from the numbers measured on this project's VM (the seed case of
+// docs/benchmarks.md, cases 02, 05 and 07 of docs/causes.md). They are
+// generated here rather than by hand so every derived number is consistent:
+// medians and intervals come from simulated samples through the stats
+// package and the comparisons are computed as measure computes them.
 //
 //	go test ./internal/diagnose -run TestFixturesAreCurrent -fixtures
 //
@@ -152,13 +152,7 @@ func isolate(r *result.Result, rng *rand.Rand, cfg string, specs []spec, rounds 
 // candidate under the first configuration is the baseline of every
 // comparison, per configuration and mode.
 func compare(r *result.Result) {
-	base, best := "", 0.0
-	for _, c := range r.Candidates {
-		run := r.Run(c.Name, r.Configs[0].Name, r.PrimaryMode())
-		if c.FixOf == "" && run != nil && (base == "" || run.Time.Median < best) {
-			base, best = c.Name, run.Time.Median
-		}
-	}
+	base := r.BaselineCandidate()
 	r.Comparisons = r.Comparisons[:0]
 	type key struct{ cfg, mode string }
 	var keys []key
@@ -179,21 +173,11 @@ func compare(r *result.Result) {
 			if c.Name == base || o == nil || o.Status != result.StatusOK {
 				continue
 			}
-			cmp := stats.Compare(secs(b), secs(o))
+			cmp := stats.Compare(b.TimedSeconds(), o.TimedSeconds())
 			r.Comparisons = append(r.Comparisons, result.Comparison{Config: k.cfg, Mode: k.mode, Baseline: base, Other: c.Name,
 				Ratio: cmp.Ratio, Low: cmp.Low, High: cmp.High, P: cmp.P, Alpha: stats.Alpha, Significant: cmp.Significant})
 		}
 	}
-}
-
-func secs(r *result.Run) []float64 {
-	var v []float64
-	for _, s := range r.Samples {
-		if !s.Warmup {
-			v = append(v, s.Seconds)
-		}
-	}
-	return v
 }
 
 func setTrace(r *result.Result, cand, cfg string, s *result.Syscalls) {
@@ -256,7 +240,7 @@ func seedConfigs() []result.Config {
 
 // seedFixture is the case that started faultline (A = func1, B = func2,
 // B-fix = B dividing in place), with the allocator matrix of
-// phenomenon.md §2.1, the trace and allocation passes, and isolated runs.
+// docs/benchmarks.md, the trace and allocation passes, and isolated runs.
 func seedFixture() *result.Result {
 	r := result.New(result.KindTimeit, "0.1.0-dev", []string{"timeit", "-s", seedSetup, seedA, seedB})
 	r.Started, r.Setup, r.Host = fixtureStart, seedSetup, vmHost()
@@ -304,7 +288,7 @@ func seedFixture() *result.Result {
 		result.Run{Candidate: "B", Config: "scudo", Mode: result.ModeInterleaved, Status: result.StatusFailed, Error: reason})
 
 	// Trace passes: the baseline for every candidate, and the two
-	// configurations that make things worse (phenomenon.md §2.1 last column).
+	// configurations that make things worse (docs/workload.md, Measurements).
 	const grow, shrink, advised, chunk, jeExtent = 7999488, 15998976, 7995392, 8003584, 8392704
 	hp := func(n float64) result.SizeCount {
 		return result.SizeCount{Call: "madvise:MADV_HUGEPAGE", Bytes: advised, Per: n}
@@ -344,7 +328,7 @@ func seedFixture() *result.Result {
 	return r
 }
 
-// case02Fixture: cases/02 as faultline run measures it; the programs mark
+// case02Fixture: case 02 of docs/causes.md as faultline run measures it; the programs mark
 // their ticks (200 per process), so per-iteration means per tick.
 func case02Fixture() *result.Result {
 	r := result.New(result.KindRun, "0.1.0-dev", []string{"run", "./a", "./b"})
@@ -395,7 +379,7 @@ func case02Fixture() *result.Result {
 	return r
 }
 
-// case05Fixture: cases/05 as faultline run measures unmarked programs:
+// case05Fixture: case 05 of docs/causes.md as faultline run measures unmarked programs:
 // one iteration per process, so per-iteration figures include the start-up
 // of the process (0.62 ms, 61 faults, the loader's mappings).
 func case05Fixture() *result.Result {
@@ -448,7 +432,7 @@ func case05Fixture() *result.Result {
 	return r
 }
 
-// case07Fixture: cases/07 as faultline timeit measures it (the statements
+// case07Fixture: case 07 of docs/causes.md as faultline timeit measures it (the statements
 // run as function bodies, so A's result is freed at the end of each call).
 func case07Fixture() *result.Result {
 	const setup = "import numpy as np; N = 8 * 1024 * 1024; a = np.random.rand(N); b = np.random.rand(N); c = np.empty(N)"
@@ -519,8 +503,8 @@ func noDiffFixture() *result.Result {
 	return r
 }
 
-// orderFixture: a suite in one process (phenomenon.md §3.4: glibc's
-// thresholds only grow). A's 16.8 MB result raises glibc's dynamic mmap
+// orderFixture: a suite in one process (docs/causes.md, order-effect:
+// glibc's thresholds only grow). A's 16.8 MB result raises glibc's dynamic mmap
 // threshold to 16.8 MB and its trim threshold to 33.6 MB, so in the shared
 // process B's 16.1 MB heap top is never trimmed; alone, B is the seed's
 // func2 with its trim cycle.
@@ -547,7 +531,8 @@ func orderFixture() *result.Result {
 
 // jemallocBaseFixture: the seed case for a user whose environment already
 // preloads jemalloc (the baseline configuration is jemalloc): both
-// candidates pay jemalloc's oversize purge, B twice (phenomenon.md §2.5).
+// candidates pay jemalloc's oversize purge, B twice (docs/causes.md,
+// allocator-purge).
 func jemallocBaseFixture() *result.Result {
 	r := result.New(result.KindTimeit, "0.1.0-dev", []string{"timeit", "-s", seedSetup, seedA, seedB})
 	r.Started, r.Setup, r.Host = fixtureStart.Add(6*time.Hour), seedSetup, vmHost()

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/faultline/faultline/internal/units"
 )
 
 // fmtBytes prints a size the way the findings quote it: "7.6 MiB",
@@ -46,42 +48,14 @@ func fmtCount(v float64) string {
 	return b.String()
 }
 
-// fmtSeconds prints a duration with three significant digits in a unit
-// that keeps it readable: "16.2 ms", "289 µs", "1.10 s".
-func fmtSeconds(s float64) string {
-	unit, v := "s", s
-	switch a := math.Abs(s); {
-	case a == 0:
-		return "0 s"
-	case a < 1e-6:
-		unit, v = "ns", s*1e9
-	case a < 1e-3:
-		unit, v = "µs", s*1e6
-	case a < 1:
-		unit, v = "ms", s*1e3
-	}
-	return sig3(v) + " " + unit
-}
-
 // fmtRatio prints a ratio: "55.9x", "1.35x", "250x".
 func fmtRatio(r float64) string {
-	return sig3(r) + "x"
+	return units.Sig3(r) + "x"
 }
 
 // fmtPct prints a share as a whole percentage.
 func fmtPct(x float64) string {
 	return fmt.Sprintf("%.0f%%", x*100)
-}
-
-func sig3(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case a >= 100:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case a >= 10:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	}
-	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
 // round3 keeps derived figures (ratios, shares) at three decimals, so the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
+	"github.com/faultline/faultline/internal/units"
 )
 
 const (
@@ -52,10 +53,7 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 	}
 	pairs := a.pairs()
 	var out []*draft
-	for _, c := range a.r.Candidates {
-		if c.FixOf != "" {
-			continue
-		}
+	for _, c := range a.r.UserCandidates() {
 		inter := a.runMode(c.Name, a.base, result.ModeInterleaved)
 		if inter == nil {
 			continue
@@ -66,7 +64,7 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 		if iso != nil {
 			mi, mo := inter.Time.Median, iso.Time.Median
 			rel := math.Abs(mi-mo) / math.Min(mi, mo)
-			xi, xo := timed(inter), timed(iso)
+			xi, xo := inter.TimedSeconds(), iso.TimedSeconds()
 			if len(xi) >= minSamples && len(xo) >= minSamples {
 				isoP = stats.MannWhitneyP(xi, xo)
 				isoEffect = isoP < stats.Alpha && rel >= orderMinEffect
@@ -98,7 +96,7 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 				d.f.Evidence = append(d.f.Evidence, ev("Mann-Whitney U p-value, interleaved against alone", c.Name, a.base, isoP, "p", result.PassTiming))
 			}
 			summary = fmt.Sprintf("%s takes %s %s interleaved with the other candidates but %s alone in a fresh process (%s against %s minor faults %s): what runs before it in the same process changes its result",
-				c.Name, fmtSeconds(inter.Time.Median), a.per(), fmtSeconds(iso.Time.Median), fmtCount(fi), fmtCount(fo), a.per())
+				c.Name, units.Seconds(inter.Time.Median), a.per(), units.Seconds(iso.Time.Median), fmtCount(fi), fmtCount(fo), a.per())
 			for _, p := range pairs {
 				if p.slow != c.Name && p.fast != c.Name {
 					continue
@@ -147,7 +145,7 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 				Change: "judge " + c.Name + " by the mode that matches the real program: alone in a fresh process (the isolated result) if it runs alone, interleaved if it runs after the other code"})
 		}
 		if carry {
-			mAfter, mOther := median(after, func(s result.Sample) float64 { return s.Seconds }), median(others, func(s result.Sample) float64 { return s.Seconds })
+			mAfter, mOther := stats.Median(result.TimedSeconds(after)), stats.Median(result.TimedSeconds(others))
 			fAfter, fOther := mean(after), mean(others)
 			d.f.Evidence = append(d.f.Evidence,
 				ev("median time "+a.per()+" in samples right after "+prev, c.Name, a.base, mAfter, "s", result.PassTiming),
@@ -160,7 +158,7 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 				dir = "faster"
 			}
 			s := fmt.Sprintf("%s's samples right after %s are %s %s than its others (%s against %s %s, %s against %s minor faults): what %s leaves behind in the process changes %s's time",
-				c.Name, prev, fmtPct(math.Abs(mAfter-mOther)/mOther), dir, fmtSeconds(mAfter), fmtSeconds(mOther), a.per(), fmtCount(fAfter), fmtCount(fOther), prev, c.Name)
+				c.Name, prev, fmtPct(math.Abs(mAfter-mOther)/mOther), dir, units.Seconds(mAfter), units.Seconds(mOther), a.per(), fmtCount(fAfter), fmtCount(fOther), prev, c.Name)
 			if summary == "" {
 				summary = s
 				d.f.Confidence = Low
@@ -204,12 +202,7 @@ func placementVaries(iso *result.Run, interleaved float64) bool {
 // shared process, differ most from this run's other samples, if the
 // difference is significant and at least carryMinEffect.
 func (a *analysis) carryOver(inter *result.Run) (prev string, after, others []result.Sample, p float64) {
-	var timedS []result.Sample
-	for _, s := range inter.Samples {
-		if !s.Warmup {
-			timedS = append(timedS, s)
-		}
-	}
+	timedS := result.Timed(inter.Samples)
 	var prevs []string
 	for _, s := range timedS {
 		if s.After != "" && !slices.Contains(prevs, s.After) {
@@ -230,36 +223,15 @@ func (a *analysis) carryOver(inter *result.Run) (prev string, after, others []re
 		if len(ay) < minSamples || len(oy) < minSamples {
 			continue
 		}
-		secs := func(s result.Sample) float64 { return s.Seconds }
-		ma, mo := median(ay, secs), median(oy, secs)
+		sa, so := result.TimedSeconds(ay), result.TimedSeconds(oy)
+		ma, mo := stats.Median(sa), stats.Median(so)
 		rel := math.Abs(ma-mo) / mo
-		py := stats.MannWhitneyP(values(ay, secs), values(oy, secs))
+		py := stats.MannWhitneyP(sa, so)
 		if py < stats.Alpha && rel >= carryMinEffect && rel > best {
 			best, prev, after, others, p = rel, y, ay, oy, py
 		}
 	}
 	return prev, after, others, p
-}
-
-func values(ss []result.Sample, f func(result.Sample) float64) []float64 {
-	v := make([]float64, len(ss))
-	for i, s := range ss {
-		v[i] = f(s)
-	}
-	return v
-}
-
-func median(ss []result.Sample, f func(result.Sample) float64) float64 {
-	v := values(ss, f)
-	if len(v) == 0 {
-		return 0
-	}
-	slices.Sort(v)
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
 }
 
 func mean(ss []result.Sample) float64 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/units"
 )
 
 // regressionMin is the slowdown from which a configuration is reported as
@@ -54,7 +55,7 @@ func (a *analysis) regressions(prev []*draft) []*draft {
 		}
 		var hits []hit
 		for _, cand := range a.r.Candidates {
-			if cand.FixOf != "" || cited[cand.Name+"|"+c.Name] {
+			if cand.IsFix() || cited[cand.Name+"|"+c.Name] {
 				continue
 			}
 			b, rc := a.run(cand.Name, a.base), a.run(cand.Name, c.Name)
@@ -101,7 +102,7 @@ func (a *analysis) regressions(prev []*draft) []*draft {
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s makes %s %s slower (%s -> %s %s, %s minor faults %s instead of %s)",
-			c.Name, w.cand, fmtRatio(w.slow), fmtSeconds(w.base.Time.Median), fmtSeconds(w.r.Time.Median), a.per(),
+			c.Name, w.cand, fmtRatio(w.slow), units.Seconds(w.base.Time.Median), units.Seconds(w.r.Time.Median), a.per(),
 			fmtCount(faults(w.r)), a.per(), fmtCount(faults(w.base)))
 		for _, h := range hits[1:] {
 			fmt.Fprintf(&b, " and %s %s slower", h.cand, fmtRatio(h.slow))

@@ -23,7 +23,7 @@ import (
 // With o.Isolated, each candidate also runs alone under the baseline.
 func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []result.Config, o *Options) error {
 	o.Defaults()
-	cands := UserCandidates(res)
+	cands := res.UserCandidates()
 	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, true, func(i int, cfg result.Config) error {
 		bo := o
 		if i == 0 {
@@ -168,7 +168,7 @@ func isolated(ctx context.Context, res *result.Result, tgt Target, cfg result.Co
 // (baseline) configuration or a cancellation ends the loop and is returned.
 func forEachConfig(ctx context.Context, res *result.Result, configs []result.Config, deadline time.Time, mode string, withBaseline bool, fn func(int, result.Config) error) error {
 	defer Compare(res)
-	cands := UserCandidates(res)
+	cands := res.UserCandidates()
 	for k, cfg := range configs {
 		i := k
 		cfg.Status = result.StatusOK
@@ -228,19 +228,15 @@ func SkipRest(res *result.Result, configs []result.Config, reason string) {
 // candidate under the baseline configuration in a process of its own.
 func Verify(ctx context.Context, res *result.Result, tgt Target, configs []result.Config, fixes []result.Candidate, o *Options) error {
 	o.Defaults()
-	cands := UserCandidates(res)
-	baseline := ""
-	if len(res.Configs) > 0 {
-		baseline = res.Configs[0].Name
-	}
-	eo := o.experiment(res, baseline)
+	cands := res.UserCandidates()
+	eo := o.experiment(res, res.BaselineConfig())
 	err := forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, false, func(i int, cfg result.Config) error {
 		return TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, eo)
 	})
 	if err != nil || len(res.Configs) == 0 {
 		return err
 	}
-	base := res.Configs[0]
+	base := *res.Config(res.BaselineConfig())
 	for _, f := range fixes {
 		if res.Candidate(f.Name) == nil {
 			res.Candidates = append(res.Candidates, f)
@@ -297,18 +293,6 @@ func (o *Options) experiment(res *result.Result, baseline string) *Options {
 	return &eo
 }
 
-// UserCandidates returns the candidates the user asked to compare (code-fix
-// variants excluded).
-func UserCandidates(res *result.Result) []result.Candidate {
-	var out []result.Candidate
-	for _, c := range res.Candidates {
-		if c.FixOf == "" {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 func markFailed(res *result.Result, config, mode string, cands []result.Candidate, err error) {
 	for _, c := range cands {
 		if r := res.Run(c.Name, config, mode); r != nil {
@@ -337,36 +321,11 @@ func oneLine(err error) string {
 	return s
 }
 
-// Baseline returns the name of the candidate every other is compared
-// against: the fastest user candidate under the default configuration in
-// the primary mode (so every ratio reads "x times slower").
-func Baseline(res *result.Result) string {
-	mode := res.PrimaryMode()
-	best, bestT := "", 0.0
-	cfg := result.DefaultConfig
-	if len(res.Configs) > 0 {
-		cfg = res.Configs[0].Name
-	}
-	for _, c := range UserCandidates(res) {
-		r := res.Run(c.Name, cfg, mode)
-		if r == nil || r.Status != result.StatusOK || r.Time.N == 0 {
-			continue
-		}
-		if best == "" || r.Time.Median < bestT {
-			best, bestT = c.Name, r.Time.Median
-		}
-	}
-	if best == "" && len(res.Candidates) > 0 {
-		best = res.Candidates[0].Name
-	}
-	return best
-}
-
 // Compare recomputes every comparison of res against the baseline: per
 // configuration and mode, each candidate against the baseline candidate.
 func Compare(res *result.Result) {
 	res.Comparisons = res.Comparisons[:0]
-	base := Baseline(res)
+	base := res.BaselineCandidate()
 	if base == "" {
 		return
 	}
@@ -385,7 +344,7 @@ func Compare(res *result.Result) {
 		if b == nil || b.Status != result.StatusOK {
 			continue
 		}
-		bt := timedSeconds(b)
+		bt := comparedSeconds(b)
 		for _, c := range res.Candidates {
 			if c.Name == base {
 				continue
@@ -394,7 +353,7 @@ func Compare(res *result.Result) {
 			if o == nil || o.Status != result.StatusOK {
 				continue
 			}
-			cmp := stats.Compare(bt, timedSeconds(o))
+			cmp := stats.Compare(bt, comparedSeconds(o))
 			res.Comparisons = append(res.Comparisons, result.Comparison{Config: k.config, Mode: k.mode,
 				Baseline: base, Other: c.Name, Ratio: cmp.Ratio, Low: cmp.Low, High: cmp.High,
 				P: cmp.P, Alpha: stats.Alpha, Significant: cmp.Significant})
@@ -402,13 +361,10 @@ func Compare(res *result.Result) {
 	}
 }
 
-func timedSeconds(r *result.Run) []float64 {
-	var v []float64
-	for _, s := range r.Samples {
-		if !s.Warmup {
-			v = append(v, s.Seconds)
-		}
-	}
+// comparedSeconds are the times a run is compared by: its timed samples,
+// or its median alone for a run recorded without samples.
+func comparedSeconds(r *result.Run) []float64 {
+	v := r.TimedSeconds()
 	if len(v) == 0 && r.Time.N > 0 {
 		v = []float64{r.Time.Median}
 	}

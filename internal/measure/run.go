@@ -106,7 +106,7 @@ func (e *TargetFailed) Error() string {
 // RunMatrix runs every candidate command under every configuration.
 func RunMatrix(ctx context.Context, res *result.Result, configs []result.Config, o *RunOptions) error {
 	o.Defaults()
-	cands := UserCandidates(res)
+	cands := res.UserCandidates()
 	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeProcess, true, func(i int, cfg result.Config) error {
 		return RunConfig(ctx, res, cands, cfg, o)
 	})
@@ -115,7 +115,7 @@ func RunMatrix(ctx context.Context, res *result.Result, configs []result.Config,
 // RunVerify runs proposed env configurations over every candidate.
 func RunVerify(ctx context.Context, res *result.Result, configs []result.Config, o *RunOptions) error {
 	o.Defaults()
-	cands := UserCandidates(res)
+	cands := res.UserCandidates()
 	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeProcess, false, func(i int, cfg result.Config) error {
 		return RunConfig(ctx, res, cands, cfg, o)
 	})
@@ -485,7 +485,7 @@ func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, rec Re
 	ctx, cancel := b.hard(ctx)
 	defer cancel()
 	perf := rec.Perf
-	for _, c := range UserCandidates(res) {
+	for _, c := range res.UserCandidates() {
 		r := res.Run(c.Name, cfg.Name, result.ModeProcess)
 		if r == nil || r.Status != result.StatusOK {
 			continue

@@ -272,13 +272,9 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 // (non-warm-up) samples: the median with its interval, and the mean
 // faults (every sample of a process has the same loop count).
 func summarize(run *result.Run) {
-	var ts []float64
+	ts := run.TimedSeconds()
 	var minf, majf float64
-	for _, s := range run.Samples {
-		if s.Warmup {
-			continue
-		}
-		ts = append(ts, s.Seconds)
+	for _, s := range result.Timed(run.Samples) {
 		minf += s.MinorFaults
 		majf += s.MajorFaults
 	}
@@ -330,15 +326,7 @@ func newAccumulator(cands []result.Candidate) *accumulator {
 
 func (a *accumulator) add(c string, s result.Sample) { a.samples[c] = append(a.samples[c], s) }
 
-func (a *accumulator) times(c string) []float64 {
-	var v []float64
-	for _, s := range a.samples[c] {
-		if !s.Warmup {
-			v = append(v, s.Seconds)
-		}
-	}
-	return v
-}
+func (a *accumulator) times(c string) []float64 { return result.TimedSeconds(a.samples[c]) }
 
 func (a *accumulator) tight(limit float64) bool {
 	for _, c := range a.names {

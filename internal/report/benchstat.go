@@ -157,10 +157,7 @@ func writeRun(bw *benchfmt.Writer, w io.Writer, f *facts, run *result.Run, mode 
 	}
 	loops := max(run.Loops, 1)
 	res := &benchfmt.Result{Config: fileConfig(f.r, mode), Name: benchfmt.Name(strings.TrimPrefix(name, "Benchmark"))}
-	for _, s := range run.Samples {
-		if s.Warmup {
-			continue
-		}
+	for _, s := range result.Timed(run.Samples) {
 		res.Iters = loops
 		res.Values = append(res.Values[:0],
 			// Rounded to a picosecond so the text has no float noise

@@ -50,8 +50,8 @@ func TestBenchstatParses(t *testing.T) {
 				continue
 			}
 			key := run.Mode + " " + benchName(run.Candidate) + "/config=" + benchName(run.Config)
-			if lines[key] != len(timed(&run)) {
-				t.Errorf("%s: %s has %d lines, want one per timed sample (%d)", fx, key, lines[key], len(timed(&run)))
+			if lines[key] != len(run.TimedSeconds()) {
+				t.Errorf("%s: %s has %d lines, want one per timed sample (%d)", fx, key, lines[key], len(run.TimedSeconds()))
 			}
 		}
 	}

@@ -70,7 +70,7 @@ func (f *facts) head() []block {
 	}
 	for _, c := range f.all() {
 		row := []span{sty(c.Name, strong), sty(label(c), code)}
-		if c.FixOf != "" {
+		if c.IsFix() {
 			row = append(row, sty("code fix for "+c.FixOf+", measured to verify it", dim))
 		}
 		t.Rows = append(t.Rows, row)
@@ -175,7 +175,7 @@ func (f *facts) timeSection(verbose bool) *section {
 	if len(runs) == 0 {
 		return nil
 	}
-	per := f.per()
+	per := f.r.Unit()
 	s := &section{ID: "time", Title: "Time per " + per,
 		Subtitle: line{txt(f.configTitle(f.baseCfg) + ", " + modeText(f.mode) + ", " + sourceOf(runs[0], "time", result.PassTiming) + " pass (untraced)")}}
 	head := []string{"", "time", "±"}

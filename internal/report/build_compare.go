@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/stats"
 )
 
 func (f *facts) orderSection(verbose bool) *section {
@@ -32,9 +33,9 @@ func (f *facts) orderSection(verbose bool) *section {
 			return sty("-", dim)
 		}
 		if verbose {
-			return txt(fmtTime(median(v)) + fmt.Sprintf(" n=%d", len(v)))
+			return txt(fmtTime(stats.Median(v)) + fmt.Sprintf(" n=%d", len(v)))
 		}
-		return txt(fmtTime(median(v)))
+		return txt(fmtTime(stats.Median(v)))
 	}
 	varies := false
 	for _, row := range rows {

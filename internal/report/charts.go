@@ -82,7 +82,7 @@ func (f *facts) timelineSegments(cfg string) []segment {
 		// Code-fix candidates ran in a process of their own.
 		var shared, fixes []*result.Run
 		for _, run := range f.runsIn(cfg, result.ModeInterleaved) {
-			if c := f.r.Candidate(run.Candidate); c != nil && c.FixOf != "" {
+			if c := f.r.Candidate(run.Candidate); c != nil && c.IsFix() {
 				fixes = append(fixes, run)
 			} else {
 				shared = append(shared, run)
@@ -181,7 +181,7 @@ func (f *facts) timelineChart(cfg string) (string, bool) {
 		d.Text(x+14, 18, svg.Start, "warm-up (not summarised)", "")
 	}
 
-	per := f.per()
+	per := f.r.Unit()
 	d.Text(left, top-8, svg.Start, "time per "+per+scaleNote(ys), `font-weight="600"`)
 	d.Text(left, fTop-8, svg.Start, "minor page faults per "+per+" (log 1+x)", `font-weight="600"`)
 	axisY(d, ys, left, chartW-right, fmtTimeAxis)
@@ -343,7 +343,7 @@ func (f *facts) distChart() (string, bool) {
 		if r.run == nil {
 			continue
 		}
-		for _, v := range timed(r.run) {
+		for _, v := range r.run.TimedSeconds() {
 			if v > 0 {
 				lo, hi = math.Min(lo, v), math.Max(hi, v)
 			}
@@ -367,7 +367,7 @@ func (f *facts) distChart() (string, bool) {
 	xs := timeAxis(lo, hi, left, chartW-right)
 	d := svg.New(chartW, H, "distribution of the time per iteration for each candidate and configuration")
 	d.Rect(0, 0, chartW, H, `fill="#ffffff"`)
-	per := f.per()
+	per := f.r.Unit()
 	d.Text(left, 16, svg.Start, "time per "+per+", every timed sample"+scaleNote(xs)+"; bar: median, line: 95% confidence interval", `font-weight="600"`)
 	axisX(d, xs, top-4, y, fmtTimeAxis)
 	for i, r := range rows {
@@ -381,7 +381,7 @@ func (f *facts) distChart() (string, bool) {
 		}
 		col := f.color(r.run.Candidate)
 		d.Text(left-8, cy+4, svg.End, r.run.Candidate, svg.Join(svg.A("fill", col), `font-weight="600"`))
-		for j, v := range timed(r.run) {
+		for j, v := range r.run.TimedSeconds() {
 			// Deterministic jitter so equal values do not hide each other.
 			jit := float64((j*7919)%11-5) * 0.9
 			d.Circle(xs.Px(v), cy+jit, 2.3, svg.Join(svg.A("fill", col), `fill-opacity="0.55"`))

@@ -20,23 +20,11 @@ type facts struct {
 	configs []string            // every configuration, in result order
 }
 
-// per is the unit of per-iteration figures: a call (timeit), a marked
-// iteration (run, for a program that marks them), or a whole run.
-func (f *facts) per() string {
-	if f.mode != result.ModeProcess || f.r.MarkedIterations() {
-		return "iteration"
-	}
-	return "run"
-}
-
 func newFacts(r *result.Result) *facts {
-	f := &facts{r: r, mode: r.PrimaryMode(), baseCfg: result.DefaultConfig}
-	if len(r.Configs) > 0 {
-		f.baseCfg = r.Configs[0].Name
-	}
+	f := &facts{r: r, mode: r.PrimaryMode(), baseCfg: r.BaselineConfig()}
 	for i := range r.Candidates {
 		c := &r.Candidates[i]
-		if c.FixOf == "" {
+		if !c.IsFix() {
 			f.users = append(f.users, c)
 		} else {
 			f.fixes = append(f.fixes, c)
@@ -57,29 +45,15 @@ func newFacts(r *result.Result) *facts {
 }
 
 // baseline is the candidate every ratio is relative to. The comparisons
-// name it; without any (one candidate, or all others failed) it is the
-// fastest user candidate under the baseline configuration, as measure
-// chooses it.
+// name it; without any (one candidate, or all others failed) it is
+// result.Result.BaselineCandidate, as measure chooses it.
 func (f *facts) baseline() string {
 	for _, c := range f.r.Comparisons {
 		if c.Baseline != "" {
 			return c.Baseline
 		}
 	}
-	best, bestT := "", 0.0
-	for _, c := range f.users {
-		run := f.r.Run(c.Name, f.baseCfg, f.mode)
-		if !ok(run) {
-			continue
-		}
-		if best == "" || run.Time.Median < bestT {
-			best, bestT = c.Name, run.Time.Median
-		}
-	}
-	if best == "" && len(f.users) > 0 {
-		best = f.users[0].Name
-	}
-	return best
+	return f.r.BaselineCandidate()
 }
 
 // all returns user candidates then code-fix candidates.
@@ -127,30 +101,6 @@ func ok(run *result.Run) bool {
 	return run != nil && run.Status == result.StatusOK && run.Time.N > 0
 }
 
-// timed returns the seconds per iteration of a run's summarised samples.
-func timed(run *result.Run) []float64 {
-	var v []float64
-	for _, s := range run.Samples {
-		if !s.Warmup {
-			v = append(v, s.Seconds)
-		}
-	}
-	return v
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
 // orderRow compares one candidate interleaved with the others against the
 // same candidate alone in a fresh process, and splits its interleaved
 // samples by the candidate that ran just before (After): the seed case's
@@ -177,10 +127,7 @@ func (f *facts) orderEffect() (string, []orderRow, []string) {
 				continue
 			}
 			row := orderRow{cand: c.Name, inter: in, iso: is, after: map[string][]float64{}}
-			for _, s := range in.Samples {
-				if s.Warmup {
-					continue
-				}
+			for _, s := range result.Timed(in.Samples) {
 				if s.After != "" {
 					row.after[s.After] = append(row.after[s.After], s.Seconds)
 					seen[s.After] = true
@@ -240,7 +187,7 @@ func (f *facts) matrixCands() []*result.Candidate {
 				n++
 			}
 		}
-		if n > 1 || (c.FixOf == "" && n > 0) {
+		if n > 1 || (!c.IsFix() && n > 0) {
 			out = append(out, c)
 		}
 	}

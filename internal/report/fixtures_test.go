@@ -20,7 +20,7 @@ import (
 // is consistent: medians and intervals come from the samples through the
 // stats package, comparisons are computed as measure computes them, and
 // each finding's evidence is the run it cites. The seed fixture uses the
-// measurements of docs' seed case (research/phenomenon.md §2.1): A = func1,
+// measurements of the seed case (docs/benchmarks.md): A = func1,
 // B = func2, 1,000,000-element uint8 array, Debian 12 VM with a 10.5 µs
 // minor fault.
 //
@@ -168,7 +168,7 @@ func compare(r *result.Result, base string) {
 			if o == nil || o.Status != result.StatusOK {
 				continue
 			}
-			cmp := stats.Compare(timed(&b), timed(o))
+			cmp := stats.Compare(b.TimedSeconds(), o.TimedSeconds())
 			r.Comparisons = append(r.Comparisons, result.Comparison{Config: b.Config, Mode: b.Mode, Baseline: base, Other: c.Name,
 				Ratio: cmp.Ratio, Low: cmp.Low, High: cmp.High, P: cmp.P, Alpha: stats.Alpha, Significant: cmp.Significant})
 		}
@@ -320,7 +320,7 @@ func seedFixture() *result.Result {
 	flt := func(c, cfg string) float64 { return r.Run(c, cfg, result.ModeInterleaved).PerIteration.MinorFaults }
 	ratio := func(cfg, c string) float64 { return round3(r.Comparison(cfg, result.ModeInterleaved, c).Ratio) }
 
-	// heap-trim-refault: the time model of phenomenon.md §2.3 —
+	// heap-trim-refault: the time model of docs/causes.md (Method) —
 	// 4 KiB faults at the calibrated cost, 5 THP faults of ~110 µs, and
 	// releasing 15.3 MiB (about 3,900 pages at ~0.09 µs) per call.
 	faultTime := flt("B", "glibc") * r.Host.FaultCostSeconds

@@ -9,25 +9,16 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/units"
 )
 
-// fmtTime prints seconds in the unit that suits the magnitude (ns, µs, ms,
-// s) with four significant digits at most, like benchstat and hyperfine:
-// "298.5 µs", "16.16 ms", "1.095 ms".
+// fmtTime prints seconds as the findings do (units.Seconds), and "-" for a
+// time that was not measured.
 func fmtTime(s float64) string {
-	if s <= 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+	if s <= 0 {
 		return "-"
 	}
-	unit, v := "s", s
-	switch {
-	case s < 1e-6:
-		unit, v = "ns", s*1e9
-	case s < 1e-3:
-		unit, v = "µs", s*1e6
-	case s < 1:
-		unit, v = "ms", s*1e3
-	}
-	return sig4(v) + " " + unit
+	return units.Seconds(s)
 }
 
 // fmtTimeAxis prints an axis tick: the unit for the magnitude and no
@@ -43,20 +34,6 @@ func fmtTimeAxis(s float64) string {
 		unit, v = "ms", s*1e3
 	}
 	return strconv.FormatFloat(v, 'g', 3, 64) + " " + unit
-}
-
-// sig4 prints v with four significant digits and no exponent.
-func sig4(v float64) string {
-	switch a := math.Abs(v); {
-	case a >= 1000:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case a >= 100:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	case a >= 10:
-		return strconv.FormatFloat(v, 'f', 2, 64)
-	default:
-		return strconv.FormatFloat(v, 'f', 3, 64)
-	}
 }
 
 // fmtPM prints an estimate's interval as benchstat does: the larger
@@ -79,14 +56,7 @@ func fmtRatio(x float64) string {
 	if x <= 0 || math.IsNaN(x) || math.IsInf(x, 0) {
 		return "-"
 	}
-	switch {
-	case x >= 100:
-		return strconv.FormatFloat(x, 'f', 0, 64) + "x"
-	case x >= 10:
-		return strconv.FormatFloat(x, 'f', 1, 64) + "x"
-	default:
-		return strconv.FormatFloat(x, 'f', 2, 64) + "x"
-	}
+	return units.Sig3(x) + "x"
 }
 
 // fmtInterval prints a ratio's interval without the unit.
@@ -160,8 +130,8 @@ func fmtValue(v float64, unit string) string {
 	case "s":
 		// Evidence may be a negative duration (the gap that is left once
 		// a mechanism is removed, when the slow side became the faster).
-		if v < 0 && !math.IsInf(v, 0) {
-			return "-" + fmtTime(-v)
+		if v < 0 {
+			return units.Seconds(v)
 		}
 		return fmtTime(v)
 	case "B", "bytes":

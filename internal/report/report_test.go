@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,9 +184,9 @@ func TestSectionsOmitted(t *testing.T) {
 		want    []string
 		absent  []string
 	}{
-		{"seed.json", []string{"Time per iteration", "Memory activity", "Order effect", "Allocator experiments", "Why", "Fixes", "Notes", "Passes"}, nil},
+		{"seed.json", []string{"Time per call", "Memory activity", "Order effect", "Allocator experiments", "Why", "Fixes", "Notes", "Passes"}, nil},
 		{"run.json", []string{"Time per run", "Notes", "Passes", "C failed", "1 of 11 runs failed"}, []string{"Allocator experiments", "Why", "Fixes", "Order effect", "Memory activity"}},
-		{"nodiff.json", []string{"Time per iteration", "~ ", "Order effect", "Memory activity"}, []string{"Allocator experiments", "Why", "Fixes"}},
+		{"nodiff.json", []string{"Time per call", "~ ", "Order effect", "Memory activity"}, []string{"Allocator experiments", "Why", "Fixes"}},
 	}
 	for _, tt := range tests {
 		r := loadFixture(t, tt.fixture)
@@ -245,12 +246,13 @@ func TestEmptyResult(t *testing.T) {
 
 func TestFormat(t *testing.T) {
 	tests := []struct{ got, want string }{
-		{fmtTime(0.2985e-3), "298.5 µs"},
-		{fmtTime(16.16e-3), "16.16 ms"},
-		{fmtTime(1.0951e-3), "1.095 ms"},
-		{fmtTime(812e-9), "812.0 ns"},
-		{fmtTime(2.5), "2.500 s"},
-		{fmtValue(-432.4e-6, "s"), "-432.4 µs"},
+		{fmtTime(0.2985e-3), "298 µs"},
+		{fmtTime(16.16e-3), "16.2 ms"},
+		{fmtTime(1.0951e-3), "1.10 ms"},
+		{fmtTime(812e-9), "812 ns"},
+		{fmtTime(2.5), "2.50 s"},
+		{fmtValue(-432.4e-6, "s"), "-432 µs"},
+		{fmtValue(math.Inf(-1), "s"), "-"},
 		{fmtValue(0, "s"), "-"},
 		{fmtTime(0), "-"},
 		{fmtRatio(53.76), "53.8x"},

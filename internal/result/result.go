@@ -162,7 +162,8 @@ type Run struct {
 	// iteration, from the program's own end records).
 	Loops   int      `json:"loops,omitempty"`
 	Samples []Sample `json:"samples,omitempty"`
-	// ExitCodes lists non-zero exits and signals (process runs).
+	// Failures lists the runs that exited non-zero or were killed by a
+	// signal (process runs).
 	Failures []Failure `json:"failures,omitempty"`
 	// ProcessFaults are the minor faults per iteration of each process
 	// that contributed samples (isolated runs use two fresh processes), so

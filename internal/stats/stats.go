@@ -57,7 +57,7 @@ func Compare(base, other []float64) Comparison {
 	if len(base) == 0 || len(other) == 0 {
 		return Comparison{P: 1}
 	}
-	mb, mo := median(base), median(other)
+	mb, mo := Median(base), Median(other)
 	if mb > 0 {
 		c.Ratio = mo / mb
 	}
@@ -87,7 +87,11 @@ func MannWhitneyP(a, b []float64) float64 {
 	return p
 }
 
-func median(v []float64) float64 {
+// Median returns the median of values, 0 for none.
+func Median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
 	s := slices.Clone(v)
 	slices.Sort(s)
 	n := len(s)
@@ -111,8 +115,8 @@ func bootstrapRatio(base, other []float64) (lo, hi float64) {
 		for i := range ob {
 			ob[i] = other[rng.IntN(len(other))]
 		}
-		if m := median(bb); m > 0 {
-			ratios = append(ratios, median(ob)/m)
+		if m := Median(bb); m > 0 {
+			ratios = append(ratios, Median(ob)/m)
 		}
 	}
 	if len(ratios) == 0 {

@@ -35,22 +35,23 @@
 // skips the setup's first 8 MB malloc/free (see below); it exists to show
 // that the steady state does not depend on it.
 //
-// # Why cgo, not purego or Go
+// # Why cgo first, purego without it, never Go
 //
 // The allocations must go through the process's own malloc, free and madvise
 // symbols so that LD_PRELOAD allocators (tcmalloc, jemalloc, mimalloc) and
 // GLIBC_TUNABLES act on them: that swap is the experiment that proves the
 // diagnosis. Go's own allocator maps memory itself and never calls malloc, so
-// a pure-Go loop would reproduce nothing. purego (dlopen'ing libc from Go)
-// would reach the right symbols, but it is a new module, which the project
-// does not take, and it would put a Go→C transition and Go code into every
-// iteration. With cgo the whole timed loop (clock and getrusage around it
-// included) is C compiled by gcc -O2, like NumPy's inner loops, and the Go
-// runtime does nothing while it runs. The cost: building faultline needs a C
-// compiler and the binary links dynamically against libc, which LD_PRELOAD
-// needs anyway (a static binary ignores it). Built with CGO_ENABLED=0 the
-// package still compiles; the workload then answers with a setup error and
-// Available reports false.
+// a pure-Go loop would reproduce nothing. With cgo (engine_cgo.go, seed.c)
+// the whole timed loop (clock and getrusage around it included) is C
+// compiled by gcc -O2, like NumPy's inner loops, and the Go runtime does
+// nothing while it runs; the binary links dynamically against libc, which
+// LD_PRELOAD needs anyway (a static binary ignores it). Built with
+// CGO_ENABLED=0 on linux/amd64 or linux/arm64, engine_purego.go loads the C
+// library with purego and calls the same malloc, free and madvise: the
+// allocator sees the same request stream, but the arithmetic runs in Go, so
+// B/A is smaller (docs/workload.md compares the two). Without cgo elsewhere
+// (engine_nocgo.go) the workload answers with a setup error and Available
+// reports false.
 //
 // # Keeping the Go runtime out of glibc's heap
 //

@@ -47,7 +47,8 @@ func Candidates() []Candidate {
 	}
 }
 
-// Available reports whether this build can run the workload (it needs cgo).
+// Available reports whether this build can run the workload: with cgo, or
+// with purego on linux/amd64 and linux/arm64.
 func Available() bool { return haveEngine }
 
 // Command returns the argv that starts the workload probe, given the path

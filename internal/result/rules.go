@@ -1,0 +1,100 @@
+package result
+
+// The rules below are shared by measurement, diagnosis and every renderer;
+// each has this one definition so that they cannot drift apart.
+
+// BaselineConfig is the name of the configuration every other is compared
+// with: the first one measured, or DefaultConfig when there is none yet.
+func (r *Result) BaselineConfig() string {
+	if len(r.Configs) > 0 {
+		return r.Configs[0].Name
+	}
+	return DefaultConfig
+}
+
+// IsFix says whether the candidate is a code-fix variant, measured to
+// verify a fix rather than compared by the user.
+func (c *Candidate) IsFix() bool { return c.FixOf != "" }
+
+// UserCandidates returns the candidates the user asked to compare, in
+// order (code-fix variants excluded).
+func (r *Result) UserCandidates() []Candidate {
+	var out []Candidate
+	for _, c := range r.Candidates {
+		if !c.IsFix() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// BaselineCandidate returns the name of the candidate every other is
+// compared against: the fastest user candidate with a successful run under
+// the baseline configuration in the primary mode, so every ratio reads
+// "x times slower". Without such a run it is the first user candidate, or
+// "" when there is none.
+func (r *Result) BaselineCandidate() string {
+	mode, cfg := r.PrimaryMode(), r.BaselineConfig()
+	best, bestT := "", 0.0
+	users := r.UserCandidates()
+	for _, c := range users {
+		run := r.Run(c.Name, cfg, mode)
+		if run == nil || run.Status != StatusOK || run.Time.N == 0 {
+			continue
+		}
+		if best == "" || run.Time.Median < bestT {
+			best, bestT = c.Name, run.Time.Median
+		}
+	}
+	if best == "" && len(users) > 0 {
+		best = users[0].Name
+	}
+	return best
+}
+
+// Timed returns the samples that are summarised: all but the warm-ups.
+func Timed(samples []Sample) []Sample {
+	var out []Sample
+	for _, s := range samples {
+		if !s.Warmup {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// TimedSeconds returns the seconds per iteration of the timed (non-warm-up)
+// samples, in order.
+func TimedSeconds(samples []Sample) []float64 {
+	var v []float64
+	for _, s := range samples {
+		if !s.Warmup {
+			v = append(v, s.Seconds)
+		}
+	}
+	return v
+}
+
+// TimedSeconds returns the seconds per iteration of the run's timed
+// samples.
+func (r *Run) TimedSeconds() []float64 { return TimedSeconds(r.Samples) }
+
+// Units of the per-iteration figures, as Unit returns them.
+const (
+	UnitCall      = "call"      // one execution of a timeit or demo statement
+	UnitIteration = "iteration" // one marked iteration of a process run
+	UnitRun       = "run"       // one whole process run
+)
+
+// Unit names what one iteration of the result's per-iteration figures is:
+// a call of the statement (timeit, demo), a marked iteration (a program
+// run that marks them), or a whole run of the command.
+func (r *Result) Unit() string {
+	if r.Kind != KindRun {
+		return UnitCall
+	}
+	if r.MarkedIterations() {
+		return UnitIteration
+	}
+	return UnitRun
+}

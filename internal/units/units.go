@@ -1,0 +1,42 @@
+// Package units formats measured quantities for people, so the findings
+// and every rendering of a result print the same number the same way.
+package units
+
+import (
+	"math"
+	"strconv"
+)
+
+// Seconds prints a duration with three significant digits in the unit that
+// keeps it readable: "16.2 ms", "289 µs", "1.10 s". Three digits match the
+// ratios printed beside the times, and a fourth would be below the noise of
+// a shared machine's intervals.
+func Seconds(s float64) string {
+	if math.IsNaN(s) || math.IsInf(s, 0) {
+		return "-"
+	}
+	unit, v := "s", s
+	switch a := math.Abs(s); {
+	case a == 0:
+		return "0 s"
+	case a < 1e-6:
+		unit, v = "ns", s*1e9
+	case a < 1e-3:
+		unit, v = "µs", s*1e6
+	case a < 1:
+		unit, v = "ms", s*1e3
+	}
+	return Sig3(v) + " " + unit
+}
+
+// Sig3 prints v with three significant digits and no exponent (at least
+// the whole part of values of 100 and above).
+func Sig3(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}

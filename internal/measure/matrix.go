@@ -22,14 +22,38 @@ import (
 // other configuration is recorded on that configuration and the rest go on.
 // With o.Isolated, each candidate also runs alone under the baseline.
 func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []result.Config, o *Options) error {
+	_, err := matrix(ctx, res, tgt, configs, o, false)
+	return err
+}
+
+// Baseline times the candidates under the baseline configuration cfg,
+// interleaved and (with o.Isolated) each alone, and returns the
+// interleaved probe still running for the diagnostic passes; the caller
+// closes it. It is nil when the timing did not end cleanly.
+func Baseline(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, o *Options) (*Live, error) {
+	return matrix(ctx, res, tgt, []result.Config{cfg}, o, true)
+}
+
+func matrix(ctx context.Context, res *result.Result, tgt Target, configs []result.Config, o *Options, keep bool) (live *Live, err error) {
 	o.Defaults()
 	cands := res.UserCandidates()
-	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, true, func(i int, cfg result.Config) error {
+	defer func() {
+		if err != nil {
+			live.Close()
+			live = nil
+		}
+	}()
+	err = forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, true, func(i int, cfg result.Config) error {
 		bo := o
 		if i == 0 {
 			bo = o.baseline(res, len(cands))
 		}
-		err := TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, bo)
+		var err error
+		var l *Live
+		l, err = timeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, bo, keep && i == 0)
+		if l != nil {
+			live = l
+		}
 		if err == nil && i == 0 && o.Isolated && len(cands) > 1 {
 			// The isolated runs answer one question (does order matter?),
 			// so they get the experiments' shorter schedule.
@@ -65,6 +89,7 @@ func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []resul
 		}
 		return err
 	})
+	return live, err
 }
 
 // baseline returns the options of the baseline's interleaved timing. With
@@ -374,7 +399,9 @@ func comparedSeconds(r *result.Run) []float64 {
 // Alloc runs the allocation pass under cfg: each candidate runs iters
 // iterations under allocation tracking after a short warm-up, and the
 // per-iteration allocations are stored on its interleaved run.
-func Alloc(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, o *Options) (err error) {
+//
+// A live baseline probe under cfg runs the pass in place and is closed.
+func Alloc(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, live *Live, o *Options) (err error) {
 	o.Defaults()
 	cands := slices.Clone(res.Candidates)
 	b := o.budget()
@@ -385,16 +412,22 @@ func Alloc(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 		skippedPass(res, result.PassAlloc, cfg.Name, "", "", fmt.Sprintf("%s: it needs at least %s", ErrBudget, need.Round(100*time.Millisecond)))
 		return nil
 	}
-	spec, err := tgt.Spec(cands, o.Env(cfg))
-	if err != nil {
-		return err
-	}
 	start := time.Now()
 	hctx, cancel := b.hard(ctx)
 	defer cancel()
-	s, err := probe.Start(hctx, spec)
-	if err != nil {
-		return fmt.Errorf("start allocation pass: %w", stalled(ctx, hctx, err, b, "", cfg.Name, "start", start))
+	var s *probe.Session
+	if live.usable(cfg.Name) {
+		s = live.s
+		live.s = nil
+		defer live.cancel()
+	} else {
+		spec, err := tgt.Spec(cands, o.Env(cfg))
+		if err != nil {
+			return err
+		}
+		if s, err = probe.Start(hctx, spec); err != nil {
+			return fmt.Errorf("start allocation pass: %w", stalled(ctx, hctx, err, b, "", cfg.Name, "start", start))
+		}
 	}
 	defer func() {
 		if err != nil {
@@ -469,7 +502,11 @@ type Recorders struct {
 // per-iteration syscalls are stored on each candidate's interleaved run,
 // and the pass records what recording cost: the median time per iteration
 // of unmarked samples taken under it over the untraced median.
-func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, rec Recorders, o *Options) error {
+//
+// With perf, a live baseline probe under cfg is traced in place (it stays
+// running for the allocation pass); the ptrace tracer needs a process of
+// its own, started under it.
+func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, rec Recorders, live *Live, o *Options) error {
 	o.Defaults()
 	cands := res.Candidates
 	// The samples that measure the tracing cost shrink when the budget is
@@ -485,7 +522,7 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 		return nil
 	}
 	if rec.Perf {
-		err := tracePass(ctx, res, tgt, cfg, iters, ts, o, true)
+		err := tracePass(ctx, res, tgt, cfg, iters, ts, o, true, live)
 		if err == nil || !errors.Is(err, perftrace.ErrUnavailable) || !rec.Ptrace {
 			return err
 		}
@@ -493,26 +530,39 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 	} else if rec.PerfWhy != "" {
 		res.Note("trace: recorded with ptrace stops, which slow the target (%s)", rec.PerfWhy)
 	}
-	return tracePass(ctx, res, tgt, cfg, iters, ts, o, false)
+	return tracePass(ctx, res, tgt, cfg, iters, ts, o, false, nil)
 }
 
 // tracePass is one trace pass with the perf recorder or the ptrace tracer.
-func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, sampleTime time.Duration, o *Options, perf bool) error {
+func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, sampleTime time.Duration, o *Options, perf bool, live *Live) error {
 	cands := slices.Clone(res.Candidates)
-	spec, err := tgt.Spec(cands, o.Env(cfg))
-	if err != nil {
-		return err
-	}
-	if !perf {
-		spec.Configure = func(ps *proc.Spec) { ps.Trace = &trace.Options{MarkFD: 4} }
-	}
 	start := time.Now()
 	b := o.budget()
 	hctx, cancel := b.hard(ctx)
 	defer cancel()
-	s, err := probe.Start(hctx, spec)
-	if err != nil {
-		return fmt.Errorf("start trace pass: %w", stalled(ctx, hctx, err, b, "", cfg.Name, "start", start))
+	var s *probe.Session
+	if perf && live.usable(cfg.Name) {
+		s = live.s
+	} else {
+		spec, err := tgt.Spec(cands, o.Env(cfg))
+		if err != nil {
+			return err
+		}
+		if !perf {
+			spec.Configure = func(ps *proc.Spec) { ps.Trace = &trace.Options{MarkFD: 4} }
+		}
+		if s, err = probe.Start(hctx, spec); err != nil {
+			return fmt.Errorf("start trace pass: %w", stalled(ctx, hctx, err, b, "", cfg.Name, "start", start))
+		}
+		live = nil
+	}
+	// abort ends the probe after a failed request.
+	abort := func() {
+		if live != nil {
+			live.abort()
+			return
+		}
+		s.Abort()
 	}
 	// req bounds one request expected to take about n of c's iterations.
 	req := func(c string, n int) (context.Context, context.CancelFunc) {
@@ -524,8 +574,9 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 	}
 	var rec *perftrace.Recorder
 	if perf {
+		var err error
 		if rec, err = perftrace.Attach(s.Pid()); err != nil {
-			s.Abort()
+			abort()
 			return err
 		}
 	}
@@ -548,7 +599,7 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 		rcancel()
 		if err != nil {
 			stopRec()
-			s.Abort()
+			abort()
 			return stalled(ctx, rctx, err, b, c.Name, cfg.Name, "trace", t0)
 		}
 		t0 = time.Now()
@@ -559,13 +610,13 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 		rcancel()
 		if err != nil {
 			stopRec()
-			s.Abort()
+			abort()
 			return stalled(ctx, rctx, err, b, c.Name, cfg.Name, "trace", t0)
 		}
 		for i, it := range its {
 			if perf && (it.T0 <= 0 || it.T1 < it.T0) {
 				stopRec()
-				s.Abort()
+				abort()
 				return fmt.Errorf("%w: the probe reports no iteration times", perftrace.ErrUnavailable)
 			}
 			windows = append(windows, perftrace.Window{Cand: c.Name, Iter: i, Start: it.T0, End: it.T1})
@@ -591,7 +642,7 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 			rcancel()
 			if err != nil {
 				stopRec()
-				s.Abort()
+				abort()
 				return stalled(ctx, rctx, err, b, c.Name, cfg.Name, "trace", t0)
 			}
 			// A sample that faulted unlike the timing pass ran in another
@@ -613,11 +664,13 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 		events, st, err := rec.Stop()
 		rec = nil
 		if err != nil {
-			s.Abort()
+			abort()
 			return fmt.Errorf("trace pass: %w", err)
 		}
-		if _, err := s.Close(); err != nil {
-			return fmt.Errorf("trace pass: %w", err)
+		if live == nil {
+			if _, err := s.Close(); err != nil {
+				return fmt.Errorf("trace pass: %w", err)
+			}
 		}
 		tally, threads = perftrace.Tally(events, windows, pid), st.Threads
 		note = fmt.Sprintf("perf syscall tracepoints for brk, mmap, munmap, mremap, madvise (the target never stops); %d iterations per candidate", iters)

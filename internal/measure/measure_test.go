@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -185,7 +186,7 @@ func TestExperimentOptions(t *testing.T) {
 	if len(eo.Hints) != 1 || eo.Hints["A"] != 2e-4 {
 		t.Errorf("hints %v, want only A's interleaved baseline median", eo.Hints)
 	}
-	if eo.ConfigBudget != o.ConfigBudget/2 || eo.SampleTime != 50*time.Millisecond || eo.Tight < 0.05 {
+	if eo.ConfigBudget != o.ConfigBudget/4 || eo.SampleTime != experimentSample || eo.Tight < experimentTight || eo.SteadyTight != experimentSteady {
 		t.Errorf("experiment options %+v", eo)
 	}
 	if o.Hints != nil {
@@ -303,7 +304,7 @@ func TestSeedTraceMatchesStrace(t *testing.T) {
 	brks := map[string]map[string]float64{}
 	for _, tracer := range tracers {
 		res.Passes = nil
-		if err := Trace(ctx, res, tgt, baselineOnly()[0], 10, only(tracer), o); err != nil {
+		if err := Trace(ctx, res, tgt, baselineOnly()[0], 10, only(tracer), nil, o); err != nil {
 			t.Fatalf("%s: %v", tracer, err)
 		}
 		if len(res.Passes) != 1 || !strings.Contains(res.Passes[0].Note, map[string]string{"perf": "perf", "ptrace": "seccomp"}[tracer]) {
@@ -327,6 +328,59 @@ func TestSeedTraceMatchesStrace(t *testing.T) {
 // only returns the recorders with just the one named.
 func only(tracer string) Recorders {
 	return Recorders{Perf: tracer == "perf", Ptrace: tracer == "ptrace"}
+}
+
+// TestPassesShareTheBaselineProbe: with the perf recorder, the trace and
+// allocation passes run in the baseline's own probe, still running after
+// its timing, and then close it: no process of their own.
+func TestPassesShareTheBaselineProbe(t *testing.T) {
+	py := numpyPython(t)
+	if err := perftrace.Available(); err != nil {
+		t.Skipf("perf recorder unavailable here: %v", err)
+	}
+	res := seedResult()
+	o := &Options{Rounds: 3, SampleTime: 20 * time.Millisecond}
+	ctx := context.Background()
+	tgt := pythonTarget(py, seedSetup)
+	starts := 0
+	counted := Target{Spec: func(c []result.Candidate, env []string) (probe.Spec, error) {
+		starts++
+		return tgt.Spec(c, env)
+	}}
+	cfg := baselineOnly()[0]
+	live, err := Baseline(ctx, res, counted, cfg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live == nil || starts != 1 {
+		t.Fatalf("baseline: live probe %v after %d probe starts, want one kept", live, starts)
+	}
+	pid := live.s.Pid()
+	if r := res.Run("B", cfg.Name, result.ModeInterleaved); r == nil || r.PeakRSSBytes < 8<<20 {
+		t.Errorf("B's interleaved run has no peak RSS from the live probe: %+v", r)
+	}
+	if err := Trace(ctx, res, counted, cfg, 10, Recorders{Perf: true}, live, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := Alloc(ctx, res, counted, cfg, 3, live, o); err != nil {
+		t.Fatal(err)
+	}
+	if starts != 1 {
+		t.Errorf("%d probe starts, want the baseline's only", starts)
+	}
+	for _, c := range []string{"A", "B"} {
+		r := res.Run(c, cfg.Name, result.ModeInterleaved)
+		if r.PerIteration.Syscalls == nil || r.PerIteration.Syscalls.Iterations != 10 || r.PerIteration.Allocations == nil {
+			t.Errorf("%s: syscalls %+v, allocations %+v", c, r.PerIteration.Syscalls, r.PerIteration.Allocations)
+		}
+	}
+	if b := res.Run("B", cfg.Name, result.ModeInterleaved).PerIteration.Syscalls; b != nil && b.Brk < 2 {
+		t.Errorf("B: %v brk calls per call, want its grow and trim", b.Brk)
+	}
+	if err := syscall.Kill(pid, 0); err == nil {
+		t.Errorf("the baseline probe (pid %d) still runs after the allocation pass", pid)
+	}
+	live.Close() // closed already: a no-op
 }
 
 func checkSeedBrk(t *testing.T, py, strace string, brk map[string]float64, res *result.Result) {

@@ -19,6 +19,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/faultline/faultline/internal/probe"
@@ -116,32 +119,72 @@ func (o *Options) progress(format string, args ...any) {
 // TimeConfig times every candidate of res under cfg in one process
 // (interleaved) and stores the runs in res. Runs measured before an error or
 // cancellation are kept.
-func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, cands []result.Candidate, mode string, o *Options) (err error) {
+func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, cands []result.Candidate, mode string, o *Options) error {
+	_, err := timeConfig(ctx, res, tgt, cfg, cands, mode, o, false)
+	return err
+}
+
+// Live is a probe kept running after its timing, so that the diagnostic
+// passes under the same configuration need no process of their own (a
+// Python with NumPy takes a tenth of a second or more to start).
+type Live struct {
+	s      *probe.Session
+	cancel context.CancelFunc
+	config string
+}
+
+// Close ends the probe. A nil Live is closed.
+func (l *Live) Close() {
+	if l == nil || l.s == nil {
+		return
+	}
+	_, _ = l.s.Close()
+	l.cancel()
+	l.s = nil
+}
+
+// usable says l runs under config and can take requests.
+func (l *Live) usable(config string) bool { return l != nil && l.s != nil && l.config == config }
+
+// abort ends a probe whose request failed.
+func (l *Live) abort() {
+	l.s.Abort()
+	l.cancel()
+	l.s = nil
+}
+
+// timeConfig is TimeConfig; with keep, a probe that timed without error is
+// returned still running (its peak RSS read when the timing ended).
+func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, cands []result.Candidate, mode string, o *Options, keep bool) (live *Live, err error) {
 	o.Defaults()
 	b := o.budget()
 	// A probe start costs a process and the setup; without a tenth of a
 	// second left nothing useful can be measured.
 	if !b.fits(100 * time.Millisecond) {
-		return ErrBudget
+		return nil, ErrBudget
 	}
 	spec, err := tgt.Spec(cands, o.Env(cfg))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	start := time.Now()
 	// The probe lives at most until the stop: an interpreter that never
 	// starts the probe, a setup that never ends, a sample that hangs.
 	hctx, cancel := b.hard(ctx)
-	defer cancel()
+	defer func() {
+		if live == nil {
+			cancel()
+		}
+	}()
 	s, err := probe.Start(hctx, spec)
 	if err != nil {
 		err = stalled(ctx, hctx, err, b, "", cfg.Name, "start", start)
 		var st *Stalled
 		if errors.As(err, &st) {
 			markStalled(res, st, mode, cands)
-			return err
+			return nil, err
 		}
-		return fmt.Errorf("start probe under %s: %w", cfg.Name, err)
+		return nil, fmt.Errorf("start probe under %s: %w", cfg.Name, err)
 	}
 	captureInfo(res, s)
 	acc := newAccumulator(cands)
@@ -152,12 +195,16 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 			// further use.
 			s.Abort()
 			exit = s.Exit()
-		} else {
+		} else if !keep {
 			exit, _ = s.Close()
 		}
 		var rss int64
-		if exit != nil {
+		switch {
+		case exit != nil:
 			rss = exit.Usage.MaxRSS
+		case keep && err == nil:
+			rss = peakRSS(s.Pid())
+			live = &Live{s: s, cancel: cancel, config: cfg.Name}
 		}
 		acc.flush(res, cfg.Name, mode, rss)
 		var st *Stalled
@@ -234,7 +281,7 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 			// what that sample measured under this configuration.
 			acc.loops[c.Name] = loopsFor(o.SampleTime, hint)
 			if ok, err := run(c.Name, -1, true); !ok {
-				return err
+				return nil, err
 			}
 			last := acc.samples[c.Name][len(acc.samples[c.Name])-1]
 			loops = loopsFor(o.SampleTime, last.Seconds)
@@ -242,14 +289,14 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 		} else if loops <= 0 {
 			if !b.fits(3 * o.SampleTime) {
 				outOfTime = true
-				return nil
+				return nil, nil
 			}
 			o.progress("timing %s (%s): calibrating %s", cfg.Name, mode, c.Name)
 			t0 := time.Now()
 			var d time.Duration
 			loops, d, err = s.Autorange(hctx, c.Name, o.SampleTime)
 			if err != nil {
-				return stalled(ctx, hctx, err, b, c.Name, cfg.Name, "sample", t0)
+				return nil, stalled(ctx, hctx, err, b, c.Name, cfg.Name, "sample", t0)
 			}
 			if loops > 0 && d > 0 {
 				perIter[c.Name] = d.Seconds() / float64(loops)
@@ -265,7 +312,7 @@ func TimeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 	if err == nil && !outOfTime && n < o.MinRounds && o.Rounds == 0 {
 		res.Note("the time budget ended %s (%s) after %d rounds: intervals are wide", cfg.Name, mode, n)
 	}
-	return err
+	return nil, err
 }
 
 // summarize sets a run's time and faults per iteration from its timed
@@ -371,4 +418,25 @@ func (a *accumulator) flush(res *result.Result, config, mode string, rss int64) 
 			res.Results = append(res.Results, run)
 		}
 	}
+}
+
+// peakRSS is a running process's resident high-water mark (VmHWM), what
+// getrusage reports as its maximum RSS once it has exited; 0 if unknown.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) == 2 && f[1] == "kB" {
+				n, err := strconv.ParseInt(f[0], 10, 64)
+				if err == nil {
+					return n * 1024
+				}
+			}
+		}
+	}
+	return 0
 }

@@ -17,6 +17,8 @@ type engine interface {
 	alloc(ctx context.Context, res *result.Result, cfg result.Config) error
 	experiments(ctx context.Context, res *result.Result, cfgs []result.Config) error
 	fixes(ctx context.Context, res *result.Result, fixes []result.Candidate) error
+	// done ends what the diagnostic passes shared (the baseline probe).
+	done()
 	// codeFixes says whether rewritten statements can be measured.
 	codeFixes() bool
 	deadline() time.Time
@@ -47,22 +49,29 @@ func newEngine(req *Request, start time.Time) engine {
 }
 
 // probeEngine runs statements in probes (timeit, demo).
+// The baseline's interleaved probe stays running for the diagnostic
+// passes, which then start no process of their own.
 type probeEngine struct {
-	tgt measure.Target
-	o   *measure.Options
+	tgt  measure.Target
+	o    *measure.Options
+	live *measure.Live
 }
 
 func (e *probeEngine) baseline(ctx context.Context, res *result.Result, cfg result.Config) error {
-	return measure.Matrix(ctx, res, e.tgt, []result.Config{cfg}, e.o)
+	var err error
+	e.live, err = measure.Baseline(ctx, res, e.tgt, cfg, e.o)
+	return err
 }
 
 func (e *probeEngine) trace(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error {
-	return measure.Trace(ctx, res, e.tgt, cfg, traceIterations, rec, e.o)
+	return measure.Trace(ctx, res, e.tgt, cfg, traceIterations, rec, e.live, e.o)
 }
 
 func (e *probeEngine) alloc(ctx context.Context, res *result.Result, cfg result.Config) error {
-	return measure.Alloc(ctx, res, e.tgt, cfg, allocIterations, e.o)
+	return measure.Alloc(ctx, res, e.tgt, cfg, allocIterations, e.live, e.o)
 }
+
+func (e *probeEngine) done() { e.live.Close() }
 
 func (e *probeEngine) experiments(ctx context.Context, res *result.Result, cfgs []result.Config) error {
 	if len(cfgs) == 0 {
@@ -95,6 +104,7 @@ func (e *processEngine) trace(ctx context.Context, res *result.Result, cfg resul
 }
 
 func (e *processEngine) alloc(context.Context, *result.Result, result.Config) error { return nil }
+func (e *processEngine) done()                                                      {}
 
 func (e *processEngine) experiments(ctx context.Context, res *result.Result, cfgs []result.Config) error {
 	if len(cfgs) == 0 {

@@ -106,6 +106,7 @@ func Run(ctx context.Context, req *Request) (*result.Result, error) {
 		return nil, err
 	}
 	eng := newEngine(req, start)
+	defer eng.done()
 	// First, so that it counts against the budget like every pass.
 	calibrate(res)
 	err = measureAll(ctx, res, req, plan, eng)
@@ -142,6 +143,7 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 			return err
 		}
 	}
+	eng.done()
 	if len(p.configs) > 1 {
 		if err := eng.experiments(ctx, res, p.configs[1:]); err != nil {
 			return err

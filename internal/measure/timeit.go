@@ -63,7 +63,7 @@ type Options struct {
 	// time needs only this precision.
 	SteadyTight float64
 	KeepGC      bool
-	Isolated bool // also run each candidate alone (baseline config only)
+	Isolated    bool // also run each candidate alone (baseline config only)
 	// Hints are seconds per iteration measured earlier (the baseline),
 	// by candidate: a candidate with a hint skips the autorange and sizes
 	// its samples from one warm-up sample instead, which saves a few

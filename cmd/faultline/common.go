@@ -48,7 +48,7 @@ func (c *commonFlags) registerProbe(cmd *cobra.Command) {
 	fl.IntVarP(&c.loops, "number", "n", 0, "iterations per timed sample (0: choose so a sample takes --sample-time)")
 	fl.IntVarP(&c.rounds, "repeat", "r", 0, "samples per candidate and configuration (0: adaptive, stop when intervals are tight)")
 	fl.IntVar(&c.warmup, "warmup", 1, "warm-up samples per candidate, shown in the timeline but not summarised")
-	fl.DurationVar(&c.sampleTime, "sample-time", 50*time.Millisecond, "target duration of one timed sample")
+	fl.DurationVar(&c.sampleTime, "sample-time", 100*time.Millisecond, "target duration of one timed sample")
 	fl.BoolVar(&c.noIsolated, "no-isolated", false, "skip running each candidate alone in a fresh process")
 	fl.BoolVar(&c.noAlloc, "no-alloc", false, "skip the allocation-tracking diagnostic pass")
 	fl.BoolVar(&c.keepGC, "gc", false, "keep Python's cyclic garbage collector enabled while timing")

@@ -296,18 +296,25 @@ const (
 	experimentRounds = 6
 	experimentTight  = 0.10
 	experimentSteady = 0.25
+	// experimentShare divides the baseline's configuration budget: an
+	// experiment still undecided after that much time stops anyway.
+	experimentShare = 5
 )
 
 // experiment returns the options for runs that need a verdict, not the
-// baseline's precision: shorter samples, a quarter of the configuration
+// baseline's precision: shorter samples, a fifth of the configuration
 // budget, a looser stopping interval, and loop counts sized from the
 // baseline's times instead of a fresh autorange. Explicit -n/-r still win.
 func (o *Options) experiment(res *result.Result, baseline string) *Options {
 	eo := *o
-	eo.ConfigBudget = o.ConfigBudget / 4
+	eo.ConfigBudget = o.ConfigBudget / experimentShare
 	eo.MinRounds = min(o.MinRounds, experimentRounds)
 	eo.Tight = max(o.Tight, experimentTight)
 	eo.SteadyTight = max(o.SteadyTight, experimentSteady)
+	eo.FaultCost = res.Host.FaultCostSeconds
+	if eo.FaultCost <= 0 {
+		eo.FaultCost = 1e-6
+	}
 	eo.SampleTime = min(eo.SampleTime, experimentSample)
 	eo.Hints = map[string]float64{}
 	for _, r := range res.Results {

@@ -186,7 +186,7 @@ func TestExperimentOptions(t *testing.T) {
 	if len(eo.Hints) != 1 || eo.Hints["A"] != 2e-4 {
 		t.Errorf("hints %v, want only A's interleaved baseline median", eo.Hints)
 	}
-	if eo.ConfigBudget != o.ConfigBudget/4 || eo.SampleTime != experimentSample || eo.Tight < experimentTight || eo.SteadyTight != experimentSteady {
+	if eo.ConfigBudget != o.ConfigBudget/experimentShare || eo.SampleTime != experimentSample || eo.Tight < experimentTight || eo.SteadyTight != experimentSteady {
 		t.Errorf("experiment options %+v", eo)
 	}
 	if o.Hints != nil {

@@ -62,6 +62,8 @@ type Options struct {
 	// are the same from sample to sample: the faults then decide, and
 	// time needs only this precision.
 	SteadyTight float64
+	// FaultCost is this host's seconds per page fault, for SteadyTight.
+	FaultCost float64
 	KeepGC      bool
 	Isolated    bool // also run each candidate alone (baseline config only)
 	// Hints are seconds per iteration measured earlier (the baseline),
@@ -86,7 +88,7 @@ func (o *Options) Defaults() {
 		o.MaxRounds = o.MinRounds
 	}
 	if o.SampleTime == 0 {
-		o.SampleTime = 50 * time.Millisecond
+		o.SampleTime = 100 * time.Millisecond
 	}
 	if o.ConfigBudget == 0 {
 		o.ConfigBudget = 2 * time.Second
@@ -306,7 +308,7 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 	}
 	sched := schedule{fixed: o.Rounds, min: o.MinRounds, max: o.MaxRounds, warmup: warmup, share: o.ConfigBudget,
 		done: func() bool {
-			return acc.tight(o.Tight) || o.SteadyTight > 0 && acc.tight(o.SteadyTight) && acc.steady()
+			return acc.tight(o.Tight) || o.SteadyTight > 0 && acc.tight(o.SteadyTight) && acc.steady(o.FaultCost)
 		}}
 	n, err := sched.run(acc.names, rng, b, run, func(n int) { o.progress("timing %s (%s): round %d", cfg.Name, mode, n) })
 	if err == nil && !outOfTime && n < o.MinRounds && o.Rounds == 0 {
@@ -384,9 +386,10 @@ func (a *accumulator) tight(limit float64) bool {
 	return true
 }
 
-// steady says every candidate's timed samples fault alike per iteration
-// (within a tenth, or two faults).
-func (a *accumulator) steady() bool {
+// steady says every candidate's timed samples fault alike per iteration:
+// their spread is within a tenth (or two faults), or at cost seconds per
+// fault it moves the time per iteration by at most steadyShare.
+func (a *accumulator) steady(cost float64) bool {
 	for _, c := range a.names {
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, s := range a.samples[c] {
@@ -394,12 +397,20 @@ func (a *accumulator) steady() bool {
 				lo, hi = min(lo, s.MinorFaults), max(hi, s.MinorFaults)
 			}
 		}
-		if hi-lo > max(2, 0.1*hi) {
+		spread := hi - lo
+		if spread <= max(2, 0.1*hi) {
+			continue
+		}
+		if t := stats.Median(a.times(c)); t <= 0 || spread*cost > steadyShare*t {
 			return false
 		}
 	}
 	return true
 }
+
+// steadyShare is how much of a sample's time the spread of its faults may
+// make for the faults to count as the same in every sample.
+const steadyShare = 0.05
 
 // flush stores one run per candidate that has at least one timed sample.
 func (a *accumulator) flush(res *result.Result, config, mode string, rss int64) {

@@ -158,14 +158,13 @@ func isolated(ctx context.Context, res *result.Result, tgt Target, cfg result.Co
 			if i == 0 {
 				first = *r
 			}
-			// Later processes follow the earlier ones on the timeline, and
-			// their rounds stay apart.
+			// Later processes follow the earlier ones on the timeline.
 			next := 0
 			for _, s := range samples {
 				next = max(next, s.Seq+1)
 			}
 			for _, s := range r.Samples {
-				s.Round += 1000 * i
+				s.Process = i
 				s.Seq += next
 				samples = append(samples, s)
 			}
@@ -188,11 +187,10 @@ func isolated(ctx context.Context, res *result.Result, tgt Target, cfg result.Co
 	return nil
 }
 
-// forEachConfig calls fn for every configuration, records each one's
-// status, and recomputes the comparisons. An error under the first
-// (baseline) configuration or a cancellation ends the loop and is returned.
+// forEachConfig calls fn for every configuration and records each one's
+// status. An error under the first (baseline) configuration or a
+// cancellation ends the loop and is returned.
 func forEachConfig(ctx context.Context, res *result.Result, configs []result.Config, deadline time.Time, mode string, withBaseline bool, fn func(int, result.Config) error) error {
-	defer Compare(res)
 	cands := res.UserCandidates()
 	for k, cfg := range configs {
 		i := k
@@ -283,7 +281,6 @@ func Verify(ctx context.Context, res *result.Result, tgt Target, configs []resul
 			res.Note("the code fix %s could not be measured: %s", f.Name, oneLine(err))
 		}
 	}
-	Compare(res)
 	return nil
 }
 

@@ -114,6 +114,7 @@ func Run(ctx context.Context, req *Request) (*result.Result, error) {
 	if err == nil && req.Commands != nil && req.Process.IgnoreFailure {
 		err = measure.FailedEveryRun(res, plan.configs[0].Name)
 	}
+	measure.Compare(res)
 	res.Findings = diagnose.Diagnose(res)
 	finalize(ctx, res, err)
 	res.WallSeconds = time.Since(start).Seconds()
@@ -152,6 +153,7 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 	if req.Settings.NoExperiments {
 		return nil
 	}
+	measure.Compare(res)
 	envs, fixes := proposals(res, eng.codeFixes())
 	if err := eng.experiments(ctx, res, envs); err != nil {
 		return err

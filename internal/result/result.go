@@ -217,6 +217,9 @@ type Sample struct {
 	After string `json:"after,omitempty"`
 	// Warmup samples are recorded for the timeline but not summarised.
 	Warmup bool `json:"warmup,omitempty"`
+	// Process numbers the fresh process a sample ran in, from 0, when a
+	// run is made of several (isolated runs); Round counts within it.
+	Process int `json:"process,omitempty"`
 }
 
 // Failure records a process run that did not exit cleanly.

@@ -64,8 +64,8 @@ type Options struct {
 	SteadyTight float64
 	// FaultCost is this host's seconds per page fault, for SteadyTight.
 	FaultCost float64
-	KeepGC      bool
-	Isolated    bool // also run each candidate alone (baseline config only)
+	KeepGC    bool
+	Isolated  bool // also run each candidate alone (baseline config only)
 	// Hints are seconds per iteration measured earlier (the baseline),
 	// by candidate: a candidate with a hint skips the autorange and sizes
 	// its samples from one warm-up sample instead, which saves a few

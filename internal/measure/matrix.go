@@ -122,17 +122,28 @@ func (o *Options) baseline(res *result.Result, n int) *Options {
 const (
 	isolatedProcesses = 1
 	isolatedExtra     = 3
+	// isolatedMaterial is the share of the interleaved time below which a
+	// fault difference, at this host's fault cost, does not matter: the
+	// seed's A faults 3 times per call after B and never alone, 2% of its
+	// time, which no fresh process reproduces.
+	isolatedMaterial = 0.05
 )
 
 // needsAnotherProcess says whether the isolated processes so far all
-// disagree with the interleaved process about cand's faults.
+// disagree with the interleaved process about cand's faults, by enough
+// to matter for its time.
 func needsAnotherProcess(res *result.Result, cand, cfg string, perProc []float64) bool {
 	inter := res.Run(cand, cfg, result.ModeInterleaved)
 	if inter == nil || len(perProc) == 0 {
 		return false
 	}
+	cost := res.Host.FaultCostSeconds
+	if cost <= 0 {
+		cost = 1e-6
+	}
+	f0 := inter.PerIteration.MinorFaults
 	for _, f := range perProc {
-		if result.FaultsAlike(f, inter.PerIteration.MinorFaults) {
+		if result.FaultsAlike(f, f0) || math.Abs(f-f0)*cost < isolatedMaterial*inter.Time.Median {
 			return false
 		}
 	}

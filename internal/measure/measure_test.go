@@ -506,3 +506,31 @@ func TestRunTraceRecorders(t *testing.T) {
 		})
 	}
 }
+
+// TestAnotherIsolatedProcess: a fresh process is added only while every
+// isolated process so far faults unlike the interleaved one by enough to
+// matter for its time at this host's fault cost.
+func TestAnotherIsolatedProcess(t *testing.T) {
+	res := result.New(result.KindTimeit, "test", nil)
+	res.Host.FaultCostSeconds = 1.8e-6
+	res.Results = []result.Run{
+		{Candidate: "A", Config: "glibc", Mode: result.ModeInterleaved, Time: result.Estimate{Median: 300e-6},
+			PerIteration: result.PerIteration{MinorFaults: 3.75}},
+		{Candidate: "B", Config: "glibc", Mode: result.ModeInterleaved, Time: result.Estimate{Median: 3.2e-3},
+			PerIteration: result.PerIteration{MinorFaults: 1286}},
+	}
+	for _, tc := range []struct {
+		cand    string
+		perProc []float64
+		want    bool
+	}{
+		{"A", []float64{0}, false},              // 7 µs of 300 µs: immaterial
+		{"B", []float64{809}, true},             // 0.86 ms of 3.2 ms: another process
+		{"B", []float64{809, 809, 1290}, false}, // one matches
+		{"B", nil, false},
+	} {
+		if got := needsAnotherProcess(res, tc.cand, "glibc", tc.perProc); got != tc.want {
+			t.Errorf("%s after %v: another process %v, want %v", tc.cand, tc.perProc, got, tc.want)
+		}
+	}
+}

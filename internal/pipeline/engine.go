@@ -29,7 +29,7 @@ func newEngine(req *Request, start time.Time) engine {
 	deadline, stop := measure.Budget(start, s.Budget)
 	env := func(cfg result.Config) []string { return alloc.Apply(nil, cfg) }
 	if req.Probe != nil {
-		return &probeEngine{tgt: *req.Probe, o: &measure.Options{
+		return &probeEngine{tgt: *req.Probe, python: req.Traits.Python, o: &measure.Options{
 			Loops: s.Loops, Rounds: s.Rounds, Warmup: s.Warmup, SampleTime: s.SampleTime,
 			Deadline: deadline, Stop: stop, KeepGC: s.KeepGC, Isolated: !s.NoIsolated,
 			Progress: req.Progress, Env: env,
@@ -55,6 +55,8 @@ type probeEngine struct {
 	tgt  measure.Target
 	o    *measure.Options
 	live *measure.Live
+	// python says the probe runs Python statements, as code fixes are.
+	python bool
 }
 
 func (e *probeEngine) baseline(ctx context.Context, res *result.Result, cfg result.Config) error {
@@ -87,7 +89,7 @@ func (e *probeEngine) fixes(ctx context.Context, res *result.Result, fixes []res
 	return measure.Verify(ctx, res, e.tgt, nil, fixes, e.o)
 }
 
-func (e *probeEngine) codeFixes() bool     { return true }
+func (e *probeEngine) codeFixes() bool     { return e.python }
 func (e *probeEngine) deadline() time.Time { return e.o.Deadline }
 
 // processEngine runs whole commands, one process per run.

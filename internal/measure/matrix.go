@@ -316,6 +316,7 @@ const (
 func (o *Options) experiment(res *result.Result, baseline string) *Options {
 	eo := *o
 	eo.ConfigBudget = o.ConfigBudget / experimentShare
+	eo.UndecidedBudget = o.ConfigBudget / 2
 	eo.MinRounds = min(o.MinRounds, experimentRounds)
 	eo.Tight = max(o.Tight, experimentTight)
 	eo.SteadyTight = max(o.SteadyTight, experimentSteady)

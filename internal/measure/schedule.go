@@ -21,6 +21,10 @@ type schedule struct {
 	// done says the samples so far answer the question: every interval
 	// tight, or an experiment decided.
 	done func() bool
+	// undecided, when set, extends the share up to longShare while it
+	// holds: an experiment whose comparison is not settled yet.
+	undecided func() bool
+	longShare time.Duration
 }
 
 // take runs one sample of candidate c; false (with a nil error) ends the
@@ -63,5 +67,14 @@ func (s schedule) stop(n int, elapsed time.Duration) bool {
 	if n >= s.max {
 		return true
 	}
-	return n >= s.min && (elapsed > s.share || (s.done != nil && s.done()))
+	if n < s.min {
+		return false
+	}
+	if s.done != nil && s.done() {
+		return true
+	}
+	if elapsed > s.share && s.undecided != nil && s.undecided() {
+		return elapsed > s.longShare
+	}
+	return elapsed > s.share
 }

@@ -64,8 +64,12 @@ type Options struct {
 	SteadyTight float64
 	// FaultCost is this host's seconds per page fault, for SteadyTight.
 	FaultCost float64
-	KeepGC    bool
-	Isolated  bool // also run each candidate alone (baseline config only)
+	// UndecidedBudget, when above ConfigBudget, lets adaptive rounds go
+	// on that long while the candidates' comparison is still unsettled
+	// (neither significant nor clearly not).
+	UndecidedBudget time.Duration
+	KeepGC          bool
+	Isolated        bool // also run each candidate alone (baseline config only)
 	// Hints are seconds per iteration measured earlier (the baseline),
 	// by candidate: a candidate with a hint skips the autorange and sizes
 	// its samples from one warm-up sample instead, which saves a few
@@ -308,8 +312,15 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 	}
 	sched := schedule{fixed: o.Rounds, min: o.MinRounds, max: o.MaxRounds, warmup: warmup, share: o.ConfigBudget,
 		done: func() bool {
+			if o.SteadyTight > 0 && !acc.decided() {
+				return false
+			}
 			return acc.tight(o.Tight) || o.SteadyTight > 0 && acc.tight(o.SteadyTight) && acc.steady(o.FaultCost)
 		}}
+	if o.UndecidedBudget > o.ConfigBudget {
+		sched.undecided = func() bool { return !acc.decided() }
+		sched.longShare = o.UndecidedBudget
+	}
 	n, err := sched.run(acc.names, rng, b, run, func(n int) { o.progress("timing %s (%s): round %d", cfg.Name, mode, n) })
 	if err == nil && !outOfTime && n < o.MinRounds && o.Rounds == 0 {
 		res.Note("the time budget ended %s (%s) after %d rounds: intervals are wide", cfg.Name, mode, n)
@@ -407,6 +418,33 @@ func (a *accumulator) steady(cost float64) bool {
 	}
 	return true
 }
+
+// decided says whether every candidate's comparison with the fastest is
+// settled: significant at stats.Alpha, or clearly not (p above
+// undecidedP). An experiment whose candidates are a few percent apart
+// needs more rounds for the diagnosis to say whether one is still slower
+// there; one whose samples settle it stops.
+func (a *accumulator) decided() bool {
+	fast, best := "", math.Inf(1)
+	for _, c := range a.names {
+		if m := stats.Median(a.times(c)); m > 0 && m < best {
+			fast, best = c, m
+		}
+	}
+	for _, c := range a.names {
+		if c == fast {
+			continue
+		}
+		if p := stats.MannWhitneyP(a.times(fast), a.times(c)); p >= stats.Alpha && p <= undecidedP {
+			return false
+		}
+	}
+	return true
+}
+
+// undecidedP is the p-value above which a difference counts as clearly
+// not significant for stopping an experiment.
+const undecidedP = 0.1
 
 // steadyShare is how much of a sample's time the spread of its faults may
 // make for the faults to count as the same in every sample.

@@ -1,6 +1,12 @@
-// Package alloc is the catalog of configurations faultline runs every
-// candidate under to prove a cause: glibc malloc with its defaults (the
-// baseline), glibc tunables, and the other allocators installed here.
+// Package alloc owns faultline's configurations: the environments every
+// candidate is run under to prove a cause. It names them, builds their
+// variables (the formulas of derived thresholds included), reads them back
+// (Parse), describes the environment faultline was started in as the
+// baseline (Baseline: named for the allocator it really runs), builds every
+// experiment on that baseline (Relative), and merges a configuration into a
+// process environment (Apply). The diagnosis proposes fixes with the same
+// constructors, so a proposal equal to a matrix configuration has its name
+// and variables and is not measured twice.
 //
 // Facts the catalog respects (docs/configs.md): setting any one of glibc's
 // trim_threshold, top_pad, mmap_threshold or mmap_max turns its dynamic
@@ -9,7 +15,9 @@
 // eagerly unless decay is disabled; mimalloc 2.0 unmaps blocks above
 // 16 MiB; glibc's dynamic threshold stops rising at 32 MiB, so blocks above
 // it are mapped by default, but a fixed mmap_threshold set through
-// GLIBC_TUNABLES may be larger (glibc 2.36 accepts it; TestTunedKeepsBigBlocks).
+// GLIBC_TUNABLES may be larger (glibc 2.36 accepts it; TestTunedKeepsBigBlocks);
+// glibc's tunables do nothing for a program whose malloc another allocator
+// serves.
 package alloc
 
 import (
@@ -22,10 +30,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
-
-	"github.com/faultline/faultline/internal/result"
+	"sync"
 )
 
 // Library is an allocator that can be preloaded.
@@ -37,9 +43,18 @@ type Library struct {
 
 // Libraries are the allocators faultline knows.
 var Libraries = []Library{
-	{Name: "tcmalloc", Files: []string{"libtcmalloc_minimal.so.4", "libtcmalloc.so.4"}, Package: "libgoogle-perftools4"},
-	{Name: "mimalloc", Files: []string{"libmimalloc.so.2", "libmimalloc.so.2.0"}, Package: "libmimalloc2.0"},
-	{Name: "jemalloc", Files: []string{"libjemalloc.so.2"}, Package: "libjemalloc2"},
+	{Name: Tcmalloc, Files: []string{"libtcmalloc_minimal.so.4", "libtcmalloc.so.4"}, Package: "libgoogle-perftools4"},
+	{Name: Mimalloc, Files: []string{"libmimalloc.so.2", "libmimalloc.so.2.0"}, Package: "libmimalloc2.0"},
+	{Name: Jemalloc, Files: []string{"libjemalloc.so.2"}, Package: "libjemalloc2"},
+}
+
+func library(name string) (Library, bool) {
+	for _, l := range Libraries {
+		if l.Name == name {
+			return l, true
+		}
+	}
+	return Library{}, false
 }
 
 // searchDirs are the dynamic linker's usual directories; ldconfig's cache
@@ -64,7 +79,9 @@ func Find(lib Library) string {
 	return ""
 }
 
-func ldconfigCache() map[string]string {
+// ldconfigCache maps sonames to paths from the dynamic linker's cache, read
+// once: the cache does not change while faultline runs.
+var ldconfigCache = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
 	out, err := exec.Command("ldconfig", "-p").Output()
 	if err != nil {
@@ -84,7 +101,7 @@ func ldconfigCache() map[string]string {
 		}
 	}
 	return m
-}
+})
 
 func machineTag() string {
 	if runtime.GOARCH == "arm64" {
@@ -132,104 +149,6 @@ func Validate(path string) error {
 	return nil
 }
 
-// Options describe the target, so only applicable configs are offered.
-type Options struct {
-	Python bool // a Python target: pymalloc-off applies
-	NumPy  bool // NumPy present: numpy-nohuge applies
-	// LargestBlock and PeakHeap are the largest allocation and the peak
-	// heap growth per iteration seen in the trace pass (0 when unknown).
-	LargestBlock int64
-	PeakHeap     int64
-	// Threads is how many threads the target ran (from the trace pass):
-	// glibc-arena-max applies to multi-threaded targets only.
-	Threads int
-	// NumPyHugeDefault is NumPy's default for NUMPY_MADVISE_HUGEPAGE on
-	// this kernel (on from Linux 4.6): the experiment flips it.
-	NumPyHugeDefault bool
-}
-
-const (
-	mib = 1 << 20
-	// glibc's dynamic mmap threshold stops rising here on 64-bit
-	// machines (DEFAULT_MMAP_THRESHOLD_MAX); without observations
-	// glibc-tuned starts from it.
-	dynMmapMax = 32 * mib
-)
-
-// Tuned returns glibc-tuned's GLIBC_TUNABLES value and how it was chosen.
-func Tuned(o Options) (string, string) {
-	mmap, trim := int64(dynMmapMax), int64(256*mib)
-	why := "no trace observations: mmap_threshold at glibc's 32 MiB dynamic maximum, trim_threshold 256 MiB"
-	if o.LargestBlock > 0 {
-		// Keep every observed block on the heap and never trim below
-		// several times the peak heap growth. No 32 MiB cap: that limit
-		// is the dynamic threshold's, and a block above it is exactly
-		// what the fixed one must keep.
-		mmap = max(roundMiB(o.LargestBlock*2), 4*mib)
-		trim = max(roundMiB(o.PeakHeap*4), 64*mib, 2*mmap)
-		why = fmt.Sprintf("largest block %d B, peak heap growth %d B per iteration: mmap_threshold %d, trim_threshold %d",
-			o.LargestBlock, o.PeakHeap, mmap, trim)
-	}
-	return fmt.Sprintf("glibc.malloc.mmap_threshold=%d:glibc.malloc.trim_threshold=%d", mmap, trim), why
-}
-
-func roundMiB(n int64) int64 { return (n + mib - 1) / mib * mib }
-
-// Catalog returns the applicable configurations, baseline first, then in
-// the order that lets a verdict form early.
-func Catalog(o Options) []result.Config {
-	tuned, why := Tuned(o)
-	pad := int64(64 * mib)
-	if o.PeakHeap > 0 {
-		pad = max(roundMiB(o.PeakHeap*2), 16*mib)
-	}
-	cfgs := []result.Config{
-		{Name: result.DefaultConfig, Description: "glibc malloc with its default, dynamic thresholds", Env: map[string]string{}},
-		{Name: "glibc-tuned", Description: "glibc with mmap and trim thresholds raised together", Env: map[string]string{"GLIBC_TUNABLES": tuned}, Derived: why},
-	}
-	add := func(name, desc string, env map[string]string) {
-		cfgs = append(cfgs, result.Config{Name: name, Description: desc, Env: env})
-	}
-	found := map[string]string{}
-	for _, l := range Libraries {
-		found[l.Name] = Find(l)
-	}
-	if p := found["tcmalloc"]; p != "" {
-		add("tcmalloc", "gperftools tcmalloc, preloaded", map[string]string{"LD_PRELOAD": p})
-	}
-	if p := found["mimalloc"]; p != "" {
-		add("mimalloc", "mimalloc, preloaded", map[string]string{"LD_PRELOAD": p})
-	}
-	if p := found["jemalloc"]; p != "" {
-		add("jemalloc", "jemalloc, preloaded", map[string]string{"LD_PRELOAD": p})
-		add("jemalloc-nodecay", "jemalloc with page purging off", map[string]string{"LD_PRELOAD": p, "MALLOC_CONF": "dirty_decay_ms:-1,muzzy_decay_ms:-1"})
-	}
-	add("glibc-hugetlb", "glibc asking for transparent huge pages on its heap", map[string]string{"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"})
-	add("glibc-top-pad", "glibc keeping extra heap on every grow and trim", map[string]string{"GLIBC_TUNABLES": fmt.Sprintf("glibc.malloc.top_pad=%d", pad)})
-	if o.Python {
-		add("pymalloc-off", "CPython's small-object allocator off (PYTHONMALLOC=malloc)", map[string]string{"PYTHONMALLOC": "malloc"})
-	}
-	if o.Threads > 1 {
-		cfgs = append(cfgs, ArenaMax())
-	}
-	if o.NumPy {
-		if o.NumPyHugeDefault {
-			add("numpy-nohuge", "NumPy without its MADV_HUGEPAGE advice", map[string]string{"NUMPY_MADVISE_HUGEPAGE": "0"})
-		} else {
-			add("numpy-hugepage", "NumPy advising huge pages for large arrays", map[string]string{"NUMPY_MADVISE_HUGEPAGE": "1"})
-		}
-	}
-	return cfgs
-}
-
-// ArenaMax is glibc-arena-max: every thread allocates from the main
-// arena, so per-thread arenas (mapped heaps trimmed with MADV_DONTNEED)
-// are out of the picture. It only applies to multi-threaded targets.
-func ArenaMax() result.Config {
-	return result.Config{Name: "glibc-arena-max", Description: "glibc with one arena for all threads",
-		Env: map[string]string{"GLIBC_TUNABLES": "glibc.malloc.arena_max=1"}}
-}
-
 // NumPyHugeDefault reports NumPy's default for NUMPY_MADVISE_HUGEPAGE
 // given a kernel release ("6.1.0-18-amd64"): NumPy turns the advice off on
 // kernels older than 4.6, where it was slow.
@@ -264,136 +183,4 @@ func Missing() (names []string, aptLine string) {
 		aptLine = "apt-get install " + strings.Join(pkgs, " ")
 	}
 	return names, aptLine
-}
-
-// ParseUser parses a user-defined configuration "NAME:VAR=VALUE[,VAR=VALUE...]".
-// An LD_PRELOAD value must be a loadable shared object.
-func ParseUser(s string) (result.Config, error) {
-	name, rest, ok := strings.Cut(s, ":")
-	name = strings.TrimSpace(name)
-	if !ok || name == "" || strings.ContainsAny(name, " ,=") {
-		return result.Config{}, fmt.Errorf("--config %q: want NAME:VAR=VALUE[,VAR=VALUE...]", s)
-	}
-	cfg := result.Config{Name: name, Description: "user-defined", Env: map[string]string{}}
-	for _, kv := range strings.Split(rest, ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return result.Config{}, fmt.Errorf("--config %q: %q is not VAR=VALUE", s, kv)
-		}
-		cfg.Env[k] = v
-	}
-	if p, ok := cfg.Env["LD_PRELOAD"]; ok {
-		for _, f := range strings.FieldsFunc(p, func(r rune) bool { return r == ':' || r == ' ' }) {
-			if err := Validate(f); err != nil {
-				return result.Config{}, fmt.Errorf("--config %s: %w", name, err)
-			}
-		}
-	}
-	return cfg, nil
-}
-
-// Select picks configurations by comma-separated names ("all" for every
-// one) and appends user-defined ones. The baseline always comes first.
-func Select(catalog []result.Config, names string, user []string) ([]result.Config, error) {
-	var out []result.Config
-	if names == "" || names == "all" {
-		out = slices.Clone(catalog)
-	} else {
-		out = []result.Config{catalog[0]}
-		for _, n := range strings.Split(names, ",") {
-			n = strings.TrimSpace(n)
-			if n == "" || n == catalog[0].Name {
-				continue
-			}
-			i := slices.IndexFunc(catalog, func(c result.Config) bool { return c.Name == n })
-			if i < 0 {
-				return nil, unknown(catalog, n)
-			}
-			out = append(out, catalog[i])
-		}
-	}
-	for _, u := range user {
-		c, err := ParseUser(u)
-		if err != nil {
-			return nil, err
-		}
-		if slices.ContainsFunc(out, func(x result.Config) bool { return x.Name == c.Name }) {
-			return nil, fmt.Errorf("--config %s: a configuration of that name exists", c.Name)
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
-func unknown(catalog []result.Config, n string) error {
-	for _, l := range Libraries {
-		if strings.HasPrefix(n, l.Name) {
-			return fmt.Errorf("configuration %q needs %s, which is not installed: apt-get install %s", n, l.Name, l.Package)
-		}
-	}
-	var names []string
-	for _, c := range catalog {
-		names = append(names, c.Name)
-	}
-	return fmt.Errorf("unknown configuration %q (available here: %s)", n, strings.Join(names, ", "))
-}
-
-// Apply returns base with cfg's variables merged in: LD_PRELOAD is
-// prepended to an existing value, GLIBC_TUNABLES merged key by key (cfg
-// wins), MALLOC_CONF appended, anything else replaced.
-func Apply(base []string, cfg result.Config) []string {
-	if base == nil {
-		base = os.Environ()
-	}
-	env := slices.Clone(base)
-	keys := make([]string, 0, len(cfg.Env))
-	for k := range cfg.Env {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		v := cfg.Env[k]
-		i := slices.IndexFunc(env, func(kv string) bool { return strings.HasPrefix(kv, k+"=") })
-		if i < 0 {
-			env = append(env, k+"="+v)
-			continue
-		}
-		old := env[i][len(k)+1:]
-		switch k {
-		case "LD_PRELOAD":
-			if old != "" {
-				v = v + ":" + old
-			}
-		case "GLIBC_TUNABLES":
-			v = mergeTunables(old, v)
-		case "MALLOC_CONF":
-			if old != "" {
-				v = old + "," + v
-			}
-		}
-		env[i] = k + "=" + v
-	}
-	return env
-}
-
-func mergeTunables(old, add string) string {
-	var order []string
-	vals := map[string]string{}
-	for _, s := range []string{old, add} {
-		for _, kv := range strings.Split(s, ":") {
-			if kv == "" {
-				continue
-			}
-			k, v, _ := strings.Cut(kv, "=")
-			if _, ok := vals[k]; !ok {
-				order = append(order, k)
-			}
-			vals[k] = v
-		}
-	}
-	parts := make([]string, len(order))
-	for i, k := range order {
-		parts[i] = k + "=" + vals[k]
-	}
-	return strings.Join(parts, ":")
 }

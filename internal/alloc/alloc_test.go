@@ -42,7 +42,7 @@ int main(void) { Dl_info i; void *p = malloc(64); dladdr(dlsym(RTLD_DEFAULT, "ma
 
 func TestCatalogPreloadsServeMalloc(t *testing.T) {
 	cat := Catalog(Options{})
-	if cat[0].Name != result.DefaultConfig || len(cat[0].Env) != 0 || cat[1].Name != "glibc-tuned" {
+	if cat[0].Name != Glibc || len(cat[0].Env) != 0 || cat[1].Name != GlibcTuned {
 		t.Fatalf("catalog starts %v", cat[:2])
 	}
 	if got := whichMalloc(t, Apply(nil, cat[0])); !strings.Contains(got, "libc.so") {
@@ -66,11 +66,12 @@ func TestCatalogPreloadsServeMalloc(t *testing.T) {
 }
 
 func TestTunedDerivedFromObservations(t *testing.T) {
-	v, why := Tuned(Options{LargestBlock: 8_000_016, PeakHeap: 16_000_032})
-	if v != "glibc.malloc.mmap_threshold=16777216:glibc.malloc.trim_threshold=67108864" || !strings.Contains(why, "8000016") {
+	c := Tuned(Options{LargestBlock: 8_000_016, PeakHeap: 16_000_032})
+	v, why := c.Env[VarTunables], c.Derived
+	if c.Name != GlibcTuned || v != "glibc.malloc.mmap_threshold=16777216:glibc.malloc.trim_threshold=67108864" || !strings.Contains(why, "8000016") {
 		t.Errorf("Tuned = %q (%s)", v, why)
 	}
-	v, _ = Tuned(Options{LargestBlock: 100 << 20, PeakHeap: 200 << 20})
+	v = Tuned(Options{LargestBlock: 100 << 20, PeakHeap: 200 << 20}).Env[VarTunables]
 	if !strings.Contains(v, "mmap_threshold=209715200") {
 		t.Errorf("mmap_threshold for a 100 MiB block: %s, want 200 MiB (no 32 MiB cap)", v)
 	}
@@ -114,17 +115,6 @@ func TestSelect(t *testing.T) {
 	}
 	if _, err := Select(cat, "nosuch", nil); err == nil || !strings.Contains(err.Error(), "available here") {
 		t.Errorf("unknown name: %v", err)
-	}
-}
-
-func TestApplyMerges(t *testing.T) {
-	base := []string{"LD_PRELOAD=/a.so", "GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.trim_threshold=5", "MALLOC_CONF=narenas:1", "KEEP=1"}
-	env := Apply(base, result.Config{Env: map[string]string{
-		"LD_PRELOAD": "/b.so", "GLIBC_TUNABLES": "glibc.malloc.trim_threshold=9", "MALLOC_CONF": "dirty_decay_ms:-1", "NEW": "x"}})
-	want := []string{"LD_PRELOAD=/b.so:/a.so", "GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.trim_threshold=9",
-		"MALLOC_CONF=narenas:1,dirty_decay_ms:-1", "KEEP=1", "NEW=x"}
-	if !slices.Equal(env, want) {
-		t.Errorf("Apply = %q\nwant    %q", env, want)
 	}
 }
 
@@ -199,7 +189,7 @@ int main(void) {
 		}
 		return cmd.ProcessState.SysUsage().(*syscall.Rusage).Minflt
 	}
-	tuned, _ := Tuned(Options{LargestBlock: 48 << 20, PeakHeap: 48 << 20})
+	tuned := Tuned(Options{LargestBlock: 48 << 20, PeakHeap: 48 << 20}).Env[VarTunables]
 	def := faults([]string{"PATH=/usr/bin:/bin"})
 	kept := faults([]string{"PATH=/usr/bin:/bin", "GLIBC_TUNABLES=" + tuned})
 	t.Logf("faults: default %d, %s %d", def, tuned, kept)

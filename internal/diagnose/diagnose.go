@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 
+	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
 )
@@ -165,16 +166,18 @@ func (a *analysis) configs() []*result.Config {
 
 func (a *analysis) baseConfig() *result.Config { return a.r.Config(a.base) }
 
-// baseEnv is the baseline configuration's environment (nil when the result
-// lists no configuration: the user's environment unchanged).
-func (a *analysis) baseEnv() map[string]string {
+// baseline is the baseline configuration (glibc with its defaults when the
+// result lists none).
+func (a *analysis) baseline() result.Config {
 	if c := a.baseConfig(); c != nil {
-		return c.Env
+		return *c
 	}
-	return nil
+	return result.Config{Name: a.base, Env: map[string]string{}}
 }
 
-func (a *analysis) baseTraits() traits { return traitsOf(a.baseEnv()) }
+// baseSettings are what the baseline runs: its real allocator, from the
+// environment the user started faultline in.
+func (a *analysis) baseSettings() alloc.Settings { return alloc.Parse(a.baseline().Env) }
 
 // ratio is slow/fast under cfg: the comparison measure computed when fast
 // is the baseline candidate, the ratio of medians otherwise.

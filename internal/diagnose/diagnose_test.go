@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
 )
 
@@ -339,11 +341,11 @@ func TestVerifiedOnlyWhenMeasured(t *testing.T) {
 	var tuned, code, nodecay bool
 	for _, pr := range prs {
 		switch {
-		case pr.Kind == KindEnv && pr.Config.Env["GLIBC_TUNABLES"] == tunedEnv:
-			tuned = true
+		case pr.Kind == KindEnv && pr.Config.Name == alloc.GlibcTuned:
+			tuned = maps.Equal(pr.Config.Env, alloc.Tuned(alloc.Observe(alloc.Options{}, r)).Env)
 		case pr.Kind == KindCode:
 			code = pr.Candidate == "B" && pr.Statement == seedFix
-		case pr.Kind == KindEnv && strings.Contains(pr.Config.Env["MALLOC_CONF"], "decay"):
+		case pr.Kind == KindEnv && strings.Contains(pr.Config.Env[alloc.VarMallocConf], "decay"):
 			nodecay = true
 		}
 		if pr.Kind == KindEnv && (pr.Config.Status != "" || r.Config(pr.Config.Name) != nil) {

@@ -1,8 +1,14 @@
 package diagnose
 
 import (
+	"maps"
 	"math"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/faultline/faultline/internal/alloc"
+	"github.com/faultline/faultline/internal/result"
 )
 
 func TestFaultShare(t *testing.T) {
@@ -122,31 +128,43 @@ func TestFormat(t *testing.T) {
 	}
 }
 
-func TestPow2ceil(t *testing.T) {
-	for in, want := range map[float64]int64{0: 1, 1: 1, 3: 4, 16000000: 16777216, 16777216: 16777216, 134225920: 268435456} {
-		if got := pow2ceil(in); got != want {
-			t.Errorf("pow2ceil(%v) = %d, want %d", in, got, want)
+// TestProposalsShareTheMatrixFormulas: a fix the diagnosis proposes is
+// built by alloc like the matrix's configuration, so when the matrix ran
+// it the proposal is covered and not measured twice.
+func TestProposalsShareTheMatrixFormulas(t *testing.T) {
+	r := loadFixture(t, "seed.json")
+	a := newAnalysis(r)
+	o := alloc.Observe(alloc.Options{}, r)
+	if got, want := a.tuned(0), alloc.Tuned(o); got.Name != alloc.GlibcTuned || !maps.Equal(got.Env, want.Env) {
+		t.Errorf("proposed glibc-tuned %s %v, the matrix's %s %v", got.Name, got.Env, want.Name, want.Env)
+	}
+	if got := a.topPad(0); got.Name != alloc.GlibcTopPad || !maps.Equal(got.Env, alloc.TopPad(o).Env) {
+		t.Errorf("proposed glibc-top-pad %s %v", got.Name, got.Env)
+	}
+	// The seed without its hand-made tuned configuration, plus the
+	// matrix's derived ones: nothing left to propose for glibc.
+	r.Configs = slices.DeleteFunc(r.Configs, func(c result.Config) bool { return c.Name == alloc.GlibcTuned })
+	for _, c := range alloc.Retune([]result.Config{r.Configs[0], alloc.Tuned(alloc.Options{}), alloc.TopPad(alloc.Options{})}, o, false)[1:] {
+		c.Status = result.StatusOK
+		r.Configs = append(r.Configs, c)
+	}
+	for _, pr := range Proposals(r) {
+		if pr.Kind == KindEnv && (strings.HasPrefix(pr.Config.Name, alloc.GlibcTuned) || strings.HasPrefix(pr.Config.Name, alloc.GlibcTopPad)) {
+			t.Errorf("proposed %s %v although the matrix has it", pr.Config.Name, pr.Config.Env)
 		}
 	}
-}
-
-func TestDerivedConfigs(t *testing.T) {
-	for _, c := range []struct {
-		block float64
-		want  string
-	}{
-		{8000000, "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456"},   // the seed
-		{67112960, "glibc.malloc.mmap_threshold=134217728:glibc.malloc.trim_threshold=268435456"}, // case 07
-		{300 << 20, "glibc.malloc.mmap_threshold=536870912:glibc.malloc.trim_threshold=1073741824"},
-	} {
-		if got := tunedConfig(c.block).Env["GLIBC_TUNABLES"]; got != c.want {
-			t.Errorf("tunedConfig(%v) = %s, want %s", c.block, got, c.want)
-		}
+	// Under a preloaded jemalloc the proposal keeps the user's library and
+	// options, as the matrix's jemalloc-nodecay does.
+	j := loadFixture(t, "jemalloc.json")
+	j.Configs[0].Env[alloc.VarMallocConf] = "narenas:1"
+	prs := Proposals(j)
+	cat := alloc.Catalog(alloc.Options{Base: j.Configs[0]})
+	i := slices.IndexFunc(cat, func(c result.Config) bool { return c.Name == alloc.JemallocNoDecay })
+	if len(prs) != 1 || i < 0 || prs[0].Config.Name != alloc.JemallocNoDecay || !maps.Equal(prs[0].Config.Env, cat[i].Env) {
+		t.Fatalf("proposals %+v, the matrix's jemalloc-nodecay %+v", prs, cat)
 	}
-	if got := topPadConfig(1966080).Env["GLIBC_TUNABLES"]; got != "glibc.malloc.top_pad=8388608" { // case 02
-		t.Errorf("topPadConfig = %s", got)
-	}
-	if got := topPadConfig(15998976).Env["GLIBC_TUNABLES"]; got != "glibc.malloc.top_pad=67108864" { // the seed: 64 MiB
-		t.Errorf("topPadConfig = %s", got)
+	j.Configs = append(j.Configs, cat[i])
+	if prs := Proposals(j); len(prs) != 0 {
+		t.Errorf("jemalloc-nodecay proposed again: %+v", prs)
 	}
 }

@@ -186,7 +186,7 @@ func (a *analysis) extraBuffer(p *pair, mech []*draft) *draft {
 			}
 			d.proposals = a.uncovered([]Proposal{{Kind: KindCode, Cause: ExtraBuffer, Candidate: p.slow, Statement: st, Why: why}})
 			for _, pr := range d.proposals {
-				fixes = append(fixes, unverifiedFix(pr))
+				fixes = append(fixes, a.unverifiedFix(pr))
 			}
 		}
 	}

@@ -5,12 +5,14 @@ import (
 	"math"
 	"slices"
 
+	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/units"
 )
 
 const (
 	kib      = 1 << 10
+	mib      = 1 << 20
 	hugePage = 2 * mib
 	// minFaultDiff is the smallest fault difference per iteration a
 	// fault-based cause rests on.
@@ -102,7 +104,7 @@ func (a *analysis) finishFaultDrafts(p *pair, ds []*draft) {
 			})
 		}
 		for _, pr := range d.proposals {
-			fixes = append(fixes, unverifiedFix(pr))
+			fixes = append(fixes, a.unverifiedFix(pr))
 		}
 		d.f.Fixes = append(fixes, d.f.Fixes...)
 	}
@@ -211,7 +213,7 @@ func churnedBlocks(s *result.Syscalls, minBytes int64) []mappedBlock {
 // of at least half a huge-page fault per 2 MiB returned.
 func (a *analysis) heapTrim(p *pair) *draft {
 	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
-	if ss == nil || a.baseTraits().allocator != allocGlibc {
+	if ss == nil || a.baseSettings().Allocator != alloc.Glibc {
 		return nil
 	}
 	shrink, grow := ss.BrkShrinkBytes, ss.BrkGrowBytes
@@ -241,10 +243,8 @@ func (a *analysis) heapTrim(p *pair) *draft {
 	if block == 0 {
 		block = shrink / 2
 	}
-	d.proposals = []Proposal{
-		envProposal(HeapTrimRefault, tunedConfig(block), "raise glibc's mmap and trim thresholds together, so the heap top is kept between iterations"),
-		envProposal(HeapTrimRefault, topPadConfig(shrink), "keep padding at the heap top, so a trim never returns the working memory"),
-	}
+	d.proposals = append(a.envProposal(HeapTrimRefault, a.tuned(block), "raise glibc's mmap and trim thresholds together, so the heap top is kept between iterations"),
+		a.envProposal(HeapTrimRefault, a.topPad(shrink), "keep padding at the heap top, so a trim never returns the working memory")...)
 	return d
 }
 
@@ -307,10 +307,10 @@ func (a *analysis) mmapPerAllocation(p *pair) *draft {
 		ev("block mapped and unmapped every "+a.unit, p.slow, a.base, float64(blk.bytes), "B", result.PassTrace),
 		ev("faults if every page of the block is touched (fewer with huge pages)", p.slow, a.base, math.Round(float64(blk.bytes)*blk.per/a.page), "faults", result.PassTrace))
 	why := "the allocator maps blocks this large directly"
-	glibc := a.baseTraits().allocator == allocGlibc
+	glibc := a.baseSettings().Allocator == alloc.Glibc
 	if glibc {
 		why = "above glibc's mmap threshold"
-		if blk.bytes > glibcDynMmapMax {
+		if blk.bytes > alloc.GlibcDynMmapMax {
 			why = "above 32 MiB, where glibc's dynamic mmap threshold stops rising"
 		}
 	}
@@ -321,8 +321,8 @@ func (a *analysis) mmapPerAllocation(p *pair) *draft {
 	d.f.Summary = fmt.Sprintf("%s maps %s with mmap every %s and unmaps it afterwards (%s), so every %s faults it in again: %s minor faults %s against %s for %s",
 		p.slow, times, a.unit, why, a.unit, fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
 	if glibc {
-		d.proposals = []Proposal{envProposal(MmapPerAllocation, tunedConfig(float64(blk.bytes)),
-			"raise glibc's mmap threshold above the block (and the trim threshold with it), so it is reused from the heap")}
+		d.proposals = a.envProposal(MmapPerAllocation, a.tuned(float64(blk.bytes)),
+			"raise glibc's mmap threshold above the block (and the trim threshold with it), so it is reused from the heap")
 	}
 	return d
 }
@@ -355,8 +355,8 @@ func (a *analysis) poolRelease(p *pair) *draft {
 		ev("arena size", p.slow, a.base, float64(arena.bytes), "B", result.PassTrace))
 	d.f.Summary = fmt.Sprintf("%s empties CPython's small-object arenas every %s: %s arenas of %s are unmapped and mapped again %s, so their pages fault again (%s minor faults %s against %s for %s)",
 		p.slow, a.unit, fmtCount(arena.per), fmtBytes(float64(arena.bytes)), a.per(), fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
-	d.proposals = []Proposal{envProposal(RuntimePoolRelease, pymallocOffConfig(),
-		"take small objects from malloc, which keeps its heap, instead of obmalloc arenas that are returned when empty")}
+	d.proposals = a.envProposal(RuntimePoolRelease, alloc.NoPymalloc(),
+		"take small objects from malloc, which keeps its heap, instead of obmalloc arenas that are returned when empty")
 	d.f.Fixes = []result.Fix{{Kind: result.FixCode,
 		Change: "keep the objects alive between iterations (reuse the container, or hold a reference), so the arena never empties"}}
 	return d
@@ -379,7 +379,7 @@ func (a *analysis) allocatorPurge(p *pair) *draft {
 	if dF < math.Max(minFaultDiff, 0.5*purged/hugePage) {
 		return nil
 	}
-	t := a.baseTraits()
+	t := a.baseSettings()
 	size := int64(0)
 	if sz := sizesOf(ss, "madvise:MADV_DONTNEED"); len(sz) > 0 {
 		size = sz[0].Bytes
@@ -387,13 +387,13 @@ func (a *analysis) allocatorPurge(p *pair) *draft {
 	jemallocLike := size > 4096 && (size-4096)&(size-4096-1) == 0 // a size class + 4 KiB (cache-oblivious extent)
 	who := "the allocator"
 	switch {
-	case t.allocator != allocGlibc:
-		who = t.allocator
+	case t.Allocator != alloc.Glibc:
+		who = t.Allocator
 	case jemallocLike:
 		who = "the allocator (the " + fmtBytes(float64(size)) + " extents, a power of two plus 4 KiB, look like jemalloc's)"
 	}
 	cause := AllocatorPurge
-	if t.allocator == allocGlibc && !jemallocLike && t.preload == "" {
+	if t.Allocator == alloc.Glibc && !jemallocLike && t.Preload == "" {
 		cause = HeapTrimRefault
 		who = "glibc (trimming a thread's arena)"
 	}
@@ -410,11 +410,11 @@ func (a *analysis) allocatorPurge(p *pair) *draft {
 	d.f.Summary = fmt.Sprintf("%s returns %s of %s's freed memory to the kernel with madvise(MADV_DONTNEED) every %s (%s for %s) and the next %s faults it in again: %s minor faults %s against %s for %s",
 		who, fmtBytes(adviceBytes(ss, "MADV_DONTNEED")), p.slow, a.unit, fmtBytes(adviceBytes(fs, "MADV_DONTNEED")), p.fast, a.unit,
 		fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
-	if c := keepConfig(a.baseEnv()); c != nil {
-		d.proposals = []Proposal{envProposal(cause, c, "keep freed pages in the allocator instead of returning them after every "+a.unit)}
+	if c, ok := alloc.Keep(a.baseline()); ok {
+		d.proposals = a.envProposal(cause, c, "keep freed pages in the allocator instead of returning them after every "+a.unit)
 	} else if cause == HeapTrimRefault {
-		d.proposals = []Proposal{envProposal(cause, tunedConfig(math.Max(a.largestBlock(p), float64(size))),
-			"raise glibc's trim threshold (with the mmap threshold, which it would otherwise freeze), so arenas keep their top")}
+		d.proposals = a.envProposal(cause, a.tuned(math.Max(a.largestBlock(p), float64(size))),
+			"raise glibc's trim threshold (with the mmap threshold, which it would otherwise freeze), so arenas keep their top")
 	}
 	return d
 }
@@ -508,13 +508,13 @@ func (a *analysis) hugePages(p *pair) *draft {
 		ev("fresh memory "+a.per()+" (brk grown + mapped)", p.fast, a.base, vf, "B", result.PassTrace))
 	d.f.Summary = fmt.Sprintf("%s's fresh memory is advised for transparent huge pages and %s's is not: %s takes %s minor faults %s for %s, %s %s for %s",
 		p.fast, p.slow, p.slow, fmtCount(faults(p.s)), a.per(), fmtBytes(vs), p.fast, fmtCount(faults(p.f)), fmtBytes(vf))
-	if a.baseTraits().allocator == allocGlibc {
-		d.proposals = append(d.proposals, envProposal(HugePages, hugetlbConfig(),
-			"let glibc advise huge pages for its own heap and large blocks, so the slow side's memory gets them too"))
+	if a.baseSettings().Allocator == alloc.Glibc {
+		d.proposals = append(d.proposals, a.envProposal(HugePages, alloc.HugeTLB(),
+			"let glibc advise huge pages for its own heap and large blocks, so the slow side's memory gets them too")...)
 	}
 	if _, np := numpyAlias(a.r.Setup); np || a.r.Host.NumPy != "" {
-		d.proposals = append(d.proposals, envProposal(HugePages, numpyNoHugeConfig(),
-			"experiment, not a fix: without NumPy's huge-page advice both sides should fault alike, which confirms the mechanism"))
+		d.proposals = append(d.proposals, a.envProposal(HugePages, alloc.NumPyAdvice(true),
+			"experiment, not a fix: without NumPy's huge-page advice both sides should fault alike, which confirms the mechanism")...)
 	}
 	return d
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
 )
@@ -192,8 +193,12 @@ func setAlloc(r *result.Result, cand, cfg string, a *result.Allocations) {
 	run.Sources["allocations"] = result.PassAlloc
 }
 
+// glibcConfig is the baseline of an environment that sets nothing about
+// allocation.
 func glibcConfig() result.Config {
-	return result.Config{Name: "glibc", Description: "glibc malloc with its default, dynamic thresholds", Env: map[string]string{}, Status: result.StatusOK}
+	c := alloc.Baseline(nil)
+	c.Status = result.StatusOK
+	return c
 }
 
 func preload(name, desc, lib string, extra ...string) result.Config {

@@ -122,16 +122,16 @@ func (a *analysis) envFixes(p *pair) []result.Fix {
 }
 
 func (a *analysis) envFix(c *result.Config, slow, fast string, speedup float64) result.Fix {
-	return result.Fix{Kind: result.FixEnv, Change: fixChange(c), Env: maps.Clone(c.Env), Verified: true,
+	return result.Fix{Kind: result.FixEnv, Change: fixChange(c, a.baseConfig()), Env: maps.Clone(c.Env), Verified: true,
 		Config: c.Name, Ratio: round3(a.ratio(slow, fast, c.Name)), Speedup: round3(speedup)}
 }
 
 // unverifiedFix turns a proposal into the fix it would verify.
-func unverifiedFix(pr Proposal) result.Fix {
+func (a *analysis) unverifiedFix(pr Proposal) result.Fix {
 	if pr.Kind == KindCode {
 		return result.Fix{Kind: result.FixCode, Change: pr.Why, Code: pr.Statement}
 	}
-	return result.Fix{Kind: result.FixEnv, Change: fixChange(pr.Config), Env: maps.Clone(pr.Config.Env)}
+	return result.Fix{Kind: result.FixEnv, Change: fixChange(pr.Config, a.baseConfig()), Env: maps.Clone(pr.Config.Env)}
 }
 
 // fixInvasiveness ranks a fix for sortFixes.

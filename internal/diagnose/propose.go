@@ -2,11 +2,9 @@ package diagnose
 
 import (
 	"fmt"
-	"maps"
 	"math"
-	"math/bits"
-	"strconv"
 
+	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
 )
 
@@ -46,7 +44,7 @@ func Proposals(r *result.Result) []Proposal {
 				if o.Kind != pr.Kind {
 					continue
 				}
-				if pr.Kind == KindEnv && envEquivalent(o.Config.Env, pr.Config.Env) ||
+				if pr.Kind == KindEnv && alloc.Equivalent(o.Config.Env, pr.Config.Env) ||
 					pr.Kind == KindCode && o.Candidate == pr.Candidate && o.Statement == pr.Statement {
 					dup = true
 					break
@@ -102,104 +100,33 @@ next:
 	return out
 }
 
-const (
-	mib              = 1 << 20
-	glibcDynMmapMax  = 32 * mib // DEFAULT_MMAP_THRESHOLD_MAX on 64-bit
-	tunedTrimMinimum = 256 * mib
-	topPadMinimum    = 8 * mib
-)
-
-func pow2ceil(v float64) int64 {
-	if v <= 1 {
-		return 1
+// envProposal proposes exp, an experiment of alloc's catalog, built on the
+// baseline exactly as the matrix builds it (so an experiment the matrix
+// ran is recognised as covered); none when it cannot apply there.
+func (a *analysis) envProposal(cause string, exp result.Config, why string) []Proposal {
+	c := alloc.Relative(a.baseline(), exp)
+	if c.Status != "" {
+		return nil
 	}
-	n := uint64(math.Ceil(v))
-	return int64(1) << bits.Len64(n-1)
+	return []Proposal{{Kind: KindEnv, Cause: cause, Config: &c, Why: why}}
 }
 
-// tunedConfig keeps blocks of the given size in glibc's heap and the heap
-// top between iterations: mmap_threshold is the next power of two above the
-// block plus one page (glibc mmaps a request whose chunk reaches the
-// threshold), at least glibc's 32 MiB dynamic maximum; trim_threshold is
-// twice that, at least 256 MiB. Both are set because setting either alone
-// freezes the other at its default.
-func tunedConfig(block float64) *result.Config {
-	mm := max(pow2ceil(block+4096), glibcDynMmapMax)
-	tr := max(2*mm, tunedTrimMinimum)
-	return &result.Config{
-		Name:        "glibc-tuned",
-		Description: "glibc with fixed, raised mmap and trim thresholds: large blocks stay in the heap and its top is kept between iterations",
-		Env: map[string]string{"GLIBC_TUNABLES": formatTunables(map[string]string{
-			tMmapThreshold: strconv.FormatInt(mm, 10), tTrimThreshold: strconv.FormatInt(tr, 10)})},
-		Derived: fmt.Sprintf("mmap_threshold = the next power of two above the largest block seen (%s) plus a page, at least glibc's 32 MiB dynamic maximum; trim_threshold = twice that, at least 256 MiB",
-			fmtBytes(block)),
-	}
+// observed is what the trace pass saw under the baseline, as the matrix's
+// derived experiments use it.
+func (a *analysis) observed() alloc.Options { return alloc.Observe(alloc.Options{}, a.r) }
+
+// tuned is glibc-tuned for a finding about blocks of the given size: the
+// matrix's formula, with the block at least as large as observed.
+func (a *analysis) tuned(block float64) result.Config {
+	o := a.observed()
+	o.LargestBlock = max(o.LargestBlock, int64(math.Ceil(block)))
+	return alloc.Tuned(o)
 }
 
-// topPadConfig keeps pad bytes at the heap top whenever glibc trims: the
-// next power of two at or above four times what is returned per iteration,
-// at least 8 MiB.
-func topPadConfig(returned float64) *result.Config {
-	pad := max(pow2ceil(4*returned), topPadMinimum)
-	return &result.Config{
-		Name:        "glibc-toppad",
-		Description: "glibc keeps padding at the top of its heap, so a trim never returns the working memory",
-		Env:         map[string]string{"GLIBC_TUNABLES": formatTunables(map[string]string{tTopPad: strconv.FormatInt(pad, 10)})},
-		Derived: fmt.Sprintf("top_pad = the next power of two at or above four times the bytes returned per iteration (%s), at least 8 MiB",
-			fmtBytes(returned)),
-	}
-}
-
-func hugetlbConfig() *result.Config {
-	return &result.Config{
-		Name:        "glibc-hugetlb",
-		Description: "glibc advises transparent huge pages for its heap and large blocks",
-		Env:         map[string]string{"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"},
-	}
-}
-
-func numpyNoHugeConfig() *result.Config {
-	return &result.Config{
-		Name:        "numpy-nohuge",
-		Description: "NumPy without its MADV_HUGEPAGE advice for arrays of 4 MiB or more",
-		Env:         map[string]string{"NUMPY_MADVISE_HUGEPAGE": "0"},
-	}
-}
-
-func pymallocOffConfig() *result.Config {
-	return &result.Config{
-		Name:        "pymalloc-off",
-		Description: "CPython without its small-object allocator: objects come from malloc",
-		Env:         map[string]string{"PYTHONMALLOC": "malloc"},
-	}
-}
-
-// keepConfig returns the allocator-specific setting that stops the
-// allocator of env from returning freed memory, or nil.
-func keepConfig(env map[string]string) *result.Config {
-	t := traitsOf(env)
-	e := maps.Clone(env)
-	switch t.allocator {
-	case allocJemalloc:
-		conf := maps.Clone(t.conf)
-		conf["dirty_decay_ms"], conf["muzzy_decay_ms"] = "-1", "-1"
-		delete(e, "JE_MALLOC_CONF")
-		e["MALLOC_CONF"] = mallocConfString(conf)
-		return &result.Config{Name: "jemalloc-nodecay", Description: "jemalloc with dirty and muzzy page decay off: freed extents are kept", Env: e}
-	case allocTcmalloc:
-		delete(e, "TCMALLOC_AGGRESSIVE_DECOMMIT")
-		e["TCMALLOC_RELEASE_RATE"] = "0"
-		return &result.Config{Name: "tcmalloc-norelease", Description: "tcmalloc that never returns freed spans to the kernel", Env: e}
-	case allocMimalloc:
-		// MIMALLOC_PURGE_DELAY is the name from mimalloc 2.1 on (-1: never
-		// purge); 2.0 reads MIMALLOC_DECOMMIT_DELAY in milliseconds.
-		e["MIMALLOC_PURGE_DELAY"] = "-1"
-		e["MIMALLOC_DECOMMIT_DELAY"] = "1000"
-		return &result.Config{Name: "mimalloc-nopurge", Description: "mimalloc that keeps freed pages committed", Env: e}
-	}
-	return nil
-}
-
-func envProposal(cause string, c *result.Config, why string) Proposal {
-	return Proposal{Kind: KindEnv, Cause: cause, Config: c, Why: why}
+// topPad is glibc-top-pad for a heap that returns the given bytes per
+// iteration: the matrix's formula, with the peak heap growth at least that.
+func (a *analysis) topPad(returned float64) result.Config {
+	o := a.observed()
+	o.PeakHeap = max(o.PeakHeap, int64(math.Ceil(returned)))
+	return alloc.TopPad(o)
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/units"
 )
@@ -135,7 +136,7 @@ func (a *analysis) regressions(prev []*draft) []*draft {
 			if r2 == nil || r2.Time.Median > 1.2*w.base.Time.Median {
 				continue
 			}
-			fx := result.Fix{Kind: result.FixEnv, Change: "instead of " + c.Name + ": " + fixChange(c2), Env: maps.Clone(c2.Env),
+			fx := result.Fix{Kind: result.FixEnv, Change: "instead of " + c.Name + ": " + fixChange(c2, a.baseConfig()), Env: maps.Clone(c2.Env),
 				Verified: true, Config: c2.Name, Speedup: round3(w.r.Time.Median / r2.Time.Median)}
 			if pr != nil {
 				fx.Ratio = round3(a.ratio(pr.slow, pr.fast, c2.Name))
@@ -143,20 +144,20 @@ func (a *analysis) regressions(prev []*draft) []*draft {
 			d.f.Fixes = append(d.f.Fixes, fx)
 		}
 		if len(d.f.Fixes) == 0 {
-			t := traitsOf(c.Env)
+			t := alloc.Parse(c.Env)
 			var prs []Proposal
 			switch {
-			case t.purgesEagerly():
-				if k := keepConfig(c.Env); k != nil {
-					prs = append(prs, envProposal(ConfigRegression, k, "keep "+t.allocator+" but stop it returning freed memory at once"))
+			case t.PurgesEagerly():
+				if k, ok := alloc.Keep(*c); ok {
+					prs = a.envProposal(ConfigRegression, k, "keep "+t.Allocator+" but stop it returning freed memory at once")
 				}
-			case t.freezesDynamicThreshold():
-				prs = append(prs, envProposal(ConfigRegression, tunedConfig(a.largestBlockAny()),
-					"set glibc's mmap threshold together with the trim threshold, so large blocks stay in the heap"))
+			case t.FreezesDynamicThreshold():
+				prs = a.envProposal(ConfigRegression, a.tuned(a.largestBlockAny()),
+					"set glibc's mmap threshold together with the trim threshold, so large blocks stay in the heap")
 			}
 			d.proposals = a.uncovered(prs)
 			for _, p := range d.proposals {
-				d.f.Fixes = append(d.f.Fixes, unverifiedFix(p))
+				d.f.Fixes = append(d.f.Fixes, a.unverifiedFix(p))
 			}
 		}
 		out = append(out, d)
@@ -167,23 +168,23 @@ func (a *analysis) regressions(prev []*draft) []*draft {
 // regressionMechanism names, from what a configuration changes, why it is
 // known to make code like this slower.
 func regressionMechanism(c *result.Config, faultsRose bool) string {
-	t := traitsOf(c.Env)
+	t := alloc.Parse(c.Env)
 	switch {
-	case t.freezesDynamicThreshold():
+	case t.FreezesDynamicThreshold():
 		var set []string
-		for _, k := range []string{tTrimThreshold, tTopPad, tMmapMax} {
-			if _, ok := t.tunables[k]; ok {
+		for _, k := range []string{alloc.TunableTrimThreshold, alloc.TunableTopPad, alloc.TunableMmapMax} {
+			if _, ok := t.Tunables[k]; ok {
 				set = append(set, "glibc.malloc."+k)
 			}
 		}
 		return "setting " + strings.Join(set, " and ") + " without mmap_threshold turns glibc's dynamic mmap threshold off at 128 KiB, so every large block is mmapped and faulted in again"
-	case t.purgesEagerly() && t.allocator == allocJemalloc:
+	case t.PurgesEagerly() && t.Allocator == alloc.Jemalloc:
 		return "jemalloc (5.3) purges freed extents of 8 MiB or more at once with madvise(MADV_DONTNEED) unless page decay is off, and they fault again on reuse"
-	case t.purgesEagerly() && t.allocator == allocTcmalloc:
+	case t.PurgesEagerly() && t.Allocator == alloc.Tcmalloc:
 		return "tcmalloc's aggressive decommit returns every freed span to the kernel, and it faults again on reuse"
-	case t.purgesEagerly() && t.allocator == allocMimalloc:
+	case t.PurgesEagerly() && t.Allocator == alloc.Mimalloc:
 		return "without a decommit delay mimalloc returns freed memory at once, and it faults again on reuse"
-	case t.other["NUMPY_MADVISE_HUGEPAGE"] == "0":
+	case t.Other[alloc.VarNumPyHuge] == "0":
 		return "without NumPy's huge-page advice every 4 KiB page of a large array faults on its own"
 	case faultsRose:
 		return "memory is returned to the kernel and faulted in again"
@@ -194,22 +195,22 @@ func regressionMechanism(c *result.Config, faultsRose bool) string {
 // extendsEnv reports whether env sets everything base sets (the same
 // LD_PRELOAD, the same glibc tunable names, the same variables) and more.
 func extendsEnv(env, base map[string]string) bool {
-	te, tb := traitsOf(env), traitsOf(base)
-	if te.preload != tb.preload || envEquivalent(env, base) {
+	te, tb := alloc.Parse(env), alloc.Parse(base)
+	if te.Preload != tb.Preload || alloc.Equivalent(env, base) {
 		return false
 	}
-	for k := range tb.tunables {
-		if _, ok := te.tunables[k]; !ok {
+	for k := range tb.Tunables {
+		if _, ok := te.Tunables[k]; !ok {
 			return false
 		}
 	}
-	for k := range tb.conf {
-		if _, ok := te.conf[k]; !ok {
+	for k := range tb.Conf {
+		if _, ok := te.Conf[k]; !ok {
 			return false
 		}
 	}
-	for k := range tb.other {
-		if _, ok := te.other[k]; !ok {
+	for k := range tb.Other {
+		if _, ok := te.Other[k]; !ok {
 			return false
 		}
 	}

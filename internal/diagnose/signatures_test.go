@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
 )
 
@@ -171,6 +172,60 @@ func TestThreadArenaTrim(t *testing.T) {
 	}
 }
 
+// preloadedBaseline renames r's baseline to the allocator the user's
+// environment preloads, as alloc.Baseline names it.
+func preloadedBaseline(r *result.Result, lib string) {
+	base := alloc.Baseline([]string{alloc.VarPreload + "=" + lib})
+	old := r.Configs[0].Name
+	base.Status = result.StatusOK
+	r.Configs[0] = base
+	for i := range r.Results {
+		if r.Results[i].Config == old {
+			r.Results[i].Config = base.Name
+		}
+	}
+	compare(r)
+}
+
+// TestGlibcRulesFollowTheBaseline: the same MADV_DONTNEED and brk trims
+// under a preloaded tcmalloc are tcmalloc's, not glibc's: no
+// heap-trim-refault, no glibc tunable proposed, tcmalloc's own setting
+// instead.
+func TestGlibcRulesFollowTheBaseline(t *testing.T) {
+	b := side{t: 12e-3, faults: 1100, sys: &result.Syscalls{Madvise: 1, AdvisedBytes: 6 << 20, Advice: map[string]float64{"MADV_DONTNEED": 1},
+		Sizes: []result.SizeCount{{Call: "madvise:MADV_DONTNEED", Bytes: 6 << 20, Per: 1}}}}
+	r := pairResult("", side{t: 0.5e-3, sys: &result.Syscalls{}}, b, nil, nil)
+	preloadedBaseline(r, libdir+tcmalloc)
+	if r.Configs[0].Name != alloc.Tcmalloc {
+		t.Fatalf("baseline %s", r.Configs[0].Name)
+	}
+	f := first(t, r, AllocatorPurge)
+	if !strings.HasPrefix(f.Summary, alloc.Tcmalloc+" returns") || f.Config != alloc.Tcmalloc {
+		t.Errorf("summary %q under %s", f.Summary, f.Config)
+	}
+	prs := Proposals(r)
+	if len(prs) != 1 || prs[0].Config.Name != alloc.TcmallocNoRelease || prs[0].Config.Env[alloc.VarPreload] != libdir+tcmalloc {
+		t.Errorf("proposals %+v", prs)
+	}
+
+	const shrink = 12 << 20
+	b = side{t: 20e-3, faults: 3100, sys: &result.Syscalls{Brk: 2, BrkGrowBytes: shrink, BrkShrinkBytes: shrink,
+		Sizes: []result.SizeCount{{Call: "brk-", Bytes: shrink, Per: 1}, {Call: "brk+", Bytes: shrink, Per: 1}}}}
+	r = pairResult("", side{t: 1e-3, sys: &result.Syscalls{}}, b, nil, nil)
+	if len(findingsOf(Diagnose(r), HeapTrimRefault)) != 1 {
+		t.Fatalf("under glibc: %+v", Diagnose(r))
+	}
+	preloadedBaseline(r, libdir+jemalloc)
+	if fs := Diagnose(r); len(findingsOf(fs, HeapTrimRefault)) != 0 {
+		t.Errorf("glibc's heap trim reported under jemalloc: %+v", fs)
+	}
+	for _, pr := range Proposals(r) {
+		if pr.Kind == KindEnv && pr.Config.Env[alloc.VarTunables] != "" {
+			t.Errorf("glibc tunable proposed under jemalloc: %+v", pr.Config)
+		}
+	}
+}
+
 // TestTwoMechanisms: B both trims its heap and maps a block per call; each
 // cause gets the share of the fault gap its bytes account for.
 func TestTwoMechanisms(t *testing.T) {
@@ -217,26 +272,50 @@ func TestEnvCovers(t *testing.T) {
 func TestTraits(t *testing.T) {
 	for _, c := range []struct {
 		env             map[string]string
-		alloc           string
+		allocator       string
 		freezes, purges bool
 		invasive        int
 	}{
-		{map[string]string{}, allocGlibc, false, false, 0},
-		{map[string]string{"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=268435456"}, allocGlibc, true, false, 0},
-		{map[string]string{"GLIBC_TUNABLES": tunedEnv}, allocGlibc, false, false, 0},
-		{map[string]string{"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"}, allocGlibc, false, false, 0},
-		{map[string]string{"MALLOC_MMAP_MAX_": "0"}, allocGlibc, true, false, 0},
-		{map[string]string{"LD_PRELOAD": libdir + jemalloc}, allocJemalloc, false, true, 1},
-		{map[string]string{"LD_PRELOAD": libdir + jemalloc, "MALLOC_CONF": "muzzy_decay_ms:-1"}, allocJemalloc, false, false, 2},
-		{map[string]string{"LD_PRELOAD": libdir + tcmalloc, "TCMALLOC_AGGRESSIVE_DECOMMIT": "1"}, allocTcmalloc, false, true, 2},
-		{map[string]string{"LD_PRELOAD": libdir + mimalloc, "MIMALLOC_DECOMMIT_DELAY": "0"}, allocMimalloc, false, true, 2},
+		{map[string]string{}, alloc.Glibc, false, false, 0},
+		{map[string]string{"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=268435456"}, alloc.Glibc, true, false, 0},
+		{map[string]string{"GLIBC_TUNABLES": tunedEnv}, alloc.Glibc, false, false, 0},
+		{map[string]string{"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"}, alloc.Glibc, false, false, 0},
+		{map[string]string{"MALLOC_MMAP_MAX_": "0"}, alloc.Glibc, true, false, 0},
+		{map[string]string{"LD_PRELOAD": libdir + jemalloc}, alloc.Jemalloc, false, true, 1},
+		{map[string]string{"LD_PRELOAD": libdir + jemalloc, "MALLOC_CONF": "muzzy_decay_ms:-1"}, alloc.Jemalloc, false, false, 2},
+		{map[string]string{"LD_PRELOAD": libdir + tcmalloc, "TCMALLOC_AGGRESSIVE_DECOMMIT": "1"}, alloc.Tcmalloc, false, true, 2},
+		{map[string]string{"LD_PRELOAD": libdir + mimalloc, "MIMALLOC_DECOMMIT_DELAY": "0"}, alloc.Mimalloc, false, true, 2},
 		{map[string]string{"LD_PRELOAD": "/opt/lib/libscudo.so"}, "scudo", false, false, 1},
 	} {
-		tr := traitsOf(c.env)
-		if tr.allocator != c.alloc || tr.freezesDynamicThreshold() != c.freezes || tr.purgesEagerly() != c.purges ||
+		tr := alloc.Parse(c.env)
+		if tr.Allocator != c.allocator || tr.FreezesDynamicThreshold() != c.freezes || tr.PurgesEagerly() != c.purges ||
 			invasiveness(&result.Config{Env: c.env}, nil) != c.invasive {
-			t.Errorf("%v: allocator %s freezes %v purges %v invasiveness %d", c.env, tr.allocator, tr.freezesDynamicThreshold(),
-				tr.purgesEagerly(), invasiveness(&result.Config{Env: c.env}, nil))
+			t.Errorf("%v: allocator %s freezes %v purges %v invasiveness %d", c.env, tr.Allocator, tr.FreezesDynamicThreshold(),
+				tr.PurgesEagerly(), invasiveness(&result.Config{Env: c.env}, nil))
+		}
+	}
+}
+
+// TestFixChangeAgainstTheBaseline: a fix says what it changes against the
+// user's environment, not what it shares with it.
+func TestFixChangeAgainstTheBaseline(t *testing.T) {
+	tc := alloc.Baseline([]string{alloc.VarPreload + "=" + libdir + tcmalloc, "TCMALLOC_AGGRESSIVE_DECOMMIT=1"})
+	je := alloc.Baseline([]string{alloc.VarPreload + "=" + libdir + jemalloc})
+	keep, _ := alloc.Keep(tc)
+	defaults := alloc.Relative(tc, alloc.Preload(alloc.Tcmalloc, libdir+tcmalloc))
+	glibc := alloc.Relative(je, alloc.Preload(alloc.Glibc, ""))
+	py := alloc.Relative(je, alloc.NoPymalloc())
+	for _, c := range []struct {
+		cfg, base result.Config
+		want      string
+	}{
+		{defaults, tc, "drop TCMALLOC_AGGRESSIVE_DECOMMIT=1 from your environment, so tcmalloc runs with its defaults"},
+		{keep, tc, "drop TCMALLOC_AGGRESSIVE_DECOMMIT=1 from your environment; use tcmalloc with TCMALLOC_RELEASE_RATE=0, so freed spans are never returned to the kernel"},
+		{glibc, je, "use glibc's malloc with its defaults: no allocator preloaded, no tunables"},
+		{py, je, "turn off CPython's small-object allocator (PYTHONMALLOC=malloc), so small objects come from malloc, which keeps its heap"},
+	} {
+		if got := fixChange(&c.cfg, &c.base); got != c.want {
+			t.Errorf("%s against %s: %q, want %q", c.cfg.Name, c.base.Name, got, c.want)
 		}
 	}
 }

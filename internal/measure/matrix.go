@@ -246,13 +246,16 @@ func forEachConfig(ctx context.Context, res *result.Result, configs []result.Con
 }
 
 // SkipRest records every configuration of configs that res does not have
-// yet as skipped, with reason: those a measurement never reached.
+// yet as skipped, with reason: those a measurement never reached. One
+// skipped already (it cannot apply) keeps its own reason.
 func SkipRest(res *result.Result, configs []result.Config, reason string) {
 	for _, cfg := range configs {
 		if res.Config(cfg.Name) != nil {
 			continue
 		}
-		cfg.Status, cfg.Reason = result.StatusSkipped, reason
+		if cfg.Status != result.StatusSkipped || cfg.Reason == "" {
+			cfg.Status, cfg.Reason = result.StatusSkipped, reason
+		}
 		res.Configs = append(res.Configs, cfg)
 	}
 }

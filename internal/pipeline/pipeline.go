@@ -18,6 +18,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/diagnose"
 	"github.com/faultline/faultline/internal/host"
 	"github.com/faultline/faultline/internal/measure"
@@ -146,7 +147,7 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 	}
 	eng.done()
 	if len(p.configs) > 1 {
-		if err := eng.experiments(ctx, res, p.configs[1:]); err != nil {
+		if err := eng.experiments(ctx, res, alloc.Runnable(p.configs[1:])); err != nil {
 			return err
 		}
 	}

@@ -1,7 +1,7 @@
 package pipeline
 
 import (
-	"slices"
+	"os"
 
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/diagnose"
@@ -19,18 +19,20 @@ type plan struct {
 
 func newPlan(req *Request) (*plan, error) {
 	s := req.Settings
-	ao := alloc.Options{Python: req.Traits.Python, NumPy: req.Traits.NumPy, NumPyHugeDefault: alloc.NumPyHugeDefault(host.Kernel())}
+	ao := alloc.Options{Base: alloc.Baseline(os.Environ()), Python: req.Traits.Python, NumPy: req.Traits.NumPy,
+		NumPyHugeDefault: alloc.NumPyHugeDefault(host.Kernel())}
 	names := s.Configs
-	if s.NoExperiments {
-		names = result.DefaultConfig
-	}
 	p := &plan{extend: !s.NoExperiments && (s.Configs == "" || s.Configs == "all")}
 	if !p.extend {
 		// Named on purpose: glibc-arena-max may be chosen before the
 		// trace pass has seen threads.
 		ao.Threads = 2
 	}
-	cfgs, err := alloc.Select(alloc.Catalog(ao), names, s.UserConfigs)
+	catalog := alloc.Catalog(ao)
+	if s.NoExperiments {
+		names = catalog[0].Name
+	}
+	cfgs, err := alloc.Select(catalog, names, s.UserConfigs)
 	if err != nil {
 		return nil, usage("%v", err)
 	}
@@ -38,36 +40,12 @@ func newPlan(req *Request) (*plan, error) {
 	return p, nil
 }
 
-// retune re-derives glibc-tuned's thresholds from the sizes the trace pass
-// observed, so the experiment covers the blocks this target really uses,
-// and adds glibc-arena-max to the default set when the target ran threads.
+// retune re-derives the thresholds of the derived experiments from the
+// sizes the trace pass observed, so they cover the blocks this target
+// really uses, and adds glibc-arena-max to the default set when the target
+// ran threads.
 func (p *plan) retune(res *result.Result) {
-	var o alloc.Options
-	for _, r := range res.Results {
-		if r.PerIteration.Syscalls == nil {
-			continue
-		}
-		sc := r.PerIteration.Syscalls
-		o.Threads = max(o.Threads, sc.Threads)
-		o.PeakHeap = max(o.PeakHeap, int64(sc.BrkGrowBytes), int64(sc.MappedBytes))
-		for _, sz := range sc.Sizes {
-			if sz.Call == "brk+" || sz.Call == "mmap" {
-				o.LargestBlock = max(o.LargestBlock, sz.Bytes)
-			}
-		}
-	}
-	if p.extend && o.Threads > 1 && !slices.ContainsFunc(p.configs, func(c result.Config) bool { return c.Name == "glibc-arena-max" }) {
-		p.configs = append(p.configs, alloc.ArenaMax())
-	}
-	if o.LargestBlock == 0 {
-		return
-	}
-	for i := range p.configs {
-		if p.configs[i].Name == "glibc-tuned" {
-			p.configs[i].Env = map[string]string{"GLIBC_TUNABLES": ""}
-			p.configs[i].Env["GLIBC_TUNABLES"], p.configs[i].Derived = alloc.Tuned(o)
-		}
-	}
+	p.configs = alloc.Retune(p.configs, alloc.Observe(alloc.Options{}, res), p.extend)
 }
 
 // proposals returns the fixes the diagnosis wants verified: env

@@ -89,12 +89,17 @@ func (f *facts) configStatus(name string) (status, reason string) {
 	return result.StatusOK, ""
 }
 
-// configTitle names a configuration, marking the baseline one.
+// configTitle names a configuration, marking the baseline one: the
+// default, or the user's own environment when it preloads or configures
+// an allocator (the baseline then has variables).
 func (f *facts) configTitle(name string) string {
-	if name == f.baseCfg {
-		return name + " (default)"
+	if name != f.baseCfg {
+		return name
 	}
-	return name
+	if c := f.r.Config(name); c != nil && len(c.Env) > 0 {
+		return name + " (your environment)"
+	}
+	return name + " (default)"
 }
 
 func ok(run *result.Run) bool {

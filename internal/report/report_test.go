@@ -323,3 +323,36 @@ func TestHTMLThinsLargeResults(t *testing.T) {
 		t.Error("the page does not say its charts were thinned")
 	}
 }
+
+// TestBaselineFromTheUsersEnvironment: a baseline that preloads an
+// allocator is named for it and marked as the user's environment, not as
+// the default.
+func TestBaselineFromTheUsersEnvironment(t *testing.T) {
+	r := loadFixture(t, "nodiff.json")
+	const name = "jemalloc"
+	old := r.Configs[0].Name
+	r.Configs[0].Name = name
+	r.Configs[0].Env = map[string]string{"LD_PRELOAD": "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"}
+	for i := range r.Results {
+		if r.Results[i].Config == old {
+			r.Results[i].Config = name
+		}
+	}
+	for i := range r.Comparisons {
+		if r.Comparisons[i].Config == old {
+			r.Comparisons[i].Config = name
+		}
+	}
+	for i := range r.Passes {
+		if r.Passes[i].Config == old {
+			r.Passes[i].Config = name
+		}
+	}
+	var b bytes.Buffer
+	if err := Terminal(&b, r, Options{Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.Contains(out, name+" (your environment)") || strings.Contains(out, "(default)") || strings.Contains(out, "under "+old) {
+		t.Errorf("the baseline is not shown as the user's jemalloc:\n%s", out)
+	}
+}

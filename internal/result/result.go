@@ -52,8 +52,11 @@ const (
 	StatusSkipped = "skipped"
 )
 
-// DefaultConfig is the name of the baseline configuration: the target's
-// environment unchanged (glibc malloc with its default settings).
+// DefaultConfig is the name of the baseline configuration when the
+// environment faultline runs in preloads no allocator (glibc malloc), and
+// of the baseline of a result that lists no configuration. Otherwise the
+// baseline is named for the allocator that environment runs; a result's
+// baseline is always its first configuration.
 const DefaultConfig = "glibc"
 
 // Result is one faultline measurement.

@@ -16,3 +16,14 @@ func TestMedian(t *testing.T) {
 		}
 	}
 }
+
+// TestPIsAProbability: identical samples, whose exact p-value sums round
+// past 1, still give a p-value a result accepts.
+func TestPIsAProbability(t *testing.T) {
+	a := []float64{1e-3, 1e-3, 1e-3}
+	for _, p := range []float64{MannWhitneyP(a, a), Compare(a, a).P, MannWhitneyP(nil, a)} {
+		if p < 0 || p > 1 {
+			t.Errorf("p = %v, want within [0, 1]", p)
+		}
+	}
+}

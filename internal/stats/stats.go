@@ -80,7 +80,7 @@ func MannWhitneyP(a, b []float64) float64 {
 	return clampP(benchmath.AssumeNothing.Compare(sa, sb).P)
 }
 
-// clampP keeps a p-value a probability: the exact test's sums can round a
+// clampP keeps a p-value a probability: with ties the two-sided p can a
 // hair past 1 (1.0000000000000002 for identical samples), which no reader
 // of a result accepts.
 func clampP(p float64) float64 {

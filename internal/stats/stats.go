@@ -80,9 +80,9 @@ func MannWhitneyP(a, b []float64) float64 {
 	return clampP(benchmath.AssumeNothing.Compare(sa, sb).P)
 }
 
-// clampP keeps a p-value a probability: with ties the two-sided p can a
-// hair past 1 (1.0000000000000002 for identical samples), which no reader
-// of a result accepts.
+// clampP keeps a p-value a probability: with ties the two-sided p can
+// exceed 1 (1.2 for 1, 2, 2 against 2, 2), which no reader of a result
+// accepts.
 func clampP(p float64) float64 {
 	if math.IsNaN(p) {
 		return 1

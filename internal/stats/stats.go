@@ -65,10 +65,7 @@ func Compare(base, other []float64) Comparison {
 	sb := benchmath.NewSample(slices.Clone(base), &benchmath.DefaultThresholds)
 	so := benchmath.NewSample(slices.Clone(other), &benchmath.DefaultThresholds)
 	cmp := benchmath.AssumeNothing.Compare(sb, so)
-	c.P = cmp.P
-	if math.IsNaN(c.P) {
-		c.P = 1
-	}
+	c.P = pValue(cmp.P)
 	c.Significant = c.P < Alpha
 	return c
 }
@@ -80,11 +77,17 @@ func MannWhitneyP(a, b []float64) float64 {
 	}
 	sa := benchmath.NewSample(slices.Clone(a), &benchmath.DefaultThresholds)
 	sb := benchmath.NewSample(slices.Clone(b), &benchmath.DefaultThresholds)
-	p := benchmath.AssumeNothing.Compare(sa, sb).P
+	return pValue(benchmath.AssumeNothing.Compare(sa, sb).P)
+}
+
+// pValue keeps a p-value in [0, 1]: benchmath's sums of probabilities can
+// round past 1 (1.0000000000000002 for identical rank sums), and NaN
+// means no evidence either way.
+func pValue(p float64) float64 {
 	if math.IsNaN(p) {
 		return 1
 	}
-	return p
+	return min(max(p, 0), 1)
 }
 
 // Median returns the median of values, 0 for none.

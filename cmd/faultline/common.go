@@ -101,6 +101,18 @@ func oneLineErr(err error) string { return pipeline.OneLine(err) }
 
 // finish writes the outputs and maps the measurement error to an exit code.
 func finish(ctx context.Context, res *result.Result, err error, out *outputFlags) error {
+	printTraceback(err)
+	werr := writeOutputs(res, out)
+	if len(res.Results) > 0 {
+		if rerr := printTerminal(reportFile(out), res, out); rerr != nil && werr == nil {
+			werr = rerr
+		}
+	}
+	return outcome(ctx, err, werr, out)
+}
+
+// printTraceback shows the target's own traceback, if err carries one.
+func printTraceback(err error) {
 	var te *probe.TargetError
 	if errors.As(err, &te) && te.Traceback != "" {
 		fmt.Fprint(os.Stderr, te.Traceback)
@@ -108,16 +120,21 @@ func finish(ctx context.Context, res *result.Result, err error, out *outputFlags
 			fmt.Fprintln(os.Stderr)
 		}
 	}
-	werr := writeOutputs(res, out)
-	if len(res.Results) > 0 {
-		w := os.Stdout
-		if out.toStdout() {
-			w = os.Stderr
-		}
-		if rerr := printTerminal(w, res, out); rerr != nil && werr == nil {
-			werr = rerr
-		}
+}
+
+// reportFile is where the terminal report goes: standard output, unless a
+// rendering goes there.
+func reportFile(out *outputFlags) *os.File {
+	if out.toStdout() {
+		return os.Stderr
 	}
+	return os.Stdout
+}
+
+// outcome maps the measurement error err and the output error werr to an
+// exit code.
+func outcome(ctx context.Context, err, werr error, out *outputFlags) error {
+	var te *probe.TargetError
 	var code int
 	var cause error
 	switch {
@@ -130,7 +147,11 @@ func finish(ctx context.Context, res *result.Result, err error, out *outputFlags
 			cause = fmt.Errorf("interrupted: partial result kept in %s", strings.Join(ps, ", "))
 		}
 	case errors.As(err, &te):
-		code, cause = exitUsage, te
+		code, cause = exitUsage, error(te)
+		var pe *pipeline.PointError
+		if errors.As(err, &pe) {
+			cause = fmt.Errorf("%s: %w", pe.Point, te)
+		}
 	case errors.Is(err, probe.ErrGarbage), errors.Is(err, probe.ErrNoInterpreter), errors.Is(err, probe.ErrNotProbe):
 		code, cause = exitUsage, err
 	default:

@@ -51,8 +51,13 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRoot()
+	args, err := joinParamArgs(root, args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faultline:", err)
+		return exitUsage
+	}
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	err = root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -69,6 +70,7 @@ func TestScripts(t *testing.T) {
 			"checkresult":  cmdCheckResult,
 			"configstatus": cmdConfigStatus,
 			"firstcause":   cmdFirstCause,
+			"checksweep":   cmdCheckSweep,
 		},
 	})
 }
@@ -158,6 +160,48 @@ func cmdFirstCause(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Fatalf("first finding is %q about %q, want %s%s", got, cand, map[bool]string{true: "not "}[neg], want)
 	}
+}
+
+// checksweep FILE N validates a sweep document: its schema, N points,
+// each with the values of every parameter and a valid result.
+func cmdCheckSweep(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: checksweep FILE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	var sw result.Sweep
+	if err := json.Unmarshal(data, &sw); err != nil {
+		ts.Fatalf("decode sweep: %v", err)
+	}
+	if err := validateSweep(&sw, n); (err != nil) != neg {
+		ts.Fatalf("checksweep: %v", err)
+	}
+}
+
+func validateSweep(sw *result.Sweep, n int) error {
+	if sw.Schema != result.SweepSchema || len(sw.Parameters) == 0 {
+		return fmt.Errorf("schema %q with %d parameters", sw.Schema, len(sw.Parameters))
+	}
+	if len(sw.Points) != n {
+		return fmt.Errorf("%d points, want %d", len(sw.Points), n)
+	}
+	for i, pt := range sw.Points {
+		for _, p := range sw.Parameters {
+			if _, ok := pt.Values[p.Name]; !ok {
+				return fmt.Errorf("point %d has no value of %s", i, p.Name)
+			}
+		}
+		if pt.Result == nil {
+			return fmt.Errorf("point %d has no result", i)
+		}
+		if err := validate(pt.Result, false); err != nil {
+			return fmt.Errorf("point %d: %v", i, err)
+		}
+	}
+	return nil
 }
 
 func validate(r *result.Result, wantPartial bool) error {

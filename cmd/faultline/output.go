@@ -73,38 +73,49 @@ func (e *writeError) Error() string {
 	return s + "; the result is lost: it could not be saved to a temporary file either (" + oneLineErr(e.lost) + ")"
 }
 
-// writeOutputs writes every requested rendering. Each file is written
-// atomically (internal/atomicfile), so an interrupted write never leaves a
-// truncated file. When a file cannot be written at the end of a
-// measurement, the JSON result is saved to a temporary file instead and the
-// error says where, so nothing measured is lost; when that fails too, the
-// error says the result is lost.
+// writeOutputs writes every requested rendering of res.
 func writeOutputs(res *result.Result, out *outputFlags) error {
+	outs := []output{{out.json, res.Write}}
+	for _, r := range renderers(out) {
+		outs = append(outs, output{r.path, func(w io.Writer) error { return r.render(w, res) }})
+	}
+	return writeAll(outs, res.Write, "faultline-result-*.json")
+}
+
+// output is a file to write and what goes into it.
+type output struct {
+	path   string // "" when not requested
+	render func(io.Writer) error
+}
+
+// writeAll writes every requested output. Each file is written atomically
+// (internal/atomicfile), so an interrupted write never leaves a truncated
+// file. When a file cannot be written at the end of a measurement, the
+// JSON document (save) goes to a temporary file named by pattern instead
+// and the error says where, so nothing measured is lost; when that fails
+// too, the error says the result is lost.
+func writeAll(outs []output, save func(io.Writer) error, pattern string) error {
 	we := &writeError{}
-	write := func(path string, render func(io.Writer) error) {
-		if path == "" {
-			return
+	for _, o := range outs {
+		if o.path == "" {
+			continue
 		}
 		var buf bytes.Buffer
-		if err := render(&buf); err != nil {
-			we.failed = append(we.failed, fmt.Errorf("render %s: %w", path, err))
-			return
+		if err := o.render(&buf); err != nil {
+			we.failed = append(we.failed, fmt.Errorf("render %s: %w", o.path, err))
+			continue
 		}
-		if err := atomicfile.Write(path, buf.Bytes()); err != nil {
+		if err := atomicfile.Write(o.path, buf.Bytes()); err != nil {
 			we.failed = append(we.failed, err)
 		}
-	}
-	write(out.json, res.Write)
-	for _, r := range renderers(out) {
-		write(r.path, func(w io.Writer) error { return r.render(w, res) })
 	}
 	if len(we.failed) == 0 {
 		return nil
 	}
 	var buf bytes.Buffer
-	err := res.Write(&buf)
+	err := save(&buf)
 	if err == nil {
-		we.kept, err = atomicfile.WriteTemp("", "faultline-result-*.json", buf.Bytes())
+		we.kept, err = atomicfile.WriteTemp("", pattern, buf.Bytes())
 	}
 	we.lost = err
 	return we

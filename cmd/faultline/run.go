@@ -11,6 +11,7 @@ import (
 	"github.com/faultline/faultline/internal/cmdline"
 	"github.com/faultline/faultline/internal/pipeline"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/sweep"
 )
 
 type runFlags struct {
@@ -23,6 +24,7 @@ type runFlags struct {
 	timeout       time.Duration
 	ignoreFailure bool
 	showOutput    bool
+	params        paramFlags
 	common        commonFlags
 }
 
@@ -37,7 +39,8 @@ and exit status are recorded. Commands are split into words without a shell unle
 --shell is given. A program may mark its own iterations over FAULTLINE_FD
 (docs/protocol.md): its time and faults are then per marked iteration, start-up left out.`,
 		Example: `  faultline run './batch 200' './batch 200 notrim'
-  faultline run --shell=bash 'python3 a.py | wc -l' 'python3 b.py | wc -l'`,
+  faultline run --shell=bash 'python3 a.py | wc -l' 'python3 b.py | wc -l'
+  faultline run -P size 1MiB 64MiB --geometric 7 './batch {size}' './batch {size} notrim'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd, &f, args)
@@ -55,6 +58,7 @@ and exit status are recorded. Commands are split into words without a shell unle
 	fl.BoolVarP(&f.ignoreFailure, "ignore-failure", "i", false, "keep measuring when a command exits non-zero or is killed")
 	fl.BoolVar(&f.showOutput, "show-output", false, "show the commands' output (discarded by default)")
 	fl.IntVarP(&f.common.warmup, "warmup", "w", 1, "untimed runs of each command before the first timed round")
+	f.params.register(cmd)
 	f.common.register(cmd)
 	fl.StringVar(&f.common.out.json, "export-json", "", "same as --json")
 	return cmd
@@ -70,7 +74,27 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 	if f.noShell {
 		f.shell = "none"
 	}
-	req := &pipeline.Request{Kind: result.KindRun, Candidates: candidates(cmds, f.labels, false),
+	sw, err := f.params.sweep(cmd)
+	if err != nil {
+		return err
+	}
+	build := func(pt sweep.Point) (*pipeline.Request, error) {
+		return f.request(pt.ExpandAll(cmds), pt.ExpandAll(f.labels), pt.Expand(f.prepare))
+	}
+	if sw == nil {
+		req, err := build(nil)
+		if err != nil {
+			return err
+		}
+		return measureAndReport(cmd.Context(), req, &f.common.out)
+	}
+	return measureSweep(cmd.Context(), sw, f.fields(cmds), build, &f.common)
+}
+
+// request is the measurement of cmds, with their labels and the --prepare
+// command (none when "").
+func (f *runFlags) request(cmds, labels []string, prepare string) (*pipeline.Request, error) {
+	req := &pipeline.Request{Kind: result.KindRun, Candidates: candidates(cmds, labels, false),
 		Commands: map[string][]string{}, Settings: f.common.settings(),
 		Process: pipeline.ProcessSettings{Runs: f.runs, MinRuns: f.minRuns, MaxRuns: f.maxRuns,
 			Timeout: f.timeout, IgnoreFailure: f.ignoreFailure}}
@@ -81,7 +105,7 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 		c := &req.Candidates[i]
 		argv, err := f.argv(cmds[i])
 		if err != nil {
-			return usageErr("command %d: %v", i+1, err)
+			return nil, usageErr("command %d: %v", i+1, err)
 		}
 		c.Command, c.Shell = argv, f.shell != "none"
 		if c.Shell {
@@ -89,14 +113,26 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 		}
 		req.Commands[c.Name] = argv
 	}
-	if f.prepare != "" {
-		argv, err := f.argv(f.prepare)
+	if prepare != "" {
+		argv, err := f.argv(prepare)
 		if err != nil {
-			return usageErr("--prepare: %v", err)
+			return nil, usageErr("--prepare: %v", err)
 		}
 		req.Process.Prepare = argv
 	}
-	return measureAndReport(cmd.Context(), req, &f.common.out)
+	return req, nil
+}
+
+// fields are the texts a sweep substitutes into.
+func (f *runFlags) fields(cmds []string) []sweep.Field {
+	var fs []sweep.Field
+	for i, s := range cmds {
+		fs = append(fs, sweep.Field{Where: fmt.Sprintf("command %d", i+1), Text: s, Use: sweep.Command})
+	}
+	if f.prepare != "" {
+		fs = append(fs, sweep.Field{Where: "--prepare", Text: f.prepare, Use: sweep.Command})
+	}
+	return append(fs, labelFields(f.labels)...)
 }
 
 // argv splits s into words (no shell) or hands it to the shell, and

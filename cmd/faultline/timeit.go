@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 
@@ -9,12 +10,14 @@ import (
 	"github.com/faultline/faultline/internal/pipeline"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/sweep"
 )
 
 type timeitFlags struct {
 	setup  []string
 	labels []string
 	python string
+	params paramFlags
 	common commonFlags
 }
 
@@ -29,7 +32,9 @@ runs as the body of a function called once per iteration, so names it assigns li
 for one iteration, as in the function you are benchmarking.`,
 		Example: `  faultline timeit -s 'import numpy as np; a = np.random.randint(0, 256, 1_000_000, dtype=np.uint8)' \
       'a.astype(np.float64) / 255.0' \
-      't = a.astype(np.float64); t / 255.0'`,
+      't = a.astype(np.float64); t / 255.0'
+  faultline timeit -P n 100000 10000000 --geometric 5 -s 'import numpy as np; a = np.ones({n}, np.uint8)' \
+      'a.astype(np.float64) / 255.0'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTimeit(cmd, &f, args)
@@ -39,6 +44,7 @@ for one iteration, as in the function you are benchmarking.`,
 	fl.StringArrayVarP(&f.setup, "setup", "s", nil, "setup code, run once before timing (repeatable; joined by newlines)")
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "label for the statement at the same position (repeatable)")
 	fl.StringVar(&f.python, "python", "python3", "Python interpreter to run the statements")
+	f.params.register(cmd)
 	f.common.registerProbe(cmd)
 	return cmd
 }
@@ -50,16 +56,47 @@ func runTimeit(cmd *cobra.Command, f *timeitFlags, stmts []string) error {
 	if len(f.labels) > len(stmts) {
 		return usageErr("%d labels for %d statements", len(f.labels), len(stmts))
 	}
+	sw, err := f.params.sweep(cmd)
+	if err != nil {
+		return err
+	}
 	py, err := probe.LookPython(f.python)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	setup := strings.Join(f.setup, "\n")
-	req := &pipeline.Request{Kind: result.KindTimeit, Python: py, Setup: setup,
-		Candidates: candidates(stmts, f.labels, true), Probe: pipeline.PythonTarget(py, setup, os.Stderr),
-		Traits:   pipeline.Traits{Python: true, Alloc: true, NumPy: strings.Contains(setup, "numpy")},
-		Settings: f.common.settings()}
-	return measureAndReport(cmd.Context(), req, &f.common.out)
+	build := func(pt sweep.Point) (*pipeline.Request, error) {
+		setup := strings.Join(pt.ExpandAll(f.setup), "\n")
+		return &pipeline.Request{Kind: result.KindTimeit, Python: py, Setup: setup,
+			Candidates: candidates(pt.ExpandAll(stmts), pt.ExpandAll(f.labels), true),
+			Probe:      pipeline.PythonTarget(py, setup, os.Stderr),
+			Traits:     pipeline.Traits{Python: true, Alloc: true, NumPy: strings.Contains(setup, "numpy")},
+			Settings:   f.common.settings()}, nil
+	}
+	if sw == nil {
+		req, _ := build(nil)
+		return measureAndReport(cmd.Context(), req, &f.common.out)
+	}
+	return measureSweep(cmd.Context(), sw, f.fields(stmts), build, &f.common)
+}
+
+// fields are the texts a sweep substitutes into.
+func (f *timeitFlags) fields(stmts []string) []sweep.Field {
+	var fs []sweep.Field
+	for i, s := range stmts {
+		fs = append(fs, sweep.Field{Where: fmt.Sprintf("statement %d", i+1), Text: s, Use: sweep.Code})
+	}
+	for _, s := range f.setup {
+		fs = append(fs, sweep.Field{Where: "-s/--setup", Text: s, Use: sweep.Code})
+	}
+	return append(fs, labelFields(f.labels)...)
+}
+
+func labelFields(labels []string) []sweep.Field {
+	var fs []sweep.Field
+	for i, s := range labels {
+		fs = append(fs, sweep.Field{Where: fmt.Sprintf("label %d", i+1), Text: s, Use: sweep.Label})
+	}
+	return fs
 }
 
 // candidates names each of texts A, B, ... with its label, if one was

@@ -56,3 +56,20 @@ func TestCompare(t *testing.T) {
 		t.Fatalf("Compare not deterministic: %+v vs %+v", d, c)
 	}
 }
+
+// TestPValueInRange: for samples of equal rank sums (three against three)
+// benchmath's exact p-value sums to just above 1; it is reported as 1.
+func TestPValueInRange(t *testing.T) {
+	for _, tt := range [][2][]float64{
+		{{1, 4, 5}, {2, 3, 6}},
+		{{1, 2, 3}, {1, 2, 3}},
+		{{1.26e-3, 1.30e-3, 1.41e-3}, {1.25e-3, 1.33e-3, 1.40e-3}},
+	} {
+		if p := Compare(tt[0], tt[1]).P; p < 0 || p > 1 {
+			t.Errorf("Compare(%v, %v).P = %v, out of [0, 1]", tt[0], tt[1], p)
+		}
+		if p := MannWhitneyP(tt[0], tt[1]); p < 0 || p > 1 {
+			t.Errorf("MannWhitneyP(%v, %v) = %v, out of [0, 1]", tt[0], tt[1], p)
+		}
+	}
+}

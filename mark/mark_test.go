@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/protocol"
 	"github.com/faultline/faultline/internal/trace"
@@ -142,8 +143,8 @@ func TestTraced(t *testing.T) {
 		Argv:       []string{os.Args[0]},
 		Env:        append(os.Environ(), childEnv+"=1", EnvFD+"=3"),
 		ExtraFiles: []*os.File{w},
-		Trace: &trace.Options{MarkFD: 3, OnEvent: func(e trace.Event) {
-			if e.Call == trace.CallMark {
+		Trace: &trace.Options{MarkFD: 3, OnEvent: func(e memtrace.Event) {
+			if e.Call == memtrace.CallMark {
 				marks = append(marks, e.Text)
 			}
 		}},

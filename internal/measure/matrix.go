@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/proc"
@@ -674,7 +675,7 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 			}
 		}
 	}
-	var tally *trace.Tally
+	var tally *memtrace.Tally
 	var threads int
 	var notes []string
 	note := fmt.Sprintf("seccomp-filtered tracing of brk, mmap, munmap, mremap, madvise; %d iterations per candidate", iters)

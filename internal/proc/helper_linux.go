@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/internal/counters"
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/trace"
 )
 
@@ -281,15 +282,15 @@ func (s *supervisor) runHelped() {
 	_ = p.Release()
 
 	var tr trace.Ptracer
-	var tally *trace.Tally
+	var tally *memtrace.Tally
 	if s.cfg.Trace {
 		// Tallying here, on the tracer's thread, keeps events off the
 		// pipe: with a second process decoding them on a 2-CPU machine,
 		// every stop got slower. Streaming is only for Options.OnEvent.
-		tally = trace.NewTally()
+		tally = memtrace.NewTally()
 		emit := tally.Add
 		if s.cfg.Stream {
-			emit = func(e trace.Event) {
+			emit = func(e memtrace.Event) {
 				tally.Add(e)
 				s.w.event(e)
 			}

@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/trace"
 )
 
@@ -82,7 +83,7 @@ type Exit struct {
 	// CounterNotes are one-line notes on counters that degraded.
 	CounterNotes []string
 	// Trace is the memory-syscall trace; nil unless Spec.Trace.
-	Trace *trace.Result
+	Trace *memtrace.Result
 }
 
 // Failed reports whether the process did not exit with status 0.

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/internal/counters"
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/trace"
 )
 
@@ -228,7 +229,7 @@ func (p *Process) read(r *os.File) {
 			}
 			start(errors.New(m.Err))
 		case frameEvent:
-			var e trace.Event
+			var e memtrace.Event
 			if err := e.UnmarshalBinary(payload); err != nil {
 				p.readErr = err
 				continue
@@ -370,15 +371,15 @@ func (p *Process) exitFrom(m *exitMsg) *Exit {
 		e.CounterNotes = append(e.CounterNotes, m.CounterNotes...)
 	}
 	if p.spec.Trace != nil {
-		var st trace.Stats
+		var st memtrace.Stats
 		if m.Trace != nil {
 			st = *m.Trace
 		}
-		tally := trace.NewTally()
+		tally := memtrace.NewTally()
 		if err := json.Unmarshal(m.Tally, tally); err != nil && p.readErr == nil {
 			p.readErr = err
 		}
-		e.Trace = trace.NewResult(tally, st)
+		e.Trace = memtrace.NewResult(tally, st)
 	}
 	return e
 }

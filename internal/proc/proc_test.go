@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/counters"
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/proc/proctest"
 	"github.com/faultline/faultline/internal/trace"
@@ -249,7 +250,7 @@ func TestLeftoversKilled(t *testing.T) {
 func TestKillMidTrace(t *testing.T) {
 	bin := proctest.BuildC(t, "spin")
 	var n int
-	s := &proc.Spec{Argv: []string{bin}, Counters: true, Trace: &trace.Options{OnEvent: func(trace.Event) { n++ }}}
+	s := &proc.Spec{Argv: []string{bin}, Counters: true, Trace: &trace.Options{OnEvent: func(memtrace.Event) { n++ }}}
 	p, err := proc.Start(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)

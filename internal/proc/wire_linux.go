@@ -10,21 +10,21 @@ import (
 	"sync"
 	"time"
 
-	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/memtrace"
 )
 
 // The supervisor talks to faultline over two pipes. faultline writes one
 // JSON config and closes its end; the supervisor answers with frames: a
 // kind byte, a little-endian uint32 payload length, the payload. Control
-// frames carry JSON, event frames trace.Event's binary form.
+// frames carry JSON, event frames memtrace.Event's binary form.
 const (
 	frameStarted = 'S' // startedMsg: the target exec'd
 	frameFailed  = 'F' // failedMsg: the target could not be started
-	frameEvent   = 'E' // a trace.Event
+	frameEvent   = 'E' // a memtrace.Event
 	frameExit    = 'X' // exitMsg: the target and its leftovers are gone
 )
 
-// maxFrame bounds a frame's payload: an event is at most trace.MaxMark
+// maxFrame bounds a frame's payload: an event is at most memtrace.MaxMark
 // plus 60 bytes, an exit report a few KiB plus the tally, which its own
 // bounds keep to some MiB even for a target that marks all it can.
 const maxFrame = 64 << 20
@@ -71,8 +71,8 @@ type exitMsg struct {
 	// come from rusage.
 	UserOnly bool `json:"user_only,omitempty"`
 
-	Trace *trace.Stats `json:"trace,omitempty"`
-	// Tally is the supervisor's trace.Tally of the run.
+	Trace *memtrace.Stats `json:"trace,omitempty"`
+	// Tally is the supervisor's memtrace.Tally of the run.
 	Tally json.RawMessage `json:"tally,omitempty"`
 	// Err reports supervisor trouble after the start (a tracer failure).
 	Err string `json:"err,omitempty"`
@@ -179,7 +179,7 @@ func (w *frameWriter) frame(kind byte, urgent bool, fill func([]byte) []byte) {
 	}
 }
 
-func (w *frameWriter) event(e trace.Event) {
+func (w *frameWriter) event(e memtrace.Event) {
 	w.frame(frameEvent, false, func(b []byte) []byte {
 		out, err := e.AppendBinary(b)
 		if err != nil {

@@ -2,7 +2,11 @@
 
 package trace
 
-import "golang.org/x/sys/unix"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/faultline/faultline/internal/memtrace"
+)
 
 // Ptracer is the seccomp+ptrace tracer as its users see it. The x86-64
 // tracer implements it; on other architectures a stub whose Attach and Run
@@ -18,7 +22,7 @@ type Ptracer interface {
 	// Close stops serving the listener; call it after Run.
 	Close()
 	// Stats says what was followed and how many stops it cost.
-	Stats() Stats
+	Stats() memtrace.Stats
 }
 
 var _ Ptracer = (*Tracer)(nil)

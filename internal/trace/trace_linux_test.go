@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/proc/proctest"
 	"github.com/faultline/faultline/internal/result"
@@ -32,11 +33,11 @@ func TestProbe(t *testing.T) {
 }
 
 // traced runs argv under the tracer and returns its result and events.
-func traced(t *testing.T, argv []string, markFD int, extra ...*os.File) (*proc.Exit, []trace.Event) {
+func traced(t *testing.T, argv []string, markFD int, extra ...*os.File) (*proc.Exit, []memtrace.Event) {
 	t.Helper()
-	var events []trace.Event
+	var events []memtrace.Event
 	s := &proc.Spec{Argv: argv, ExtraFiles: extra,
-		Trace: &trace.Options{MarkFD: markFD, OnEvent: func(e trace.Event) { events = append(events, e) }}}
+		Trace: &trace.Options{MarkFD: markFD, OnEvent: func(e memtrace.Event) { events = append(events, e) }}}
 	if markFD > 0 {
 		s.Env = append(os.Environ(), "FAULTLINE_FD="+strconv.Itoa(markFD))
 	}
@@ -111,7 +112,7 @@ var mechanisms = []struct {
 	{"ptrace", "off"},
 }
 
-func checkMechanism(t *testing.T, listener string, st trace.Stats) {
+func checkMechanism(t *testing.T, listener string, st memtrace.Stats) {
 	t.Helper()
 	if (listener == "off") != (st.Notified == 0) {
 		t.Errorf("%s=%q, but %d calls went through the listener", trace.EnvListener, listener, st.Notified)
@@ -163,8 +164,8 @@ func TestMatchesStrace(t *testing.T) {
 						t.Errorf("OnEvent saw %d %s events, totals say %d", streamed[name], name, n)
 					}
 				}
-				if streamed[trace.CallExit] != tt.processes {
-					t.Errorf("%d exit events for %d processes", streamed[trace.CallExit], tt.processes)
+				if streamed[memtrace.CallExit] != tt.processes {
+					t.Errorf("%d exit events for %d processes", streamed[memtrace.CallExit], tt.processes)
 				}
 			})
 		}
@@ -199,7 +200,7 @@ func TestBrkDeltas(t *testing.T) {
 	_, events := traced(t, []string{bin, "6"}, 0)
 	var got []int64
 	for _, e := range events {
-		if e.Call == trace.CallBrk {
+		if e.Call == memtrace.CallBrk {
 			got = append(got, e.Size)
 		}
 	}
@@ -291,7 +292,7 @@ func attribution(t *testing.T, listener string) {
 	}
 	marks := 0
 	for _, ev := range events {
-		if ev.Call == trace.CallMark {
+		if ev.Call == memtrace.CallMark {
 			if ev.Text != lines[marks]+"\n" {
 				t.Errorf("mark %d read %q, the target wrote %q", marks, ev.Text, lines[marks])
 			}

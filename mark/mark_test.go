@@ -15,6 +15,7 @@ import (
 	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/protocol"
+	"github.com/faultline/faultline/internal/reexec"
 	"github.com/faultline/faultline/internal/trace"
 )
 
@@ -22,7 +23,7 @@ import (
 const childEnv = "FAULTLINE_MARK_TEST_CHILD"
 
 func TestMain(m *testing.M) {
-	proc.HelperMain()
+	reexec.Main()
 	if os.Getenv(childEnv) != "" {
 		child()
 		os.Exit(0)

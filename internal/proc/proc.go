@@ -3,7 +3,8 @@
 // process of a target outlives it or faultline.
 //
 // Every target runs under a supervisor: faultline re-executes itself
-// (/proc/self/exe) in a helper role, see HelperMain. The supervisor is the
+// (/proc/self/exe) in a helper role (internal/reexec, whose Main a program
+// that starts targets must call first thing). The supervisor is the
 // leader of a new process group, which the target joins, and a child
 // subreaper, so that whatever the target forks, even a daemon that calls
 // setsid and double-forks, stays in its subtree. When the target exits the

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/faultline/faultline/internal/counters"
 	"github.com/faultline/faultline/internal/memtrace"
+	"github.com/faultline/faultline/internal/reexec"
 	"github.com/faultline/faultline/internal/trace"
 )
 
@@ -81,6 +83,11 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 	if len(s.Argv) == 0 {
 		return nil, errors.New("start: empty command")
 	}
+	if !reexec.Dispatched() {
+		// The supervisor is this program re-executed: without the
+		// dispatch it would run the program again, not the supervisor.
+		return nil, fmt.Errorf("start %s: this program never called reexec.Main, which runs faultline's helper processes", s.Argv[0])
+	}
 	path := s.Argv[0]
 	if !strings.Contains(path, "/") {
 		lp, err := exec.LookPath(path)
@@ -100,7 +107,7 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 		env = os.Environ()
 	}
 	cfg := config{
-		Parent: os.Getpid(), Path: path, Argv: s.Argv, Env: withoutHelperEnv(env),
+		Parent: os.Getpid(), Path: path, Argv: s.Argv, Env: env,
 		Extra: len(s.ExtraFiles), Counters: s.Counters, Trace: s.Trace != nil,
 	}
 	if s.Trace != nil {
@@ -119,9 +126,10 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 		return nil, fmt.Errorf("start %s: %w", s.Argv[0], err)
 	}
 	n := len(s.ExtraFiles)
-	// The supervisor gets no environment of ours but its role and the
-	// switches of the counters and the tracer, which it runs.
-	senv := []string{fmt.Sprintf("%s=super:%d:%d", envHelper, 3+n, 4+n)}
+	// The supervisor gets no environment of ours but the switches of the
+	// counters and the tracer, which it runs (an empty Env, not nil, which
+	// would be all of ours).
+	senv := []string{}
 	for _, k := range []string{counters.EnvDisable, trace.EnvListener} {
 		if v, ok := os.LookupEnv(k); ok {
 			senv = append(senv, k+"="+v)
@@ -129,7 +137,7 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 	}
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
-		Args:       []string{helperArgv0["super"]},
+		Args:       reexec.Argv(helperArg0, roleSupervisor, strconv.Itoa(3+n), strconv.Itoa(4+n)),
 		Env:        senv,
 		Dir:        s.Dir,
 		Stdin:      s.Stdin,
@@ -175,16 +183,6 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 	}
 	p.stop = context.AfterFunc(ctx, p.Kill)
 	return p, nil
-}
-
-func withoutHelperEnv(env []string) []string {
-	out := make([]string, 0, len(env))
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, envHelper+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }
 
 // read consumes the supervisor's report until it closes the pipe.

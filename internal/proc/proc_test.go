@@ -17,13 +17,14 @@ import (
 	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/proc/proctest"
+	"github.com/faultline/faultline/internal/reexec"
 	"github.com/faultline/faultline/internal/trace"
 )
 
 func TestMain(m *testing.M) {
 	// The test binary is also the supervisor and exec helper of the
 	// targets it starts.
-	proc.HelperMain()
+	reexec.Main()
 	os.Exit(m.Run())
 }
 
@@ -130,7 +131,7 @@ func TestPlumbing(t *testing.T) {
 			defer r.Close()
 			var out, errb bytes.Buffer
 			s := &proc.Spec{
-				Argv:       []string{"sh", "-c", `read x; echo "in=$x dir=$(pwd) v=$V helper=${FAULTLINE_PROC_HELPER-unset}"; echo err >&2; echo extra >&3`},
+				Argv:       []string{"sh", "-c", `read x; echo "in=$x dir=$(pwd) v=$V"; echo err >&2; echo extra >&3`},
 				Env:        []string{"V=42", "PATH=" + os.Getenv("PATH")},
 				Dir:        dir,
 				Stdin:      strings.NewReader("hello\n"),
@@ -149,7 +150,7 @@ func TestPlumbing(t *testing.T) {
 			if err != nil || e.Failed() {
 				t.Fatalf("Wait = %v, %v", e, err)
 			}
-			if want := "in=hello dir=" + dir + " v=42 helper=unset\n"; out.String() != want {
+			if want := "in=hello dir=" + dir + " v=42\n"; out.String() != want {
 				t.Errorf("stdout = %q, want %q", out.String(), want)
 			}
 			if errb.String() != "err\n" || string(extra) != "extra\n" {

@@ -17,12 +17,13 @@ import (
 	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/proc/proctest"
+	"github.com/faultline/faultline/internal/reexec"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/trace"
 )
 
 func TestMain(m *testing.M) {
-	proc.HelperMain()
+	reexec.Main()
 	os.Exit(m.Run())
 }
 

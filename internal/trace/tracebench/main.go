@@ -30,11 +30,12 @@ import (
 
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/proc"
+	"github.com/faultline/faultline/internal/reexec"
 	"github.com/faultline/faultline/internal/trace"
 )
 
 func main() {
-	proc.HelperMain()
+	reexec.Main()
 	rounds := flag.Int("rounds", 15, "measured rounds")
 	warmup := flag.Int("warmup", 2, "unrecorded rounds first")
 	strace := flag.String("strace", "strace", "strace binary")

@@ -144,7 +144,7 @@ func TestTraced(t *testing.T) {
 		Argv:       []string{os.Args[0]},
 		Env:        append(os.Environ(), childEnv+"=1", EnvFD+"=3"),
 		ExtraFiles: []*os.File{w},
-		Trace: &trace.Options{MarkFD: 3, OnEvent: func(e memtrace.Event) {
+		Trace: &proc.TraceOptions{MarkFD: 3, OnEvent: func(e memtrace.Event) {
 			if e.Call == memtrace.CallMark {
 				marks = append(marks, e.Text)
 			}

@@ -15,7 +15,6 @@ import (
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/protocol"
 	"github.com/faultline/faultline/internal/result"
-	"github.com/faultline/faultline/internal/trace"
 )
 
 // RunOptions control whole-process measurement (faultline run).
@@ -523,7 +522,7 @@ func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, rec Re
 		go func() { _, _ = io.Copy(io.Discard, markR); markR.Close() }()
 		start := time.Now()
 		spec := &proc.Spec{Argv: o.Argv(c), Env: append(env, "FAULTLINE_FD=3"), Stdout: o.Output, Stderr: o.Output,
-			ExtraFiles: []*os.File{markW}, Trace: &trace.Options{MarkFD: 3}}
+			ExtraFiles: []*os.File{markW}, Trace: &proc.TraceOptions{MarkFD: 3}}
 		p, err := proc.Start(ctx, spec)
 		markW.Close()
 		if err != nil {

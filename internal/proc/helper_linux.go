@@ -17,7 +17,6 @@ import (
 	"github.com/faultline/faultline/internal/counters"
 	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/reexec"
-	"github.com/faultline/faultline/internal/trace"
 )
 
 // The helper roles (internal/reexec) and the descriptors each talks over:
@@ -97,9 +96,12 @@ func execMain(syncFD, errFD, sock int) int {
 		return 126
 	}
 	var err error
-	if cfg.Trace {
-		err = trace.Exec(cfg.Path, cfg.Argv, cfg.Env, cfg.MarkFD, sock)
-	} else {
+	switch {
+	case cfg.Trace && tracer == nil:
+		err = errNoTracer
+	case cfg.Trace:
+		err = tracer.Exec(cfg.Path, cfg.Argv, cfg.Env, cfg.MarkFD, sock)
+	default:
 		err = syscall.Exec(cfg.Path, cfg.Argv, cfg.Env)
 		if err != nil {
 			err = &os.PathError{Op: "exec", Path: cfg.Path, Err: err}
@@ -222,6 +224,10 @@ type handshake struct {
 // runHelped starts the target through the exec helper, with counters
 // and/or the tracer.
 func (s *supervisor) runHelped() {
+	if s.cfg.Trace && tracer == nil {
+		s.w.json(frameFailed, failedMsg{Err: "supervisor: " + errNoTracer.Error()})
+		return
+	}
 	syncR, syncW, err := os.Pipe()
 	if err != nil {
 		s.w.json(frameFailed, failedMsg{Err: fmt.Sprintf("supervisor: pipe: %v", err)})
@@ -238,7 +244,7 @@ func (s *supervisor) runHelped() {
 	own := len(files) // files[own:] are the helper's ends of our pipes
 	files = append(files, syncR, errW)
 	var sock *os.File // ours; the helper's end follows errW
-	if s.cfg.Trace && os.Getenv(trace.EnvListener) != "off" {
+	if s.cfg.Trace && s.cfg.Listener {
 		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
 			syncR.Close()
@@ -277,7 +283,7 @@ func (s *supervisor) runHelped() {
 	pid := p.Pid
 	_ = p.Release()
 
-	var tr trace.Ptracer
+	var tr Ptracer
 	var tally *memtrace.Tally
 	if s.cfg.Trace {
 		// Tallying here, on the tracer's thread, keeps events off the
@@ -291,7 +297,7 @@ func (s *supervisor) runHelped() {
 				s.w.event(e)
 			}
 		}
-		tr = trace.NewTracer(emit)
+		tr = tracer.NewPtracer(emit)
 		if err := tr.Attach(pid); err != nil {
 			_ = unix.Kill(pid, unix.SIGKILL)
 			syncW.Close()
@@ -357,7 +363,7 @@ func (s *supervisor) runHelped() {
 // handshake sends the exec helper its config, waits until it is ready,
 // notes its page faults so far, opens the counters on it and releases it;
 // then it learns from the err pipe whether the exec worked.
-func (s *supervisor) handshake(pid int, syncW, errR *os.File, tr trace.Ptracer, sock *os.File) handshake {
+func (s *supervisor) handshake(pid int, syncW, errR *os.File, tr Ptracer, sock *os.File) handshake {
 	defer errR.Close()
 	var h handshake
 	ecfg := s.cfg

@@ -29,7 +29,6 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/memtrace"
-	"github.com/faultline/faultline/internal/trace"
 )
 
 // Spec describes a process to start.
@@ -46,9 +45,21 @@ type Spec struct {
 	// the target tree from its exec on; see Exit.Counters.
 	Counters bool
 	// Trace, when set, traces the target's memory system calls and its
-	// iteration markers; see Exit.Trace. A traced run is a diagnostic
-	// pass: every traced call stops the target.
-	Trace *trace.Options
+	// iteration markers with the registered Tracer; see Exit.Trace. A
+	// traced run is a diagnostic pass: traced calls slow the target.
+	Trace *TraceOptions
+}
+
+// TraceOptions asks for a traced run.
+type TraceOptions struct {
+	// MarkFD is the descriptor number, in the target, whose write()s are
+	// iteration markers (the FAULTLINE_FD the target was given); 0 means
+	// the target writes no markers.
+	MarkFD int
+	// OnEvent, if set, receives every event as it arrives, in order, from
+	// a single goroutine. It must not block for long: the events of a
+	// running target queue up behind it.
+	OnEvent func(memtrace.Event)
 }
 
 // Usage is the kernel's resource accounting for a finished process tree.

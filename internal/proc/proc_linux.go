@@ -21,7 +21,6 @@ import (
 	"github.com/faultline/faultline/internal/counters"
 	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/reexec"
-	"github.com/faultline/faultline/internal/trace"
 )
 
 // killGrace is how long Kill lets the supervisor report the target's death
@@ -111,8 +110,12 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 		Extra: len(s.ExtraFiles), Counters: s.Counters, Trace: s.Trace != nil,
 	}
 	if s.Trace != nil {
+		if tracer == nil {
+			return nil, fmt.Errorf("start %s: %w", s.Argv[0], errNoTracer)
+		}
 		cfg.MarkFD = s.Trace.MarkFD
 		cfg.Stream = s.Trace.OnEvent != nil
+		cfg.Listener = tracer.Listener()
 	}
 
 	ctlR, ctlW, err := os.Pipe()
@@ -126,14 +129,12 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 		return nil, fmt.Errorf("start %s: %w", s.Argv[0], err)
 	}
 	n := len(s.ExtraFiles)
-	// The supervisor gets no environment of ours but the switches of the
-	// counters and the tracer, which it runs (an empty Env, not nil, which
-	// would be all of ours).
+	// The supervisor gets no environment of ours but the switch of the
+	// counters, which it opens (an empty Env, not nil, which would be all
+	// of ours); the tracer's choices travel in the config.
 	senv := []string{}
-	for _, k := range []string{counters.EnvDisable, trace.EnvListener} {
-		if v, ok := os.LookupEnv(k); ok {
-			senv = append(senv, k+"="+v)
-		}
+	if v, ok := os.LookupEnv(counters.EnvDisable); ok {
+		senv = append(senv, counters.EnvDisable+"="+v)
 	}
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",

@@ -18,7 +18,8 @@ import (
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/proc/proctest"
 	"github.com/faultline/faultline/internal/reexec"
-	"github.com/faultline/faultline/internal/trace"
+	// The tracer of the "trace" mode registers itself.
+	_ "github.com/faultline/faultline/internal/trace"
 )
 
 func TestMain(m *testing.M) {
@@ -35,7 +36,7 @@ var modes = []struct {
 }{
 	{"plain", func(*proc.Spec) {}},
 	{"counters", func(s *proc.Spec) { s.Counters = true }},
-	{"trace", func(s *proc.Spec) { s.Trace = &trace.Options{} }},
+	{"trace", func(s *proc.Spec) { s.Trace = &proc.TraceOptions{} }},
 }
 
 func run(t *testing.T, ctx context.Context, s *proc.Spec) *proc.Exit {
@@ -251,7 +252,7 @@ func TestLeftoversKilled(t *testing.T) {
 func TestKillMidTrace(t *testing.T) {
 	bin := proctest.BuildC(t, "spin")
 	var n int
-	s := &proc.Spec{Argv: []string{bin}, Counters: true, Trace: &trace.Options{OnEvent: func(memtrace.Event) { n++ }}}
+	s := &proc.Spec{Argv: []string{bin}, Counters: true, Trace: &proc.TraceOptions{OnEvent: func(memtrace.Event) { n++ }}}
 	p, err := proc.Start(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)

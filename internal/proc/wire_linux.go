@@ -40,6 +40,9 @@ type config struct {
 	Counters bool     `json:"counters"`
 	Trace    bool     `json:"trace"`
 	MarkFD   int      `json:"mark_fd"`
+	// Listener asks the exec helper to hand the supervisor a seccomp
+	// listener (Tracer.Listener).
+	Listener bool `json:"listener"`
 	// Stream asks for every trace event as a frame (Options.OnEvent);
 	// otherwise the supervisor only tallies them.
 	Stream bool `json:"stream"`

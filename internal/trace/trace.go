@@ -11,24 +11,12 @@
 // in this package.
 //
 // The tracer does not start processes itself: internal/proc starts the
-// target under a re-exec'd supervisor that calls NewTracer, so the ptrace
-// loop's wait4(-1) never sees faultline's other children. docs/tracing.md
-// describes the mechanism and what degrades.
+// target under a re-exec'd supervisor, so the ptrace loop's wait4(-1)
+// never sees faultline's other children. This package registers the tracer
+// with proc (proc.RegisterTracer) from its init: a program that links it
+// can trace, and its re-executed supervisor and exec helper find it there.
+// docs/tracing.md describes the mechanism and what degrades.
 package trace
-
-import "github.com/faultline/faultline/internal/memtrace"
-
-// Options asks for a traced run.
-type Options struct {
-	// MarkFD is the descriptor number, in the target, whose write()s are
-	// iteration markers (the FAULTLINE_FD the target was given); 0 means
-	// the target writes no markers.
-	MarkFD int
-	// OnEvent, if set, receives every event as it arrives, in order, from
-	// a single goroutine. It must not block for long: the events of a
-	// running target queue up behind it.
-	OnEvent func(memtrace.Event)
-}
 
 // EnvListener names an environment variable that, set to "off", keeps
 // every traced call on ptrace stops instead of the seccomp listener, as on

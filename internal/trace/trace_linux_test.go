@@ -38,7 +38,7 @@ func traced(t *testing.T, argv []string, markFD int, extra ...*os.File) (*proc.E
 	t.Helper()
 	var events []memtrace.Event
 	s := &proc.Spec{Argv: argv, ExtraFiles: extra,
-		Trace: &trace.Options{MarkFD: markFD, OnEvent: func(e memtrace.Event) { events = append(events, e) }}}
+		Trace: &proc.TraceOptions{MarkFD: markFD, OnEvent: func(e memtrace.Event) { events = append(events, e) }}}
 	if markFD > 0 {
 		s.Env = append(os.Environ(), "FAULTLINE_FD="+strconv.Itoa(markFD))
 	}

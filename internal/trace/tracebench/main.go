@@ -124,7 +124,7 @@ func timeTraced(argv []string, listener string) (time.Duration, error) {
 	os.Setenv(trace.EnvListener, listener)
 	defer os.Unsetenv(trace.EnvListener)
 	t0 := time.Now()
-	p, err := proc.Start(context.Background(), &proc.Spec{Argv: argv, Stdout: io.Discard, Stderr: io.Discard, Trace: &trace.Options{}})
+	p, err := proc.Start(context.Background(), &proc.Spec{Argv: argv, Stdout: io.Discard, Stderr: io.Discard, Trace: &proc.TraceOptions{}})
 	if err != nil {
 		return 0, err
 	}

@@ -142,14 +142,15 @@ func TestTraced(t *testing.T) {
 	var marks []string
 	s := &proc.Spec{
 		Argv:       []string{os.Args[0]},
-		Env:        append(os.Environ(), childEnv+"=1", EnvFD+"=3"),
 		ExtraFiles: []*os.File{w},
-		Trace: &proc.TraceOptions{MarkFD: 3, OnEvent: func(e memtrace.Event) {
+		Marks:      w,
+		Trace: &proc.TraceOptions{OnEvent: func(e memtrace.Event) {
 			if e.Call == memtrace.CallMark {
 				marks = append(marks, e.Text)
 			}
 		}},
 	}
+	s.Env = append(os.Environ(), childEnv+"=1", s.MarksEnv())
 	p, err := proc.Start(context.Background(), s)
 	w.Close()
 	if err != nil {

@@ -568,7 +568,7 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 			return err
 		}
 		if !perf {
-			spec.Configure = func(ps *proc.Spec) { ps.Trace = &proc.TraceOptions{MarkFD: 4} }
+			spec.Configure = func(ps *proc.Spec) { ps.Trace = &proc.TraceOptions{} }
 		}
 		if s, err = probe.Start(hctx, spec); err != nil {
 			return fmt.Errorf("start trace pass: %w", stalled(ctx, hctx, err, b, "", cfg.Name, "start", start))

@@ -250,8 +250,8 @@ func (ps *processSampler) start(ctx context.Context, c result.Candidate) (*proc.
 	}
 	marked := make(chan marks, 1)
 	go func() { marked <- readMarks(markR) }()
-	spec := &proc.Spec{Argv: ps.o.Argv(c), Env: append(ps.env[:len(ps.env):len(ps.env)], "FAULTLINE_FD=3"),
-		Stdout: ps.out, Stderr: ps.out, ExtraFiles: []*os.File{markW}}
+	spec := &proc.Spec{Argv: ps.o.Argv(c), Stdout: ps.out, Stderr: ps.out, ExtraFiles: []*os.File{markW}, Marks: markW}
+	spec.Env = append(ps.env[:len(ps.env):len(ps.env)], spec.MarksEnv())
 	if ps.o.Configure != nil {
 		ps.o.Configure(spec)
 	}
@@ -521,8 +521,9 @@ func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, rec Re
 		}
 		go func() { _, _ = io.Copy(io.Discard, markR); markR.Close() }()
 		start := time.Now()
-		spec := &proc.Spec{Argv: o.Argv(c), Env: append(env, "FAULTLINE_FD=3"), Stdout: o.Output, Stderr: o.Output,
-			ExtraFiles: []*os.File{markW}, Trace: &proc.TraceOptions{MarkFD: 3}}
+		spec := &proc.Spec{Argv: o.Argv(c), Stdout: o.Output, Stderr: o.Output,
+			ExtraFiles: []*os.File{markW}, Marks: markW, Trace: &proc.TraceOptions{}}
+		spec.Env = append(env, spec.MarksEnv())
 		p, err := proc.Start(ctx, spec)
 		markW.Close()
 		if err != nil {

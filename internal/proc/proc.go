@@ -25,10 +25,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/faultline/faultline/internal/memtrace"
+	"github.com/faultline/faultline/internal/protocol"
 )
 
 // Spec describes a process to start.
@@ -39,7 +41,12 @@ type Spec struct {
 	Stdin      io.Reader
 	Stdout     io.Writer
 	Stderr     io.Writer
-	ExtraFiles []*os.File // become fd 3, 4, ... in the child
+	ExtraFiles []*os.File // become fd 3, 4, ... in the child (FD)
+	// Marks, if set, is the entry of ExtraFiles that is the target's
+	// record descriptor (FAULTLINE_FD, docs/protocol.md), the one a
+	// marking target writes its iteration markers to. MarksEnv names it
+	// to the target; a traced run reads the markers from its writes.
+	Marks *os.File
 
 	// Counters counts perf software (and, with a PMU, hardware) events of
 	// the target tree from its exec on; see Exit.Counters.
@@ -50,16 +57,35 @@ type Spec struct {
 	Trace *TraceOptions
 }
 
-// TraceOptions asks for a traced run.
+// TraceOptions asks for a traced run. The target's iteration markers are
+// its writes to Spec.Marks.
 type TraceOptions struct {
-	// MarkFD is the descriptor number, in the target, whose write()s are
-	// iteration markers (the FAULTLINE_FD the target was given); 0 means
-	// the target writes no markers.
-	MarkFD int
 	// OnEvent, if set, receives every event as it arrives, in order, from
 	// a single goroutine. It must not block for long: the events of a
 	// running target queue up behind it.
 	OnEvent func(memtrace.Event)
+}
+
+// FD returns the descriptor number that f, an entry of ExtraFiles, has in
+// the target, or -1 when f is none.
+func (s *Spec) FD(f *os.File) int {
+	for i, x := range s.ExtraFiles {
+		if f != nil && x == f {
+			return 3 + i
+		}
+	}
+	return -1
+}
+
+// MarksEnv returns the environment entry that tells the target the number
+// of its record descriptor, Marks: FAULTLINE_FD=N. It returns "" when
+// Marks is not set.
+func (s *Spec) MarksEnv() string {
+	fd := s.FD(s.Marks)
+	if fd < 0 {
+		return ""
+	}
+	return protocol.EnvFD + "=" + strconv.Itoa(fd)
 }
 
 // Usage is the kernel's resource accounting for a finished process tree.

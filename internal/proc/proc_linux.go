@@ -87,6 +87,9 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 		// dispatch it would run the program again, not the supervisor.
 		return nil, fmt.Errorf("start %s: this program never called reexec.Main, which runs faultline's helper processes", s.Argv[0])
 	}
+	if s.Marks != nil && s.FD(s.Marks) < 0 {
+		return nil, fmt.Errorf("start %s: the marker descriptor (Spec.Marks) is not one of Spec.ExtraFiles", s.Argv[0])
+	}
 	path := s.Argv[0]
 	if !strings.Contains(path, "/") {
 		lp, err := exec.LookPath(path)
@@ -113,7 +116,7 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 		if tracer == nil {
 			return nil, fmt.Errorf("start %s: %w", s.Argv[0], errNoTracer)
 		}
-		cfg.MarkFD = s.Trace.MarkFD
+		cfg.MarkFD = max(s.FD(s.Marks), 0)
 		cfg.Stream = s.Trace.OnEvent != nil
 		cfg.Listener = tracer.Listener()
 	}

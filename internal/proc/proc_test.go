@@ -17,6 +17,7 @@ import (
 	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/proc/proctest"
+	"github.com/faultline/faultline/internal/protocol"
 	"github.com/faultline/faultline/internal/reexec"
 	// The tracer of the "trace" mode registers itself.
 	_ "github.com/faultline/faultline/internal/trace"
@@ -366,3 +367,46 @@ func TestUsageExcludesHelper(t *testing.T) {
 }
 
 func syscallKill(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
+
+// TestMarks: the marker descriptor is whichever entry of ExtraFiles
+// Spec.Marks names; the target learns its number from MarksEnv, and the
+// tracer reads the markers written to it.
+func TestMarks(t *testing.T) {
+	other, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	s := &proc.Spec{ExtraFiles: []*os.File{other, w}, Marks: w}
+	if s.FD(other) != 3 || s.FD(w) != 4 || s.FD(r) != -1 || s.FD(nil) != -1 {
+		t.Errorf("FD = %d, %d, %d, %d; want 3, 4, -1, -1", s.FD(other), s.FD(w), s.FD(r), s.FD(nil))
+	}
+	if got := s.MarksEnv(); got != protocol.EnvFD+"=4" {
+		t.Errorf("MarksEnv() = %q", got)
+	}
+	if got := (&proc.Spec{ExtraFiles: []*os.File{w}}).MarksEnv(); got != "" {
+		t.Errorf("MarksEnv() without Marks = %q", got)
+	}
+	if _, err := proc.Start(context.Background(), &proc.Spec{Argv: []string{"true"}, Marks: r}); err == nil || !strings.Contains(err.Error(), "Spec.Marks") {
+		t.Errorf("Start with Marks outside ExtraFiles = %v", err)
+	}
+
+	// Two iterations, of A and B, marked with include/faultline.h.
+	s.Argv = []string{proctest.BuildC(t, "batch"), "2", "AB"}
+	s.Env = []string{s.MarksEnv()}
+	s.Trace = &proc.TraceOptions{}
+	e := run(t, context.Background(), s)
+	w.Close()
+	if e.Failed() {
+		t.Fatalf("exit = %v", e)
+	}
+	if got := e.Trace.Tally.Candidates(); strings.Join(got, ",") != "A,B" || e.Trace.Tally.Malformed() != 0 {
+		t.Errorf("candidates %q, %d malformed; want A and B marked on fd 4", got, e.Trace.Tally.Malformed())
+	}
+}

@@ -39,7 +39,7 @@ type config struct {
 	Extra    int      `json:"extra"` // inherited descriptors 3 .. 3+Extra-1
 	Counters bool     `json:"counters"`
 	Trace    bool     `json:"trace"`
-	MarkFD   int      `json:"mark_fd"`
+	MarkFD   int      `json:"mark_fd"` // Spec.Marks in the target; 0: none
 	// Listener asks the exec helper to hand the supervisor a seccomp
 	// listener (Tracer.Listener).
 	Listener bool `json:"listener"`

@@ -34,13 +34,15 @@ func TestProbe(t *testing.T) {
 }
 
 // traced runs argv under the tracer and returns its result and events.
-func traced(t *testing.T, argv []string, markFD int, extra ...*os.File) (*proc.Exit, []memtrace.Event) {
+// marks, if not nil, is the target's marker descriptor.
+func traced(t *testing.T, argv []string, marks *os.File) (*proc.Exit, []memtrace.Event) {
 	t.Helper()
 	var events []memtrace.Event
-	s := &proc.Spec{Argv: argv, ExtraFiles: extra,
-		Trace: &proc.TraceOptions{MarkFD: markFD, OnEvent: func(e memtrace.Event) { events = append(events, e) }}}
-	if markFD > 0 {
-		s.Env = append(os.Environ(), "FAULTLINE_FD="+strconv.Itoa(markFD))
+	s := &proc.Spec{Argv: argv,
+		Trace: &proc.TraceOptions{OnEvent: func(e memtrace.Event) { events = append(events, e) }}}
+	if marks != nil {
+		s.ExtraFiles, s.Marks = []*os.File{marks}, marks
+		s.Env = append(os.Environ(), s.MarksEnv())
 	}
 	p, err := proc.Start(context.Background(), s)
 	if err != nil {
@@ -141,7 +143,7 @@ func TestMatchesStrace(t *testing.T) {
 				bin := proctest.BuildC(t, tt.prog)
 				argv := append([]string{bin}, tt.args...)
 				want := straceCounts(t, argv...)
-				e, events := traced(t, argv, 0)
+				e, events := traced(t, argv, nil)
 				got := ourCounts(e.Trace.Totals)
 				if len(got) != len(want) {
 					t.Errorf("calls = %v, strace %v", got, want)
@@ -198,7 +200,7 @@ func TestBrkDeltas(t *testing.T) {
 		}
 		last = v
 	}
-	_, events := traced(t, []string{bin, "6"}, 0)
+	_, events := traced(t, []string{bin, "6"}, nil)
 	var got []int64
 	for _, e := range events {
 		if e.Call == memtrace.CallBrk {
@@ -244,7 +246,7 @@ func attribution(t *testing.T, listener string) {
 		lines = strings.Split(strings.TrimSpace(string(b)), "\n")
 	}()
 	const n = 10
-	e, events := traced(t, []string{bin, strconv.Itoa(n), "AB"}, 3, w)
+	e, events := traced(t, []string{bin, strconv.Itoa(n), "AB"}, w)
 	w.Close()
 	<-done
 	if len(lines) != 2*n {

@@ -12,8 +12,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/protocol"
+	"github.com/faultline/faultline/internal/reexec"
 	"github.com/faultline/faultline/internal/trace"
 )
 
@@ -21,7 +23,7 @@ import (
 const childEnv = "FAULTLINE_MARK_TEST_CHILD"
 
 func TestMain(m *testing.M) {
-	proc.HelperMain()
+	reexec.Main()
 	if os.Getenv(childEnv) != "" {
 		child()
 		os.Exit(0)
@@ -140,14 +142,15 @@ func TestTraced(t *testing.T) {
 	var marks []string
 	s := &proc.Spec{
 		Argv:       []string{os.Args[0]},
-		Env:        append(os.Environ(), childEnv+"=1", EnvFD+"=3"),
 		ExtraFiles: []*os.File{w},
-		Trace: &trace.Options{MarkFD: 3, OnEvent: func(e trace.Event) {
-			if e.Call == trace.CallMark {
+		Marks:      w,
+		Trace: &proc.TraceOptions{OnEvent: func(e memtrace.Event) {
+			if e.Call == memtrace.CallMark {
 				marks = append(marks, e.Text)
 			}
 		}},
 	}
+	s.Env = append(os.Environ(), childEnv+"=1", s.MarksEnv())
 	p, err := proc.Start(context.Background(), s)
 	w.Close()
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/faultline/faultline/internal/reexec"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -41,9 +43,9 @@ func usageErr(format string, args ...any) error {
 }
 
 func main() {
-	if helperMain() {
-		return
-	}
+	// faultline re-executes itself as a target's supervisor and as the
+	// native demo workload: those roles run here and exit.
+	reexec.Main()
 	os.Exit(run(os.Args[1:]))
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/faultline/faultline/internal/probe"
+	"github.com/faultline/faultline/internal/reexec"
 	"github.com/faultline/faultline/internal/result"
 )
 
@@ -26,18 +27,13 @@ func TestMain(m *testing.M) {
 				os.Exit(4)
 			}
 		}
-		if helperMain() {
-			os.Exit(0)
-		}
+		reexec.Main()
 		os.Exit(run(os.Args[1:]))
 	}
+	// The test binary is also the supervisor of the targets it starts.
+	reexec.Main()
 	testscript.Main(m, map[string]func(){
-		"faultline": func() {
-			if helperMain() {
-				os.Exit(0)
-			}
-			os.Exit(run(os.Args[1:]))
-		},
+		"faultline": func() { os.Exit(run(os.Args[1:])) },
 	})
 }
 

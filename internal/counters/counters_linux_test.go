@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/faultline/faultline/internal/counters"
-	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/proc/proctest"
 )
 
@@ -23,7 +22,6 @@ import (
 const childEnv = "FAULTLINE_COUNTERS_TEST_CHILD"
 
 func TestMain(m *testing.M) {
-	proc.HelperMain()
 	if argv := os.Getenv(childEnv); argv != "" {
 		r := countFromExec(strings.Fields(argv))
 		_ = json.NewEncoder(os.Stdout).Encode(r)

@@ -8,12 +8,12 @@ import (
 	"slices"
 	"time"
 
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
-	"github.com/faultline/faultline/internal/trace"
 )
 
 // Matrix times the user's candidates under every configuration in order.
@@ -568,7 +568,7 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 			return err
 		}
 		if !perf {
-			spec.Configure = func(ps *proc.Spec) { ps.Trace = &trace.Options{MarkFD: 4} }
+			spec.Configure = func(ps *proc.Spec) { ps.Trace = &proc.TraceOptions{} }
 		}
 		if s, err = probe.Start(hctx, spec); err != nil {
 			return fmt.Errorf("start trace pass: %w", stalled(ctx, hctx, err, b, "", cfg.Name, "start", start))
@@ -674,7 +674,7 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 			}
 		}
 	}
-	var tally *trace.Tally
+	var tally *memtrace.Tally
 	var threads int
 	var notes []string
 	note := fmt.Sprintf("seccomp-filtered tracing of brk, mmap, munmap, mremap, madvise; %d iterations per candidate", iters)

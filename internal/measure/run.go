@@ -15,7 +15,6 @@ import (
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/protocol"
 	"github.com/faultline/faultline/internal/result"
-	"github.com/faultline/faultline/internal/trace"
 )
 
 // RunOptions control whole-process measurement (faultline run).
@@ -251,8 +250,8 @@ func (ps *processSampler) start(ctx context.Context, c result.Candidate) (*proc.
 	}
 	marked := make(chan marks, 1)
 	go func() { marked <- readMarks(markR) }()
-	spec := &proc.Spec{Argv: ps.o.Argv(c), Env: append(ps.env[:len(ps.env):len(ps.env)], "FAULTLINE_FD=3"),
-		Stdout: ps.out, Stderr: ps.out, ExtraFiles: []*os.File{markW}}
+	spec := &proc.Spec{Argv: ps.o.Argv(c), Stdout: ps.out, Stderr: ps.out, ExtraFiles: []*os.File{markW}, Marks: markW}
+	spec.Env = append(ps.env[:len(ps.env):len(ps.env)], spec.MarksEnv())
 	if ps.o.Configure != nil {
 		ps.o.Configure(spec)
 	}
@@ -522,8 +521,9 @@ func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, rec Re
 		}
 		go func() { _, _ = io.Copy(io.Discard, markR); markR.Close() }()
 		start := time.Now()
-		spec := &proc.Spec{Argv: o.Argv(c), Env: append(env, "FAULTLINE_FD=3"), Stdout: o.Output, Stderr: o.Output,
-			ExtraFiles: []*os.File{markW}, Trace: &trace.Options{MarkFD: 3}}
+		spec := &proc.Spec{Argv: o.Argv(c), Stdout: o.Output, Stderr: o.Output,
+			ExtraFiles: []*os.File{markW}, Marks: markW, Trace: &proc.TraceOptions{}}
+		spec.Env = append(env, spec.MarksEnv())
 		p, err := proc.Start(ctx, spec)
 		markW.Close()
 		if err != nil {

@@ -25,10 +25,9 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"time"
 
-	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/memtrace"
 )
 
 // ErrUnavailable is wrapped by every reason the recorder cannot run here.
@@ -42,27 +41,27 @@ type Window struct {
 	End   int64 // ns
 }
 
-// Tally attributes recorded events to iteration windows: each window
-// becomes a begin and an end marker at its bounds, merged with the events
-// in time order, so that trace.Tally computes the per-iteration figures
-// exactly as it does for the ptrace tracer. Only events of pid (the
-// process running the windows) fall inside windows.
-func Tally(events []trace.Event, windows []Window, pid int) *trace.Tally {
+// Tally attributes recorded events to iteration windows: each window's
+// bounds are a begin and an end Boundary, merged with the events in time
+// order, so that memtrace.Tally computes the per-iteration figures exactly
+// as it does for the ptrace tracer. Only events of pid (the process
+// running the windows) fall inside windows.
+func Tally(events []memtrace.Event, windows []Window, pid int) *memtrace.Tally {
 	type item struct {
 		at  int64
-		ord int // at equal times: end markers, then begin markers, then events
-		e   trace.Event
+		ord int // at equal times: ends, then begins, then events
+		e   memtrace.Event
+		b   memtrace.Boundary // ord 0 and 1
 	}
 	items := make([]item, 0, len(events)+2*len(windows))
 	for _, e := range events {
 		items = append(items, item{at: int64(e.At), ord: 2, e: e})
 	}
 	for _, w := range windows {
+		iter := int64(w.Iter)
 		items = append(items,
-			item{at: w.Start, ord: 1, e: trace.Event{Call: trace.CallMark, Pid: pid, Tid: pid,
-				Text: markLine("begin", w)}},
-			item{at: w.End, ord: 0, e: trace.Event{Call: trace.CallMark, Pid: pid, Tid: pid,
-				Text: markLine("end", w)}})
+			item{at: w.Start, ord: 1, b: memtrace.Boundary{Cand: w.Cand, Iter: iter}},
+			item{at: w.End, ord: 0, b: memtrace.Boundary{Cand: w.Cand, Iter: iter, End: true}})
 	}
 	slices.SortStableFunc(items, func(a, b item) int {
 		if a.at != b.at {
@@ -73,15 +72,15 @@ func Tally(events []trace.Event, windows []Window, pid int) *trace.Tally {
 		}
 		return a.ord - b.ord
 	})
-	t := trace.NewTally()
+	t := memtrace.NewTally()
 	for _, it := range items {
-		t.Add(it.e)
+		if it.ord < 2 {
+			t.AddBoundary(pid, it.b)
+		} else {
+			t.Add(it.e)
+		}
 	}
 	return t
-}
-
-func markLine(verb string, w Window) string {
-	return verb + " cand=" + w.Cand + " iter=" + strconv.Itoa(w.Iter) + "\n"
 }
 
 // Stats says what a recording saw.

@@ -19,7 +19,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/memtrace"
 )
 
 // tracepoints are the syscall events recorded, with the fields read from
@@ -29,11 +29,11 @@ var tracepoints = []struct {
 	call   string
 	fields []string
 }{
-	{"sys_exit_brk", trace.CallBrk, []string{"ret"}},
-	{"sys_enter_mmap", trace.CallMmap, []string{"addr", "len", "flags"}},
-	{"sys_enter_munmap", trace.CallMunmap, []string{"addr", "len"}},
-	{"sys_enter_mremap", trace.CallMremap, []string{"addr", "old_len", "new_len", "flags"}},
-	{"sys_enter_madvise", trace.CallMadvise, []string{"start", "len_in", "behavior"}},
+	{"sys_exit_brk", memtrace.CallBrk, []string{"ret"}},
+	{"sys_enter_mmap", memtrace.CallMmap, []string{"addr", "len", "flags"}},
+	{"sys_enter_munmap", memtrace.CallMunmap, []string{"addr", "len"}},
+	{"sys_enter_mremap", memtrace.CallMremap, []string{"addr", "old_len", "new_len", "flags"}},
+	{"sys_enter_madvise", memtrace.CallMadvise, []string{"start", "len_in", "behavior"}},
 }
 
 // tracefsDirs are where tracefs is usually mounted.
@@ -175,7 +175,7 @@ type Recorder struct {
 	fmts  map[uint16]*format
 
 	mu      sync.Mutex
-	events  []trace.Event
+	events  []memtrace.Event
 	stats   Stats
 	tids    map[int]bool
 	brk     map[int]int64 // last known program break by process
@@ -281,7 +281,7 @@ func (r *Recorder) loop() {
 
 // Stop ends the recording and returns the events in the order the kernel
 // timestamped them (At is CLOCK_MONOTONIC time).
-func (r *Recorder) Stop() ([]trace.Event, Stats, error) {
+func (r *Recorder) Stop() ([]memtrace.Event, Stats, error) {
 	for _, fd := range r.fds {
 		_ = unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_DISABLE, 0)
 	}
@@ -300,18 +300,18 @@ func (r *Recorder) Stop() ([]trace.Event, Stats, error) {
 	return ev, st, nil
 }
 
-func sortEvents(ev []trace.Event) {
-	slices.SortStableFunc(ev, func(a, b trace.Event) int { return cmp.Compare(a.At, b.At) })
+func sortEvents(ev []memtrace.Event) {
+	slices.SortStableFunc(ev, func(a, b memtrace.Event) int { return cmp.Compare(a.At, b.At) })
 }
 
 // fixBrk turns each brk's returned break into the change of the break,
 // per process, in time order. The first brk seen of a process (usually
 // the query glibc makes at start-up, or one made before Attach) sets the
 // reference and counts as a change of 0, as in the ptrace tracer.
-func (r *Recorder) fixBrk(ev []trace.Event) {
+func (r *Recorder) fixBrk(ev []memtrace.Event) {
 	for i := range ev {
 		e := &ev[i]
-		if e.Call != trace.CallBrk {
+		if e.Call != memtrace.CallBrk {
 			continue
 		}
 		if last, ok := r.brk[e.Pid]; ok {
@@ -402,17 +402,17 @@ func (r *Recorder) record(typ uint32, b []byte) {
 			}
 			return le.Uint64(raw[off : off+8])
 		}
-		e := trace.Event{Call: f.call, Pid: pid, Tid: tid, At: time.Duration(at)}
+		e := memtrace.Event{Call: f.call, Pid: pid, Tid: tid, At: time.Duration(at)}
 		switch f.call {
-		case trace.CallBrk:
+		case memtrace.CallBrk:
 			e.Ret = int64(get("ret"))
-		case trace.CallMmap:
+		case memtrace.CallMmap:
 			e.Addr, e.Size, e.Flags = get("addr"), int64(get("len")), get("flags")
-		case trace.CallMunmap:
+		case memtrace.CallMunmap:
 			e.Addr, e.Size = get("addr"), int64(get("len"))
-		case trace.CallMremap:
+		case memtrace.CallMremap:
 			e.Addr, e.Old, e.Size, e.Flags = get("addr"), int64(get("old_len")), int64(get("new_len")), get("flags")
-		case trace.CallMadvise:
+		case memtrace.CallMadvise:
 			e.Addr, e.Size, e.Advice = get("start"), int64(get("len_in")), int(int32(get("behavior")))
 		}
 		r.tids[tid] = true

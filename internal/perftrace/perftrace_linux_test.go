@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/memtrace"
 )
 
 func needRecorder(t *testing.T) {
@@ -84,7 +84,7 @@ func TestMatchesStrace(t *testing.T) {
 		if i > 0 && e.At < ev[i-1].At {
 			t.Fatalf("events out of time order at %d", i)
 		}
-		if e.Call == trace.CallBrk {
+		if e.Call == memtrace.CallBrk {
 			brk++
 			if e.Size > 0 {
 				grow += e.Size
@@ -109,13 +109,13 @@ func TestMatchesStrace(t *testing.T) {
 // TestWindows: events are attributed to the iteration whose time window
 // holds them, per process.
 func TestWindows(t *testing.T) {
-	ev := []trace.Event{
-		{Call: trace.CallBrk, Pid: 7, At: 5, Size: 4096},
-		{Call: trace.CallBrk, Pid: 7, At: 15, Size: 8192},
-		{Call: trace.CallMmap, Pid: 7, At: 16, Size: 1 << 20},
-		{Call: trace.CallMmap, Pid: 8, At: 17, Size: 1 << 20}, // another process
-		{Call: trace.CallBrk, Pid: 7, At: 25, Size: -8192},
-		{Call: trace.CallBrk, Pid: 7, At: 40, Size: 4096}, // between windows
+	ev := []memtrace.Event{
+		{Call: memtrace.CallBrk, Pid: 7, At: 5, Size: 4096},
+		{Call: memtrace.CallBrk, Pid: 7, At: 15, Size: 8192},
+		{Call: memtrace.CallMmap, Pid: 7, At: 16, Size: 1 << 20},
+		{Call: memtrace.CallMmap, Pid: 8, At: 17, Size: 1 << 20}, // another process
+		{Call: memtrace.CallBrk, Pid: 7, At: 25, Size: -8192},
+		{Call: memtrace.CallBrk, Pid: 7, At: 40, Size: 4096}, // between windows
 	}
 	w := []Window{{Cand: "A", Iter: 0, Start: 10, End: 20}, {Cand: "A", Iter: 1, Start: 20, End: 30}}
 	tl := Tally(ev, w, 7)
@@ -125,5 +125,26 @@ func TestWindows(t *testing.T) {
 	}
 	if out := tl.Outside(); out.Brk != 2 || out.Mmap != 1 {
 		t.Errorf("outside: %+v, want the 2 brk and the other process's mmap", out)
+	}
+}
+
+// TestWindowsKeepNames: a window's candidate reaches the tally as it is,
+// whatever characters its name has, and windows that touch at one instant
+// end before the next begins.
+func TestWindowsKeepNames(t *testing.T) {
+	ev := []memtrace.Event{
+		{Call: memtrace.CallMmap, Pid: 7, At: 10, Size: 4096}, // at the first window's start: inside
+		{Call: memtrace.CallMmap, Pid: 7, At: 20, Size: 8192}, // at the boundary: the second window's
+	}
+	w := []Window{{Cand: "a b=c", Iter: 0, Start: 10, End: 20}, {Cand: "d", Iter: 0, Start: 20, End: 30}}
+	tl := Tally(ev, w, 7)
+	if got := tl.Candidates(); len(got) != 2 || got[0] != "a b=c" || got[1] != "d" {
+		t.Fatalf("candidates %q, want [\"a b=c\" \"d\"]", got)
+	}
+	if a, d := tl.Syscalls("a b=c"), tl.Syscalls("d"); a.MappedBytes != 4096 || d.MappedBytes != 8192 {
+		t.Errorf("mapped %v and %v, want 4096 and 8192", a.MappedBytes, d.MappedBytes)
+	}
+	if tl.Malformed() != 0 || tl.Abandoned() != 0 {
+		t.Errorf("malformed %d, abandoned %d", tl.Malformed(), tl.Abandoned())
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/memtrace"
 )
 
 // Available reports that recording needs Linux.
@@ -19,4 +19,4 @@ type Recorder struct{}
 func Attach(pid int) (*Recorder, error) { return nil, Available() }
 
 // Stop returns nothing off Linux.
-func (r *Recorder) Stop() ([]trace.Event, Stats, error) { return nil, Stats{}, Available() }
+func (r *Recorder) Stop() ([]memtrace.Event, Stats, error) { return nil, Stats{}, Available() }

@@ -109,16 +109,17 @@ func Start(ctx context.Context, s Spec) (*Session, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	env = append(withoutKeys(env, protocol.EnvFD, protocol.EnvCtlFD),
-		protocol.EnvCtlFD+"=3", protocol.EnvFD+"=4")
 	ps := &proc.Spec{
 		Argv:       s.Argv,
-		Env:        env,
 		Dir:        s.Dir,
 		Stdout:     s.Stderr,
 		Stderr:     s.Stderr,
 		ExtraFiles: []*os.File{ctlR, recW},
+		// The records, iteration markers among them, for a tracer.
+		Marks: recW,
 	}
+	ps.Env = append(withoutKeys(env, protocol.EnvFD, protocol.EnvCtlFD),
+		protocol.EnvCtlFD+"="+strconv.Itoa(ps.FD(ctlR)), ps.MarksEnv())
 	if s.Configure != nil {
 		s.Configure(ps)
 	}

@@ -15,62 +15,58 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/internal/counters"
-	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/memtrace"
+	"github.com/faultline/faultline/internal/reexec"
 )
 
-// envHelper marks a re-executed faultline as a helper. Its value is the
-// role and the descriptors it talks over: "super:CTL:REP" or
-// "exec:SYNC:ERR:SOCK" (SOCK 0: no seccomp listener wanted).
-const envHelper = "FAULTLINE_PROC_HELPER"
+// The helper roles (internal/reexec) and the descriptors each talks over:
+// "supervisor CTL REP" and "exec-helper SYNC ERR SOCK" (SOCK 0: no seccomp
+// listener wanted).
+const (
+	roleSupervisor = "supervisor"
+	roleExec       = "exec-helper"
+)
 
-// helperArgv0 is the argv[0] each helper role is started with.
-var helperArgv0 = map[string]string{"super": "faultline-supervisor", "exec": "faultline-exec-helper"}
+// helperArg0 is the argv[0] of every helper: what ps shows.
+const helperArg0 = "faultline"
 
-// The helper dispatch runs from init, not only from HelperMain, for two
-// reasons. The seccomp filter and ptrace both need the main OS thread, and
-// during init the runtime keeps the main goroutine locked to it. And any
-// binary that links this package, a test binary whose TestMain forgot the
-// call included, then works as the helper instead of re-running itself.
-func init() { HelperMain() }
-
-// HelperMain runs this process as one of proc's helpers (the supervisor or
-// the exec helper of a target) and exits, if it was started as one; in any
-// other process it returns at once. The package's init already calls it,
-// so an explicit call first thing in main and in TestMain only documents
-// that faultline re-executes itself; it is cheap and safe either way.
-func HelperMain() {
-	v, ok := os.LookupEnv(envHelper)
-	if !ok {
-		return
-	}
-	// proc starts its helpers under these names (proc_linux.go, below); a
-	// faultline started any other way with the variable set inherited it
-	// from somewhere else and is not a helper: drop it so its targets do
-	// not inherit it either.
-	role, _, _ := strings.Cut(v, ":")
-	if len(os.Args) == 0 || os.Args[0] != helperArgv0[role] {
-		os.Unsetenv(envHelper)
-		return
-	}
-	runtime.LockOSThread()
-	f := strings.Split(v, ":")
-	fds := make([]int, len(f)-1)
-	for i := range fds {
-		n, err := strconv.Atoi(f[i+1])
-		if err != nil || (n < 3 && !(i == 2 && n == 0)) {
-			fds = nil
-			break
+func init() {
+	reexec.Register(roleSupervisor, func(args []string) int {
+		fds, ok := helperFDs(args, 2)
+		if !ok {
+			return badHelper(roleSupervisor, args)
 		}
-		fds[i] = n
+		return superMain(fds[0], fds[1])
+	})
+	reexec.Register(roleExec, func(args []string) int {
+		fds, ok := helperFDs(args, 3)
+		if !ok {
+			return badHelper(roleExec, args)
+		}
+		return execMain(fds[0], fds[1], fds[2])
+	})
+}
+
+// helperFDs parses a helper's n descriptor numbers: inherited ones, 3 or
+// above, but for the exec helper's SOCK, which may be 0.
+func helperFDs(args []string, n int) ([]int, bool) {
+	if len(args) != n {
+		return nil, false
 	}
-	switch {
-	case f[0] == "super" && len(fds) == 2:
-		os.Exit(superMain(fds[0], fds[1]))
-	case f[0] == "exec" && len(fds) == 3:
-		os.Exit(execMain(fds[0], fds[1], fds[2]))
+	fds := make([]int, n)
+	for i, a := range args {
+		fd, err := strconv.Atoi(a)
+		if err != nil || (fd < 3 && !(i == 2 && fd == 0)) {
+			return nil, false
+		}
+		fds[i] = fd
 	}
-	fmt.Fprintf(os.Stderr, "faultline: bad %s=%q\n", envHelper, v)
-	os.Exit(125)
+	return fds, true
+}
+
+func badHelper(role string, args []string) int {
+	fmt.Fprintf(os.Stderr, "faultline: bad arguments for the %s helper: %q\n", role, args)
+	return 125
 }
 
 // execMain is the exec helper: it reads the target's config, says it is
@@ -100,9 +96,12 @@ func execMain(syncFD, errFD, sock int) int {
 		return 126
 	}
 	var err error
-	if cfg.Trace {
-		err = trace.Exec(cfg.Path, cfg.Argv, cfg.Env, cfg.MarkFD, sock)
-	} else {
+	switch {
+	case cfg.Trace && tracer == nil:
+		err = errNoTracer
+	case cfg.Trace:
+		err = tracer.Exec(cfg.Path, cfg.Argv, cfg.Env, cfg.MarkFD, sock)
+	default:
 		err = syscall.Exec(cfg.Path, cfg.Argv, cfg.Env)
 		if err != nil {
 			err = &os.PathError{Op: "exec", Path: cfg.Path, Err: err}
@@ -225,6 +224,10 @@ type handshake struct {
 // runHelped starts the target through the exec helper, with counters
 // and/or the tracer.
 func (s *supervisor) runHelped() {
+	if s.cfg.Trace && tracer == nil {
+		s.w.json(frameFailed, failedMsg{Err: "supervisor: " + errNoTracer.Error()})
+		return
+	}
 	syncR, syncW, err := os.Pipe()
 	if err != nil {
 		s.w.json(frameFailed, failedMsg{Err: fmt.Sprintf("supervisor: pipe: %v", err)})
@@ -241,7 +244,7 @@ func (s *supervisor) runHelped() {
 	own := len(files) // files[own:] are the helper's ends of our pipes
 	files = append(files, syncR, errW)
 	var sock *os.File // ours; the helper's end follows errW
-	if s.cfg.Trace && os.Getenv(trace.EnvListener) != "off" {
+	if s.cfg.Trace && s.cfg.Listener {
 		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
 			syncR.Close()
@@ -259,12 +262,12 @@ func (s *supervisor) runHelped() {
 	if sock != nil {
 		sockFD = own + 2
 	}
-	env := []string{fmt.Sprintf("%s=exec:%d:%d:%d", envHelper, own, own+1, sockFD)}
+	argv := reexec.Argv(helperArg0, roleExec, strconv.Itoa(own), strconv.Itoa(own+1), strconv.Itoa(sockFD))
 	// With Ptrace the child stops at the exec of /proc/self/exe, before
 	// running anything; the tracer thread must be the one that forks it,
-	// hence the locked thread (HelperMain).
-	p, err := os.StartProcess("/proc/self/exe", []string{helperArgv0["exec"]}, &os.ProcAttr{
-		Env: env, Files: files,
+	// hence the locked main thread (internal/reexec).
+	p, err := os.StartProcess("/proc/self/exe", argv, &os.ProcAttr{
+		Env: []string{}, Files: files,
 		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Ptrace: s.cfg.Trace},
 	})
 	// The helper has its copies of these.
@@ -280,21 +283,21 @@ func (s *supervisor) runHelped() {
 	pid := p.Pid
 	_ = p.Release()
 
-	var tr trace.Ptracer
-	var tally *trace.Tally
+	var tr Ptracer
+	var tally *memtrace.Tally
 	if s.cfg.Trace {
 		// Tallying here, on the tracer's thread, keeps events off the
 		// pipe: with a second process decoding them on a 2-CPU machine,
 		// every stop got slower. Streaming is only for Options.OnEvent.
-		tally = trace.NewTally()
+		tally = memtrace.NewTally()
 		emit := tally.Add
 		if s.cfg.Stream {
-			emit = func(e trace.Event) {
+			emit = func(e memtrace.Event) {
 				tally.Add(e)
 				s.w.event(e)
 			}
 		}
-		tr = trace.NewTracer(emit)
+		tr = tracer.NewPtracer(emit)
 		if err := tr.Attach(pid); err != nil {
 			_ = unix.Kill(pid, unix.SIGKILL)
 			syncW.Close()
@@ -360,7 +363,7 @@ func (s *supervisor) runHelped() {
 // handshake sends the exec helper its config, waits until it is ready,
 // notes its page faults so far, opens the counters on it and releases it;
 // then it learns from the err pipe whether the exec worked.
-func (s *supervisor) handshake(pid int, syncW, errR *os.File, tr trace.Ptracer, sock *os.File) handshake {
+func (s *supervisor) handshake(pid int, syncW, errR *os.File, tr Ptracer, sock *os.File) handshake {
 	defer errR.Close()
 	var h handshake
 	ecfg := s.cfg

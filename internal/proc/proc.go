@@ -3,7 +3,8 @@
 // process of a target outlives it or faultline.
 //
 // Every target runs under a supervisor: faultline re-executes itself
-// (/proc/self/exe) in a helper role, see HelperMain. The supervisor is the
+// (/proc/self/exe) in a helper role (internal/reexec, whose Main a program
+// that starts targets must call first thing). The supervisor is the
 // leader of a new process group, which the target joins, and a child
 // subreaper, so that whatever the target forks, even a daemon that calls
 // setsid and double-forks, stays in its subtree. When the target exits the
@@ -24,10 +25,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
-	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/memtrace"
+	"github.com/faultline/faultline/internal/protocol"
 )
 
 // Spec describes a process to start.
@@ -38,15 +41,51 @@ type Spec struct {
 	Stdin      io.Reader
 	Stdout     io.Writer
 	Stderr     io.Writer
-	ExtraFiles []*os.File // become fd 3, 4, ... in the child
+	ExtraFiles []*os.File // become fd 3, 4, ... in the child (FD)
+	// Marks, if set, is the entry of ExtraFiles that is the target's
+	// record descriptor (FAULTLINE_FD, docs/protocol.md), the one a
+	// marking target writes its iteration markers to. MarksEnv names it
+	// to the target; a traced run reads the markers from its writes.
+	Marks *os.File
 
 	// Counters counts perf software (and, with a PMU, hardware) events of
 	// the target tree from its exec on; see Exit.Counters.
 	Counters bool
 	// Trace, when set, traces the target's memory system calls and its
-	// iteration markers; see Exit.Trace. A traced run is a diagnostic
-	// pass: every traced call stops the target.
-	Trace *trace.Options
+	// iteration markers with the registered Tracer; see Exit.Trace. A
+	// traced run is a diagnostic pass: traced calls slow the target.
+	Trace *TraceOptions
+}
+
+// TraceOptions asks for a traced run. The target's iteration markers are
+// its writes to Spec.Marks.
+type TraceOptions struct {
+	// OnEvent, if set, receives every event as it arrives, in order, from
+	// a single goroutine. It must not block for long: the events of a
+	// running target queue up behind it.
+	OnEvent func(memtrace.Event)
+}
+
+// FD returns the descriptor number that f, an entry of ExtraFiles, has in
+// the target, or -1 when f is none.
+func (s *Spec) FD(f *os.File) int {
+	for i, x := range s.ExtraFiles {
+		if f != nil && x == f {
+			return 3 + i
+		}
+	}
+	return -1
+}
+
+// MarksEnv returns the environment entry that tells the target the number
+// of its record descriptor, Marks: FAULTLINE_FD=N. It returns "" when
+// Marks is not set.
+func (s *Spec) MarksEnv() string {
+	fd := s.FD(s.Marks)
+	if fd < 0 {
+		return ""
+	}
+	return protocol.EnvFD + "=" + strconv.Itoa(fd)
 }
 
 // Usage is the kernel's resource accounting for a finished process tree.
@@ -82,7 +121,7 @@ type Exit struct {
 	// CounterNotes are one-line notes on counters that degraded.
 	CounterNotes []string
 	// Trace is the memory-syscall trace; nil unless Spec.Trace.
-	Trace *trace.Result
+	Trace *memtrace.Result
 }
 
 // Failed reports whether the process did not exit with status 0.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +19,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/internal/counters"
-	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/memtrace"
+	"github.com/faultline/faultline/internal/reexec"
 )
 
 // killGrace is how long Kill lets the supervisor report the target's death
@@ -80,6 +82,14 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 	if len(s.Argv) == 0 {
 		return nil, errors.New("start: empty command")
 	}
+	if !reexec.Dispatched() {
+		// The supervisor is this program re-executed: without the
+		// dispatch it would run the program again, not the supervisor.
+		return nil, fmt.Errorf("start %s: this program never called reexec.Main, which runs faultline's helper processes", s.Argv[0])
+	}
+	if s.Marks != nil && s.FD(s.Marks) < 0 {
+		return nil, fmt.Errorf("start %s: the marker descriptor (Spec.Marks) is not one of Spec.ExtraFiles", s.Argv[0])
+	}
 	path := s.Argv[0]
 	if !strings.Contains(path, "/") {
 		lp, err := exec.LookPath(path)
@@ -99,12 +109,16 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 		env = os.Environ()
 	}
 	cfg := config{
-		Parent: os.Getpid(), Path: path, Argv: s.Argv, Env: withoutHelperEnv(env),
+		Parent: os.Getpid(), Path: path, Argv: s.Argv, Env: env,
 		Extra: len(s.ExtraFiles), Counters: s.Counters, Trace: s.Trace != nil,
 	}
 	if s.Trace != nil {
-		cfg.MarkFD = s.Trace.MarkFD
+		if tracer == nil {
+			return nil, fmt.Errorf("start %s: %w", s.Argv[0], errNoTracer)
+		}
+		cfg.MarkFD = max(s.FD(s.Marks), 0)
 		cfg.Stream = s.Trace.OnEvent != nil
+		cfg.Listener = tracer.Listener()
 	}
 
 	ctlR, ctlW, err := os.Pipe()
@@ -118,17 +132,16 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 		return nil, fmt.Errorf("start %s: %w", s.Argv[0], err)
 	}
 	n := len(s.ExtraFiles)
-	// The supervisor gets no environment of ours but its role and the
-	// switches of the counters and the tracer, which it runs.
-	senv := []string{fmt.Sprintf("%s=super:%d:%d", envHelper, 3+n, 4+n)}
-	for _, k := range []string{counters.EnvDisable, trace.EnvListener} {
-		if v, ok := os.LookupEnv(k); ok {
-			senv = append(senv, k+"="+v)
-		}
+	// The supervisor gets no environment of ours but the switch of the
+	// counters, which it opens (an empty Env, not nil, which would be all
+	// of ours); the tracer's choices travel in the config.
+	senv := []string{}
+	if v, ok := os.LookupEnv(counters.EnvDisable); ok {
+		senv = append(senv, counters.EnvDisable+"="+v)
 	}
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
-		Args:       []string{helperArgv0["super"]},
+		Args:       reexec.Argv(helperArg0, roleSupervisor, strconv.Itoa(3+n), strconv.Itoa(4+n)),
 		Env:        senv,
 		Dir:        s.Dir,
 		Stdin:      s.Stdin,
@@ -176,16 +189,6 @@ func Start(ctx context.Context, s *Spec) (*Process, error) {
 	return p, nil
 }
 
-func withoutHelperEnv(env []string) []string {
-	out := make([]string, 0, len(env))
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, envHelper+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
 // read consumes the supervisor's report until it closes the pipe.
 func (p *Process) read(r *os.File) {
 	defer close(p.readDone)
@@ -228,7 +231,7 @@ func (p *Process) read(r *os.File) {
 			}
 			start(errors.New(m.Err))
 		case frameEvent:
-			var e trace.Event
+			var e memtrace.Event
 			if err := e.UnmarshalBinary(payload); err != nil {
 				p.readErr = err
 				continue
@@ -370,15 +373,15 @@ func (p *Process) exitFrom(m *exitMsg) *Exit {
 		e.CounterNotes = append(e.CounterNotes, m.CounterNotes...)
 	}
 	if p.spec.Trace != nil {
-		var st trace.Stats
+		var st memtrace.Stats
 		if m.Trace != nil {
 			st = *m.Trace
 		}
-		tally := trace.NewTally()
+		tally := memtrace.NewTally()
 		if err := json.Unmarshal(m.Tally, tally); err != nil && p.readErr == nil {
 			p.readErr = err
 		}
-		e.Trace = trace.NewResult(tally, st)
+		e.Trace = memtrace.NewResult(tally, st)
 	}
 	return e
 }

@@ -26,6 +26,3 @@ func (p *Process) Wait() (*Exit, error) { return nil, errLinux }
 
 // KillAll does nothing off Linux.
 func KillAll() {}
-
-// HelperMain returns at once off Linux: there are no helpers.
-func HelperMain() {}

@@ -14,15 +14,19 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/counters"
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/proc/proctest"
-	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/protocol"
+	"github.com/faultline/faultline/internal/reexec"
+	// The tracer of the "trace" mode registers itself.
+	_ "github.com/faultline/faultline/internal/trace"
 )
 
 func TestMain(m *testing.M) {
 	// The test binary is also the supervisor and exec helper of the
 	// targets it starts.
-	proc.HelperMain()
+	reexec.Main()
 	os.Exit(m.Run())
 }
 
@@ -33,7 +37,7 @@ var modes = []struct {
 }{
 	{"plain", func(*proc.Spec) {}},
 	{"counters", func(s *proc.Spec) { s.Counters = true }},
-	{"trace", func(s *proc.Spec) { s.Trace = &trace.Options{} }},
+	{"trace", func(s *proc.Spec) { s.Trace = &proc.TraceOptions{} }},
 }
 
 func run(t *testing.T, ctx context.Context, s *proc.Spec) *proc.Exit {
@@ -129,7 +133,7 @@ func TestPlumbing(t *testing.T) {
 			defer r.Close()
 			var out, errb bytes.Buffer
 			s := &proc.Spec{
-				Argv:       []string{"sh", "-c", `read x; echo "in=$x dir=$(pwd) v=$V helper=${FAULTLINE_PROC_HELPER-unset}"; echo err >&2; echo extra >&3`},
+				Argv:       []string{"sh", "-c", `read x; echo "in=$x dir=$(pwd) v=$V"; echo err >&2; echo extra >&3`},
 				Env:        []string{"V=42", "PATH=" + os.Getenv("PATH")},
 				Dir:        dir,
 				Stdin:      strings.NewReader("hello\n"),
@@ -148,7 +152,7 @@ func TestPlumbing(t *testing.T) {
 			if err != nil || e.Failed() {
 				t.Fatalf("Wait = %v, %v", e, err)
 			}
-			if want := "in=hello dir=" + dir + " v=42 helper=unset\n"; out.String() != want {
+			if want := "in=hello dir=" + dir + " v=42\n"; out.String() != want {
 				t.Errorf("stdout = %q, want %q", out.String(), want)
 			}
 			if errb.String() != "err\n" || string(extra) != "extra\n" {
@@ -249,7 +253,7 @@ func TestLeftoversKilled(t *testing.T) {
 func TestKillMidTrace(t *testing.T) {
 	bin := proctest.BuildC(t, "spin")
 	var n int
-	s := &proc.Spec{Argv: []string{bin}, Counters: true, Trace: &trace.Options{OnEvent: func(trace.Event) { n++ }}}
+	s := &proc.Spec{Argv: []string{bin}, Counters: true, Trace: &proc.TraceOptions{OnEvent: func(memtrace.Event) { n++ }}}
 	p, err := proc.Start(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)
@@ -363,3 +367,46 @@ func TestUsageExcludesHelper(t *testing.T) {
 }
 
 func syscallKill(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
+
+// TestMarks: the marker descriptor is whichever entry of ExtraFiles
+// Spec.Marks names; the target learns its number from MarksEnv, and the
+// tracer reads the markers written to it.
+func TestMarks(t *testing.T) {
+	other, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	s := &proc.Spec{ExtraFiles: []*os.File{other, w}, Marks: w}
+	if s.FD(other) != 3 || s.FD(w) != 4 || s.FD(r) != -1 || s.FD(nil) != -1 {
+		t.Errorf("FD = %d, %d, %d, %d; want 3, 4, -1, -1", s.FD(other), s.FD(w), s.FD(r), s.FD(nil))
+	}
+	if got := s.MarksEnv(); got != protocol.EnvFD+"=4" {
+		t.Errorf("MarksEnv() = %q", got)
+	}
+	if got := (&proc.Spec{ExtraFiles: []*os.File{w}}).MarksEnv(); got != "" {
+		t.Errorf("MarksEnv() without Marks = %q", got)
+	}
+	if _, err := proc.Start(context.Background(), &proc.Spec{Argv: []string{"true"}, Marks: r}); err == nil || !strings.Contains(err.Error(), "Spec.Marks") {
+		t.Errorf("Start with Marks outside ExtraFiles = %v", err)
+	}
+
+	// Two iterations, of A and B, marked with include/faultline.h.
+	s.Argv = []string{proctest.BuildC(t, "batch"), "2", "AB"}
+	s.Env = []string{s.MarksEnv()}
+	s.Trace = &proc.TraceOptions{}
+	e := run(t, context.Background(), s)
+	w.Close()
+	if e.Failed() {
+		t.Fatalf("exit = %v", e)
+	}
+	if got := e.Trace.Tally.Candidates(); strings.Join(got, ",") != "A,B" || e.Trace.Tally.Malformed() != 0 {
+		t.Errorf("candidates %q, %d malformed; want A and B marked on fd 4", got, e.Trace.Tally.Malformed())
+	}
+}

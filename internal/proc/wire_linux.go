@@ -10,21 +10,21 @@ import (
 	"sync"
 	"time"
 
-	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/memtrace"
 )
 
 // The supervisor talks to faultline over two pipes. faultline writes one
 // JSON config and closes its end; the supervisor answers with frames: a
 // kind byte, a little-endian uint32 payload length, the payload. Control
-// frames carry JSON, event frames trace.Event's binary form.
+// frames carry JSON, event frames memtrace.Event's binary form.
 const (
 	frameStarted = 'S' // startedMsg: the target exec'd
 	frameFailed  = 'F' // failedMsg: the target could not be started
-	frameEvent   = 'E' // a trace.Event
+	frameEvent   = 'E' // a memtrace.Event
 	frameExit    = 'X' // exitMsg: the target and its leftovers are gone
 )
 
-// maxFrame bounds a frame's payload: an event is at most trace.MaxMark
+// maxFrame bounds a frame's payload: an event is at most memtrace.MaxMark
 // plus 60 bytes, an exit report a few KiB plus the tally, which its own
 // bounds keep to some MiB even for a target that marks all it can.
 const maxFrame = 64 << 20
@@ -39,7 +39,10 @@ type config struct {
 	Extra    int      `json:"extra"` // inherited descriptors 3 .. 3+Extra-1
 	Counters bool     `json:"counters"`
 	Trace    bool     `json:"trace"`
-	MarkFD   int      `json:"mark_fd"`
+	MarkFD   int      `json:"mark_fd"` // Spec.Marks in the target; 0: none
+	// Listener asks the exec helper to hand the supervisor a seccomp
+	// listener (Tracer.Listener).
+	Listener bool `json:"listener"`
 	// Stream asks for every trace event as a frame (Options.OnEvent);
 	// otherwise the supervisor only tallies them.
 	Stream bool `json:"stream"`
@@ -71,8 +74,8 @@ type exitMsg struct {
 	// come from rusage.
 	UserOnly bool `json:"user_only,omitempty"`
 
-	Trace *trace.Stats `json:"trace,omitempty"`
-	// Tally is the supervisor's trace.Tally of the run.
+	Trace *memtrace.Stats `json:"trace,omitempty"`
+	// Tally is the supervisor's memtrace.Tally of the run.
 	Tally json.RawMessage `json:"tally,omitempty"`
 	// Err reports supervisor trouble after the start (a tracer failure).
 	Err string `json:"err,omitempty"`
@@ -179,7 +182,7 @@ func (w *frameWriter) frame(kind byte, urgent bool, fill func([]byte) []byte) {
 	}
 }
 
-func (w *frameWriter) event(e trace.Event) {
+func (w *frameWriter) event(e memtrace.Event) {
 	w.frame(frameEvent, false, func(b []byte) []byte {
 		out, err := e.AppendBinary(b)
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/atomicfile"
+	"github.com/faultline/faultline/internal/stats"
 )
 
 // Schema identifies the document format. Readers refuse other values.
@@ -194,17 +195,9 @@ func FaultsAlike(x, y float64) bool {
 	return math.Abs(x-y) < max(2, 0.2*max(x, y))
 }
 
-// Estimate is a median with its confidence interval.
-type Estimate struct {
-	Unit   string  `json:"unit"` // always "s" for time
-	Median float64 `json:"median"`
-	Low    float64 `json:"low"`
-	High   float64 `json:"high"`
-	// Confidence is the level of [Low, High]; 0 when n was too small for
-	// an interval (Low == High == Median then).
-	Confidence float64 `json:"confidence"`
-	N          int     `json:"n"`
-}
+// Estimate is a median with its confidence interval, as internal/stats
+// computes it; its JSON form is part of the schema (docs/json-schema.md).
+type Estimate = stats.Estimate
 
 // Sample is one timed sample: Loops back-to-back iterations. Values are per
 // iteration. Seq orders samples of all candidates in one process (the

@@ -17,8 +17,6 @@ import (
 	"slices"
 
 	"golang.org/x/perf/benchmath"
-
-	"github.com/faultline/faultline/internal/result"
 )
 
 // Confidence is the level of every interval faultline reports.
@@ -27,9 +25,24 @@ const Confidence = 0.95
 // Alpha is the significance level of comparisons.
 const Alpha = 0.01
 
-// Summarize returns the median of values with its confidence interval.
-func Summarize(values []float64) result.Estimate {
-	e := result.Estimate{Unit: "s", N: len(values)}
+// Estimate is a median with its confidence interval. The result schema
+// stores it as it is (result.Estimate), so its JSON form is part of that
+// schema (docs/json-schema.md).
+type Estimate struct {
+	Unit   string  `json:"unit"` // always "s" for time
+	Median float64 `json:"median"`
+	Low    float64 `json:"low"`
+	High   float64 `json:"high"`
+	// Confidence is the level of [Low, High]; 0 when n was too small for
+	// an interval (Low == High == Median then).
+	Confidence float64 `json:"confidence"`
+	N          int     `json:"n"`
+}
+
+// Summarize returns the median of values, in seconds, with its confidence
+// interval.
+func Summarize(values []float64) Estimate {
+	e := Estimate{Unit: "s", N: len(values)}
 	if len(values) == 0 {
 		return e
 	}
@@ -132,7 +145,7 @@ func bootstrapRatio(base, other []float64) (lo, hi float64) {
 
 // RelWidth is the half-width of an estimate's interval relative to its
 // median; +Inf when there is no interval yet.
-func RelWidth(e result.Estimate) float64 {
+func RelWidth(e Estimate) float64 {
 	if e.Confidence == 0 || e.Median <= 0 {
 		return math.Inf(1)
 	}

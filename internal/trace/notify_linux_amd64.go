@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/faultline/faultline/internal/memtrace"
 )
 
 // The exec helper's filter sends mmap, munmap, mremap, madvise and marker
@@ -50,7 +52,7 @@ type listener struct {
 
 	// Owned by the serving goroutine until done is closed.
 	tgids         map[int]int
-	buf           [MaxMark]byte
+	buf           [memtrace.MaxMark]byte
 	notifications int64
 	events        int64
 	unreadable    int64
@@ -153,7 +155,7 @@ func (t *Tracer) serve(l *listener, ready chan<- struct{}) {
 }
 
 // event decodes a notification.
-func (l *listener) event(req *seccompNotif) (Event, bool) {
+func (l *listener) event(req *seccompNotif) (memtrace.Event, bool) {
 	tid := int(req.pid)
 	tgid, ok := l.tgids[tid]
 	if !ok {
@@ -161,18 +163,18 @@ func (l *listener) event(req *seccompNotif) (Event, bool) {
 		l.tgids[tid] = tgid
 	}
 	a := req.args
-	e := Event{Pid: tgid, Tid: tid, Addr: a[0]}
+	e := memtrace.Event{Pid: tgid, Tid: tid, Addr: a[0]}
 	switch req.nr {
 	case unix.SYS_MMAP:
-		e.Call, e.Size, e.Flags = CallMmap, clampSize(a[1]), a[3]
+		e.Call, e.Size, e.Flags = memtrace.CallMmap, clampSize(a[1]), a[3]
 	case unix.SYS_MUNMAP:
-		e.Call, e.Size = CallMunmap, clampSize(a[1])
+		e.Call, e.Size = memtrace.CallMunmap, clampSize(a[1])
 	case unix.SYS_MREMAP:
-		e.Call, e.Old, e.Size, e.Flags = CallMremap, clampSize(a[1]), clampSize(a[2]), a[3]
+		e.Call, e.Old, e.Size, e.Flags = memtrace.CallMremap, clampSize(a[1]), clampSize(a[2]), a[3]
 	case unix.SYS_MADVISE:
-		e.Call, e.Size, e.Advice = CallMadvise, clampSize(a[1]), int(int32(a[2]))
+		e.Call, e.Size, e.Advice = memtrace.CallMadvise, clampSize(a[1]), int(int32(a[2]))
 	case unix.SYS_WRITE:
-		e.Call, e.Addr = CallMark, 0
+		e.Call, e.Addr = memtrace.CallMark, 0
 		if !readMark(tid, a[1], a[2], &l.buf, &e) {
 			l.unreadable++
 		}

@@ -14,14 +14,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/proc/proctest"
+	"github.com/faultline/faultline/internal/reexec"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/trace"
 )
 
 func TestMain(m *testing.M) {
-	proc.HelperMain()
+	reexec.Main()
 	os.Exit(m.Run())
 }
 
@@ -32,13 +34,15 @@ func TestProbe(t *testing.T) {
 }
 
 // traced runs argv under the tracer and returns its result and events.
-func traced(t *testing.T, argv []string, markFD int, extra ...*os.File) (*proc.Exit, []trace.Event) {
+// marks, if not nil, is the target's marker descriptor.
+func traced(t *testing.T, argv []string, marks *os.File) (*proc.Exit, []memtrace.Event) {
 	t.Helper()
-	var events []trace.Event
-	s := &proc.Spec{Argv: argv, ExtraFiles: extra,
-		Trace: &trace.Options{MarkFD: markFD, OnEvent: func(e trace.Event) { events = append(events, e) }}}
-	if markFD > 0 {
-		s.Env = append(os.Environ(), "FAULTLINE_FD="+strconv.Itoa(markFD))
+	var events []memtrace.Event
+	s := &proc.Spec{Argv: argv,
+		Trace: &proc.TraceOptions{OnEvent: func(e memtrace.Event) { events = append(events, e) }}}
+	if marks != nil {
+		s.ExtraFiles, s.Marks = []*os.File{marks}, marks
+		s.Env = append(os.Environ(), s.MarksEnv())
 	}
 	p, err := proc.Start(context.Background(), s)
 	if err != nil {
@@ -111,7 +115,7 @@ var mechanisms = []struct {
 	{"ptrace", "off"},
 }
 
-func checkMechanism(t *testing.T, listener string, st trace.Stats) {
+func checkMechanism(t *testing.T, listener string, st memtrace.Stats) {
 	t.Helper()
 	if (listener == "off") != (st.Notified == 0) {
 		t.Errorf("%s=%q, but %d calls went through the listener", trace.EnvListener, listener, st.Notified)
@@ -139,7 +143,7 @@ func TestMatchesStrace(t *testing.T) {
 				bin := proctest.BuildC(t, tt.prog)
 				argv := append([]string{bin}, tt.args...)
 				want := straceCounts(t, argv...)
-				e, events := traced(t, argv, 0)
+				e, events := traced(t, argv, nil)
 				got := ourCounts(e.Trace.Totals)
 				if len(got) != len(want) {
 					t.Errorf("calls = %v, strace %v", got, want)
@@ -163,8 +167,8 @@ func TestMatchesStrace(t *testing.T) {
 						t.Errorf("OnEvent saw %d %s events, totals say %d", streamed[name], name, n)
 					}
 				}
-				if streamed[trace.CallExit] != tt.processes {
-					t.Errorf("%d exit events for %d processes", streamed[trace.CallExit], tt.processes)
+				if streamed[memtrace.CallExit] != tt.processes {
+					t.Errorf("%d exit events for %d processes", streamed[memtrace.CallExit], tt.processes)
 				}
 			})
 		}
@@ -196,10 +200,10 @@ func TestBrkDeltas(t *testing.T) {
 		}
 		last = v
 	}
-	_, events := traced(t, []string{bin, "6"}, 0)
+	_, events := traced(t, []string{bin, "6"}, nil)
 	var got []int64
 	for _, e := range events {
-		if e.Call == trace.CallBrk {
+		if e.Call == memtrace.CallBrk {
 			got = append(got, e.Size)
 		}
 	}
@@ -242,7 +246,7 @@ func attribution(t *testing.T, listener string) {
 		lines = strings.Split(strings.TrimSpace(string(b)), "\n")
 	}()
 	const n = 10
-	e, events := traced(t, []string{bin, strconv.Itoa(n), "AB"}, 3, w)
+	e, events := traced(t, []string{bin, strconv.Itoa(n), "AB"}, w)
 	w.Close()
 	<-done
 	if len(lines) != 2*n {
@@ -291,7 +295,7 @@ func attribution(t *testing.T, listener string) {
 	}
 	marks := 0
 	for _, ev := range events {
-		if ev.Call == trace.CallMark {
+		if ev.Call == memtrace.CallMark {
 			if ev.Text != lines[marks]+"\n" {
 				t.Errorf("mark %d read %q, the target wrote %q", marks, ev.Text, lines[marks])
 			}

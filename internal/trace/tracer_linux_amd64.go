@@ -13,10 +13,12 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/faultline/faultline/internal/memtrace"
 )
 
 // Tracer follows a target tree with ptrace, from the target's exec until
-// its last process is gone, and reports each traced call as an Event.
+// its last process is gone, and reports each traced call as a memtrace.Event.
 //
 // ptrace accepts requests only from the thread that is the tracer, so
 // every method must be called from the goroutine that started the tracee,
@@ -28,7 +30,7 @@ type Tracer struct {
 	// mu serializes events between the ptrace loop and the listener
 	// goroutine (see Listen), and guards t0.
 	mu   sync.Mutex
-	emit func(Event)
+	emit func(memtrace.Event)
 	t0   time.Time
 
 	// Owned by the ptrace loop.
@@ -36,11 +38,11 @@ type Tracer struct {
 	started    bool // the leader has exec'd the target
 	tasks      map[int]*task
 	brk        map[int]uint64 // last program break by thread-group id
-	stats      Stats
+	stats      memtrace.Stats
 	status     unix.WaitStatus
 	rusage     unix.Rusage
 	leaderDone bool
-	buf        [MaxMark]byte
+	buf        [memtrace.MaxMark]byte
 
 	listener *listener // nil until Listen
 }
@@ -82,7 +84,7 @@ const followOptions = baseOptions | unix.PTRACE_O_TRACECLONE |
 //   - SIGURG, the runtime's preemption signal, loses SA_RESTART, so that it
 //     interrupts the loop's raw, blocking wait4 (see waitAny). Go code copes
 //     with EINTR; the os package retries it.
-func NewTracer(emit func(Event)) *Tracer {
+func NewTracer(emit func(memtrace.Event)) *Tracer {
 	setSigFlags(unix.SIGCHLD, saNoCldStop, 0)
 	setSigFlags(unix.SIGURG, 0, saRestart)
 	return &Tracer{emit: emit, tasks: make(map[int]*task), brk: make(map[int]uint64)}
@@ -165,7 +167,7 @@ func (t *Tracer) Attach(pid int) error {
 }
 
 // Stats returns what the tracer followed. Call it after Run and Close.
-func (t *Tracer) Stats() Stats {
+func (t *Tracer) Stats() memtrace.Stats {
 	st := t.stats
 	if l := t.listener; l != nil {
 		st.Stops += l.notifications
@@ -214,7 +216,7 @@ func (t *Tracer) Run() (unix.WaitStatus, *unix.Rusage, error) {
 // send stamps and emits an event. Both the ptrace loop and the listener
 // call it while the calling thread of the target is still stopped, so each
 // thread's events arrive in the order it made the calls.
-func (t *Tracer) send(e Event) {
+func (t *Tracer) send(e memtrace.Event) {
 	t.mu.Lock()
 	e.At = time.Since(t.t0)
 	t.emit(e)
@@ -285,7 +287,7 @@ func (t *Tracer) event(tid int, tk *task, cause int) {
 				if b, ok := t.brk[tk.tgid]; ok {
 					t.brk[child] = b
 				}
-				t.send(Event{Call: CallFork, Pid: tk.tgid, Tid: tid, Ret: int64(child)})
+				t.send(memtrace.Event{Call: memtrace.CallFork, Pid: tk.tgid, Tid: tid, Ret: int64(child)})
 			}
 		}
 	case unix.PTRACE_EVENT_EXEC:
@@ -314,7 +316,7 @@ func (t *Tracer) event(tid int, tk *task, cause int) {
 		}
 		if t.started {
 			delete(t.brk, tk.tgid)
-			t.send(Event{Call: CallExec, Pid: tk.tgid, Tid: tid})
+			t.send(memtrace.Event{Call: memtrace.CallExec, Pid: tk.tgid, Tid: tid})
 		}
 	}
 	cont(tid, 0)
@@ -328,7 +330,7 @@ func (t *Tracer) seccomp(tid int, tk *task) {
 		cont(tid, 0)
 		return
 	}
-	e := Event{Pid: tk.tgid, Tid: tid, Addr: regs.Rdi}
+	e := memtrace.Event{Pid: tk.tgid, Tid: tid, Addr: regs.Rdi}
 	switch regs.Orig_rax {
 	case unix.SYS_BRK:
 		// The size is only known from the return value: stop again at
@@ -341,15 +343,15 @@ func (t *Tracer) seccomp(tid int, tk *task) {
 		}
 		return
 	case unix.SYS_MMAP:
-		e.Call, e.Size, e.Flags = CallMmap, clampSize(regs.Rsi), regs.R10
+		e.Call, e.Size, e.Flags = memtrace.CallMmap, clampSize(regs.Rsi), regs.R10
 	case unix.SYS_MUNMAP:
-		e.Call, e.Size = CallMunmap, clampSize(regs.Rsi)
+		e.Call, e.Size = memtrace.CallMunmap, clampSize(regs.Rsi)
 	case unix.SYS_MREMAP:
-		e.Call, e.Old, e.Size, e.Flags = CallMremap, clampSize(regs.Rsi), clampSize(regs.Rdx), regs.R10
+		e.Call, e.Old, e.Size, e.Flags = memtrace.CallMremap, clampSize(regs.Rsi), clampSize(regs.Rdx), regs.R10
 	case unix.SYS_MADVISE:
-		e.Call, e.Size, e.Advice = CallMadvise, clampSize(regs.Rsi), int(int32(regs.Rdx))
+		e.Call, e.Size, e.Advice = memtrace.CallMadvise, clampSize(regs.Rsi), int(int32(regs.Rdx))
 	case unix.SYS_WRITE:
-		e.Call, e.Addr = CallMark, 0
+		e.Call, e.Addr = memtrace.CallMark, 0
 		if !readMark(tid, regs.Rsi, regs.Rdx, &t.buf, &e) {
 			t.stats.Unreadable++
 		}
@@ -364,11 +366,11 @@ func (t *Tracer) seccomp(tid int, tk *task) {
 // readMark copies a marker write's bytes out of the tracee while its
 // thread is stopped at the write's entry, so the buffer is still what it
 // wrote. It reports false when they could not all be read.
-func readMark(tid int, addr, count uint64, buf *[MaxMark]byte, e *Event) bool {
+func readMark(tid int, addr, count uint64, buf *[memtrace.MaxMark]byte, e *memtrace.Event) bool {
 	e.Size = clampSize(count)
 	n := count
-	if n > MaxMark {
-		n, e.Truncated = MaxMark, true
+	if n > memtrace.MaxMark {
+		n, e.Truncated = memtrace.MaxMark, true
 	}
 	if n == 0 {
 		return true
@@ -396,7 +398,7 @@ func (t *Tracer) syscallExit(tid int, tk *task) {
 		cont(tid, 0)
 		return
 	}
-	e := Event{Call: CallBrk, Pid: tk.tgid, Tid: tid, Addr: tk.brkAddr, Ret: int64(regs.Rax)}
+	e := memtrace.Event{Call: memtrace.CallBrk, Pid: tk.tgid, Tid: tid, Addr: tk.brkAddr, Ret: int64(regs.Rax)}
 	if last, ok := t.brk[tk.tgid]; ok {
 		e.Size = int64(regs.Rax - last)
 	}
@@ -411,11 +413,11 @@ func (t *Tracer) exited(tid int, ws unix.WaitStatus) {
 	if tk != nil && t.started {
 		if tk.inBrk {
 			// Killed inside brk: the call happened, its result is unknown.
-			t.send(Event{Call: CallBrk, Pid: tk.tgid, Tid: tid, Addr: tk.brkAddr})
+			t.send(memtrace.Event{Call: memtrace.CallBrk, Pid: tk.tgid, Tid: tid, Addr: tk.brkAddr})
 		}
 		if tid == tk.tgid {
 			delete(t.brk, tid)
-			t.send(Event{Call: CallExit, Pid: tid, Tid: tid})
+			t.send(memtrace.Event{Call: memtrace.CallExit, Pid: tid, Tid: tid})
 		}
 	}
 	if tid == t.leader && !t.leaderDone {

@@ -2,14 +2,18 @@
 
 package trace
 
-import "golang.org/x/sys/unix"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/faultline/faultline/internal/memtrace"
+)
 
 // Tracer is unavailable on this architecture: the filter and the register
 // layout are written for x86-64. Probe says so; Attach fails.
 type Tracer struct{}
 
 // NewTracer returns a tracer whose Attach fails.
-func NewTracer(emit func(Event)) *Tracer { return &Tracer{} }
+func NewTracer(emit func(memtrace.Event)) *Tracer { return &Tracer{} }
 
 // Attach fails on this architecture.
 func (t *Tracer) Attach(pid int) error { return errUnsupported }
@@ -24,4 +28,4 @@ func (t *Tracer) Listen(sock int) error { return errUnsupported }
 func (t *Tracer) Close() {}
 
 // Stats returns nothing on this architecture.
-func (t *Tracer) Stats() Stats { return Stats{} }
+func (t *Tracer) Stats() memtrace.Stats { return memtrace.Stats{} }

@@ -29,9 +29,10 @@
 //
 //	faultline __workload seed [prewarm=0]
 //
-// Command builds that argv; Main, called first thing in main() (and in
-// TestMain), recognises the sentinel "__workload", serves the probe protocol
-// of docs/protocol.md on FAULTLINE_CTL_FD / FAULTLINE_FD and exits. prewarm=0
+// Command builds that argv; "__workload" is the package's internal/reexec
+// role, so reexec.Main, called first thing in main() (and in TestMain), runs
+// the workload: it serves the probe protocol of docs/protocol.md on
+// FAULTLINE_CTL_FD / FAULTLINE_FD and exits. prewarm=0
 // skips the setup's first 8 MB malloc/free (see below); it exists to show
 // that the steady state does not depend on it.
 //
@@ -56,7 +57,7 @@
 // # Keeping the Go runtime out of glibc's heap
 //
 // The Go runtime gets its memory with mmap, not malloc. The C code runs on
-// the process's main thread (locked in init when the sentinel is present),
+// the process's main thread (locked in reexec's init for every role),
 // which glibc serves from the main, brk-based arena as it serves CPython's
 // main thread; other Go threads that ever call malloc get arenas of their
 // own. Records are formatted and written by Go between C calls, never inside

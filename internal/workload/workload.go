@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -13,11 +12,12 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/internal/protocol"
+	"github.com/faultline/faultline/internal/reexec"
 )
 
-// Sentinel is os.Args[1] of a re-exec'd faultline process that runs the
-// workload.
-const Sentinel = "__workload"
+// role is the internal/reexec role of a re-exec'd faultline process that
+// runs the workload: faultline __workload seed.
+const role = "workload"
 
 // Name names the one workload there is: the seed case.
 const Name = "seed"
@@ -54,29 +54,13 @@ func Available() bool { return haveEngine }
 // Command returns the argv that starts the workload probe, given the path
 // of the faultline executable (os.Executable(), or os.Args[0] in tests).
 func Command(self string) []string {
-	return []string{self, Sentinel, Name}
+	return reexec.Argv(self, role, Name)
 }
 
-func init() {
-	// Keep the workload's C code on the main thread, whose malloc arena is
-	// glibc's brk-based main arena, as for CPython. Locking in init binds
-	// the main goroutine to the main thread. Ordinary faultline runs are
-	// left alone.
-	if len(os.Args) > 1 && os.Args[1] == Sentinel {
-		runtime.LockOSThread()
-	}
-}
-
-// Main runs the workload probe and exits the process if os.Args[1] is
-// Sentinel; otherwise it returns false at once. Call it first in main()
-// and in TestMain.
-func Main() bool {
-	if len(os.Args) < 2 || os.Args[1] != Sentinel {
-		return false
-	}
-	os.Exit(serve(os.Args[2:]))
-	return true
-}
+// The workload's C code runs on the main thread, whose malloc arena is
+// glibc's brk-based main arena, as for CPython: reexec locks it for every
+// role. Ordinary faultline runs are left alone.
+func init() { reexec.Register(role, serve) }
 
 // measurement is what one timed stretch cost.
 type measurement struct {
@@ -100,8 +84,9 @@ func candIndex(name string) (int, bool) {
 }
 
 func serve(args []string) int {
-	usage := fmt.Sprintf("usage: faultline %s %s [prewarm=0]  (with %s and %s set; see docs/protocol.md)",
-		Sentinel, Name, protocol.EnvCtlFD, protocol.EnvFD)
+	self := strings.Join(Command("faultline")[:2], " ")
+	usage := fmt.Sprintf("usage: %s %s [prewarm=0]  (with %s and %s set; see docs/protocol.md)",
+		self, Name, protocol.EnvCtlFD, protocol.EnvFD)
 	if len(args) < 1 || args[0] != Name {
 		fmt.Fprintln(os.Stderr, usage)
 		return 2
@@ -119,12 +104,12 @@ func serve(args []string) int {
 	}
 	out, err := envFile(protocol.EnvFD, "faultline-records")
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "faultline %s: %v\n%s\n", Sentinel, err, usage)
+		fmt.Fprintf(os.Stderr, "%s: %v\n%s\n", self, err, usage)
 		return 2
 	}
 	ctl, err := envFile(protocol.EnvCtlFD, "faultline-commands")
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "faultline %s: %v\n%s\n", Sentinel, err, usage)
+		fmt.Fprintf(os.Stderr, "%s: %v\n%s\n", self, err, usage)
 		return 2
 	}
 	p := &prober{out: out}

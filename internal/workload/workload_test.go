@@ -15,13 +15,13 @@ import (
 
 	"github.com/faultline/faultline/internal/hosttest"
 	"github.com/faultline/faultline/internal/protocol"
+	"github.com/faultline/faultline/internal/reexec"
 )
 
-// The probe under test is this test binary, re-executed with the sentinel.
+// The probe under test is this test binary, re-executed in the workload's
+// role.
 func TestMain(m *testing.M) {
-	if Main() {
-		return
-	}
+	reexec.Main()
 	os.Exit(m.Run())
 }
 
@@ -247,10 +247,7 @@ func needLib(t testing.TB, lib string) {
 	}
 }
 
-func TestMainReturnsFalseWithoutSentinel(t *testing.T) {
-	if Main() {
-		t.Fatal("Main() claimed a test run")
-	}
+func TestCommand(t *testing.T) {
 	argv := Command("/x/faultline")
 	if !slices.Equal(argv, []string{"/x/faultline", "__workload", "seed"}) {
 		t.Fatalf("Command = %q", argv)
@@ -573,7 +570,8 @@ func startProbeRaw(t testing.TB, extra ...string) *testProbe {
 }
 
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{{Sentinel}, {Sentinel, "other"}, {Sentinel, Name, "bogus"}, {Sentinel, Name}} {
+	sentinel := Command(os.Args[0])[1]
+	for _, args := range [][]string{{sentinel}, {sentinel, "other"}, {sentinel, Name, "bogus"}, {sentinel, Name}} {
 		cmd := exec.Command(os.Args[0], args...)
 		cmd.Env = cleanEnv() // no FAULTLINE_FD: usage error
 		out, err := cmd.CombinedOutput()

@@ -30,11 +30,12 @@ import (
 
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/proc"
+	"github.com/faultline/faultline/internal/reexec"
 	"github.com/faultline/faultline/internal/trace"
 )
 
 func main() {
-	proc.HelperMain()
+	reexec.Main()
 	rounds := flag.Int("rounds", 15, "measured rounds")
 	warmup := flag.Int("warmup", 2, "unrecorded rounds first")
 	strace := flag.String("strace", "strace", "strace binary")
@@ -123,7 +124,7 @@ func timeTraced(argv []string, listener string) (time.Duration, error) {
 	os.Setenv(trace.EnvListener, listener)
 	defer os.Unsetenv(trace.EnvListener)
 	t0 := time.Now()
-	p, err := proc.Start(context.Background(), &proc.Spec{Argv: argv, Stdout: io.Discard, Stderr: io.Discard, Trace: &trace.Options{}})
+	p, err := proc.Start(context.Background(), &proc.Spec{Argv: argv, Stdout: io.Discard, Stderr: io.Discard, Trace: &proc.TraceOptions{}})
 	if err != nil {
 		return 0, err
 	}

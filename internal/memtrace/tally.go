@@ -1,32 +1,29 @@
-package trace
+package memtrace
 
 import (
 	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 
-	"github.com/faultline/faultline/internal/protocol"
 	"github.com/faultline/faultline/internal/result"
 )
 
 // Tally attributes traced system calls to candidate iterations.
 //
-// A process marks an iteration by writing a protocol line "begin cand=X
-// iter=N" and later "end cand=X iter=N ..." to its marker descriptor. Every
-// memory system call made by any thread of that process between the two
-// belongs to that iteration of X; calls of other processes, and calls made
-// outside a begin/end pair, are "outside". Only completed pairs count: an
-// iteration that never ended (the target died, or began another one) is
+// An iteration of candidate X runs in one process between the Boundary
+// that begins it and the one that ends it (AddBoundary). Every memory
+// system call made by any thread of that process in between belongs to
+// that iteration of X; calls of other processes, and calls made outside a
+// begin/end pair, are "outside". Only completed pairs count: an iteration
+// that never ended (the target died, exec'd, or began another one) is
 // abandoned, and its calls are kept apart so that the per-iteration means
 // are not diluted or inflated by a partial iteration.
 //
-// Marker text comes from the target, so Tally accepts anything: lines that
-// do not parse, or an end that does not match the open begin, are counted
-// in Malformed and otherwise ignored. Records of other verbs written to the
-// same descriptor (a probe's samples) are ignored. Tally is not safe for
-// concurrent use.
+// Boundaries come from the target, so Tally accepts anything: a boundary
+// without a candidate, or an end that does not match the open begin, is
+// counted in Malformed and otherwise ignored, as are marker lines that do
+// not parse (see Add). Tally is not safe for concurrent use.
 type Tally struct {
 	procs     map[int]*procState
 	cands     map[string]*counts
@@ -89,7 +86,11 @@ func (t *Tally) proc(pid int) *procState {
 	return st
 }
 
-// Add consumes one event.
+// Add consumes one event. A marker write (CallMark) is split into
+// protocol lines, a line cut by the end of the write joined with the
+// rest from the next one; the begin and end records among them are
+// boundaries (ParseBoundary), records of other verbs (a probe's samples on
+// the same descriptor) are ignored.
 func (t *Tally) Add(e Event) {
 	switch e.Call {
 	case CallBrk, CallMmap, CallMunmap, CallMremap, CallMadvise:
@@ -124,60 +125,25 @@ func (t *Tally) abandon(st *procState) {
 	}
 }
 
-func (t *Tally) mark(e Event) {
-	st := t.proc(e.Pid)
-	data := st.carry + e.Text
-	st.carry = ""
-	for {
-		i := strings.IndexByte(data, '\n')
-		if i < 0 {
-			break
-		}
-		t.line(st, data[:i])
-		data = data[i+1:]
-	}
-	switch {
-	case data == "":
-	case e.Truncated || len(data) > MaxMark:
-		// The rest of this line was never read: it cannot be trusted.
-		// Only a marker cut short matters; a long record of another
-		// verb (a probe's traceback) is no loss.
-		if strings.HasPrefix(data, protocol.VerbBegin) || strings.HasPrefix(data, protocol.VerbEnd) {
-			t.malformed++
-		}
-	default:
-		st.carry = data
-	}
-}
+// AddBoundary records that an iteration of b.Cand begins or ends in
+// process pid, between the events added before and those added after.
+func (t *Tally) AddBoundary(pid int, b Boundary) { t.boundary(t.proc(pid), b) }
 
-func (t *Tally) line(st *procState, line string) {
-	rec, err := protocol.Parse(line)
-	if err == protocol.ErrEmpty {
-		return
-	}
-	if err != nil {
+func (t *Tally) boundary(st *procState, b Boundary) {
+	if b.Cand == "" {
 		t.malformed++
 		return
 	}
-	if rec.Verb != protocol.VerbBegin && rec.Verb != protocol.VerbEnd {
-		return
-	}
-	cand := rec.Get("cand")
-	iter, err := rec.Int("iter")
-	if cand == "" || err != nil {
-		t.malformed++
-		return
-	}
-	if rec.Verb == protocol.VerbBegin {
+	if !b.End {
 		t.abandon(st)
-		st.open = &openIter{cand: cand, iter: iter}
+		st.open = &openIter{cand: b.Cand, iter: b.Iter}
 		return
 	}
-	if st.open == nil || st.open.cand != cand || st.open.iter != iter {
+	if st.open == nil || st.open.cand != b.Cand || st.open.iter != b.Iter {
 		t.malformed++
 		return
 	}
-	c := t.cands[cand]
+	c := t.cands[b.Cand]
 	if c == nil && len(t.cands) >= maxCands {
 		t.malformed++
 		t.abandon(st)
@@ -185,8 +151,8 @@ func (t *Tally) line(st *procState, line string) {
 	}
 	if c == nil {
 		c = &counts{}
-		t.cands[cand] = c
-		t.order = append(t.order, cand)
+		t.cands[b.Cand] = c
+		t.order = append(t.order, b.Cand)
 	}
 	c.merge(&st.open.c)
 	c.iters++
@@ -216,8 +182,8 @@ func (t *Tally) Whole() *result.Syscalls { return t.whole.perIteration(1) }
 func (t *Tally) Outside() *result.Syscalls { return t.outside.perIteration(1) }
 
 // Malformed counts marker lines that did not parse, begin/end records
-// without a candidate or iteration number, ends that matched no open
-// begin, and begin or end lines cut short.
+// without a candidate or iteration number, begin or end lines cut short,
+// boundaries without a candidate and ends that matched no open begin.
 func (t *Tally) Malformed() int { return t.malformed }
 
 // Abandoned counts iterations that began but never ended.

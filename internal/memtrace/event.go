@@ -1,42 +1,22 @@
-// Package trace records a target's memory-management system calls (brk,
-// mmap, munmap, mremap, madvise) and the iteration markers it writes, and
-// attributes each call to the candidate iteration it happened in.
+// Package memtrace is the model of a traced run shared by faultline's two
+// memory-syscall recorders: the seccomp+ptrace tracer (internal/trace) and
+// the perf tracepoint recorder (internal/perftrace). An Event is one brk,
+// mmap, munmap, mremap or madvise call, a marker write, or a change in the
+// traced process tree; it has a compact binary form for the pipe from the
+// tracing supervisor (internal/proc). A Tally attributes events to
+// candidate iterations and computes per-iteration means in the result
+// schema's terms; a Result is what a traced run hands back.
 //
-// The tracer (Linux, amd64) loads a seccomp-bpf filter into the target
-// before it execs, so that only those five calls and write()s to the marker
-// descriptor stop the target; every other system call runs at full speed.
-// A ptrace loop follows every thread, fork, vfork, clone and exec of the
-// target tree and turns each stop into an Event. Tally consumes Events and
-// computes per-iteration means in the result schema's terms. Every raw
-// ptrace and seccomp call of faultline lives in this package.
-//
-// The tracer does not start processes itself: internal/proc starts the
-// target under a re-exec'd supervisor that calls NewTracer, so the ptrace
-// loop's wait4(-1) never sees faultline's other children. docs/tracing.md
-// describes the mechanism and what degrades.
-package trace
+// Iteration boundaries reach a Tally in structured form (AddBoundary):
+// the perf recorder knows them as time windows. The ptrace tracer sees
+// them as the protocol lines a marking target writes, which Add splits
+// into lines and ParseBoundary parses. docs/tracing.md describes both.
+package memtrace
 
 import (
 	"fmt"
 	"time"
 )
-
-// Options asks for a traced run.
-type Options struct {
-	// MarkFD is the descriptor number, in the target, whose write()s are
-	// iteration markers (the FAULTLINE_FD the target was given); 0 means
-	// the target writes no markers.
-	MarkFD int
-	// OnEvent, if set, receives every event as it arrives, in order, from
-	// a single goroutine. It must not block for long: the events of a
-	// running target queue up behind it.
-	OnEvent func(Event)
-}
-
-// EnvListener names an environment variable that, set to "off", keeps
-// every traced call on ptrace stops instead of the seccomp listener, as on
-// kernels before 5.19; for comparisons and tests.
-const EnvListener = "FAULTLINE_TRACE_LISTENER"
 
 // Calls: the kinds of Event. The first five are the traced system calls;
 // the others describe the process tree so that a consumer can keep
@@ -47,7 +27,7 @@ const (
 	CallMunmap  = "munmap"
 	CallMremap  = "mremap"
 	CallMadvise = "madvise"
-	CallMark    = "mark" // a write() to Options.MarkFD; Text holds the bytes
+	CallMark    = "mark" // a write() to the marker descriptor; Text holds the bytes
 	CallExec    = "exec" // Pid finished an execve
 	CallFork    = "fork" // Pid created process Ret (fork, vfork, or clone without CLONE_THREAD)
 	CallExit    = "exit" // process Pid is gone (its last thread exited or it was killed)
@@ -58,7 +38,8 @@ type Event struct {
 	Call string
 	Pid  int // thread-group id of the caller
 	Tid  int // thread id of the caller
-	// At is the time since the target's exec, as the tracer saw it.
+	// At is when the recorder saw the call: the time since the target's
+	// exec for the ptrace tracer, CLOCK_MONOTONIC for the perf recorder.
 	At time.Duration
 	// Addr is the address argument (mmap hint, munmap/mremap/madvise
 	// start, brk request).
@@ -129,7 +110,7 @@ var adviceNames = map[int]string{
 	103: "MADV_GUARD_REMOVE",
 }
 
-// Stats describes what the tracer followed and what it cost.
+// Stats describes what the ptrace tracer followed and what it cost.
 type Stats struct {
 	// Stops counts the times the target was held for the tracer after
 	// its exec: ptrace stops plus seccomp notifications.

@@ -1,4 +1,4 @@
-package trace
+package memtrace
 
 import (
 	"encoding/binary"
@@ -324,6 +324,14 @@ func runFuzzTally(t *testing.T, data []byte) {
 		e.Advice = int(int8(raw[1]))
 		if e.Call == CallMark {
 			k := next()
+			if k%5 == 1 {
+				// The same boundary, structured, as the perf recorder
+				// adds it.
+				if b, ok, _ := ParseBoundary(fuzzLines[int(k)%len(fuzzLines)]); ok {
+					ta.AddBoundary(e.Pid, b)
+					continue
+				}
+			}
 			if k < 200 {
 				e.Text = fuzzLines[int(k)%len(fuzzLines)]
 			} else {

@@ -1,0 +1,5 @@
+package reexec
+
+import "syscall"
+
+func gettid() int { return syscall.Gettid() }

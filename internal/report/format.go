@@ -24,15 +24,7 @@ func fmtTime(s float64) string {
 // fmtTimeAxis prints an axis tick: the unit for the magnitude and no
 // trailing zeros ("500 µs", "1 ms", "20 ms").
 func fmtTimeAxis(s float64) string {
-	unit, v := "s", s
-	switch {
-	case s < 1e-6:
-		unit, v = "ns", s*1e9
-	case s < 1e-3:
-		unit, v = "µs", s*1e6
-	case s < 1:
-		unit, v = "ms", s*1e3
-	}
+	unit, v := units.Scale(s)
 	return strconv.FormatFloat(v, 'g', 3, 64) + " " + unit
 }
 

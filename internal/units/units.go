@@ -15,18 +15,27 @@ func Seconds(s float64) string {
 	if math.IsNaN(s) || math.IsInf(s, 0) {
 		return "-"
 	}
-	unit, v := "s", s
+	if s == 0 {
+		return "0 s"
+	}
+	unit, v := Scale(s)
+	return Sig3(v) + " " + unit
+}
+
+// Scale returns the unit a duration of s seconds is written in (ns, µs,
+// ms or s) and s in that unit.
+func Scale(s float64) (string, float64) {
 	switch a := math.Abs(s); {
 	case a == 0:
-		return "0 s"
+		return "s", 0
 	case a < 1e-6:
-		unit, v = "ns", s*1e9
+		return "ns", s * 1e9
 	case a < 1e-3:
-		unit, v = "µs", s*1e6
+		return "µs", s * 1e6
 	case a < 1:
-		unit, v = "ms", s*1e3
+		return "ms", s * 1e3
 	}
-	return Sig3(v) + " " + unit
+	return "s", s
 }
 
 // Sig3 prints v with three significant digits and no exponent (at least

@@ -25,6 +25,48 @@ type Sweep struct {
 	Interrupted string           `json:"interrupted,omitempty"`
 	Parameters  []SweepParameter `json:"parameters"`
 	Points      []SweepPoint     `json:"points"`
+	// Cliffs are where a candidate's time ratio or faults per iteration
+	// jump between neighbouring values of a numeric parameter.
+	Cliffs []Cliff `json:"cliffs,omitempty"`
+}
+
+// Cliff is a jump between two neighbouring values of one parameter (the
+// others held), narrowed by refinement points when --refine ran.
+type Cliff struct {
+	Parameter string `json:"parameter"`
+	// Others holds the other parameters' values along this line.
+	Others    map[string]string `json:"others,omitempty"`
+	Candidate string            `json:"candidate"`
+	Config    string            `json:"config"`
+	// Metric is what jumps: "ratio" (time against the baseline
+	// candidate) or "minor_faults" (per iteration).
+	Metric string `json:"metric"`
+	// Below and Above are the closest measured values either side of the
+	// jump, and Before and After the metric there.
+	Below  float64 `json:"below"`
+	Above  float64 `json:"above"`
+	Before float64 `json:"before"`
+	After  float64 `json:"after"`
+	// Refined is true when bisection points narrowed the boundary.
+	Refined bool `json:"refined,omitempty"`
+	// Threshold is the limit the boundary crosses, when one explains it.
+	Threshold *Threshold `json:"threshold,omitempty"`
+	// Summary is one sentence: where, what, why.
+	Summary string `json:"summary"`
+	// VerifiedBy names the configuration under which the jump is gone,
+	// when an experiment at the points either side showed it.
+	VerifiedBy string `json:"verified_by,omitempty"`
+}
+
+// Threshold is an allocator or kernel limit a cliff is tied to.
+type Threshold struct {
+	Name  string  `json:"name"`  // e.g. "glibc trim threshold"
+	Bytes float64 `json:"bytes"` // its value here
+	// Quantity is what crosses it at the boundary (e.g. "B's heap top,
+	// 2 x 8 x n bytes"), and Source where the value came from: "traced",
+	// "allocator" (read from the running allocator) or "documented".
+	Quantity string `json:"quantity"`
+	Source   string `json:"source"`
 }
 
 // SweepParameter is a parameter and its values in sweep order.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/faultline/faultline/internal/result"
@@ -382,12 +383,33 @@ func sizesText(sy *result.Syscalls) string {
 	if len(sy.Sizes) == 0 {
 		return ""
 	}
-	parts := make([]string, 0, len(sy.Sizes))
+	// Sizes that print alike (7.6 MiB of slightly different lengths, one
+	// per iteration) are one entry, and the list stops at maxSizes.
+	var merged []result.SizeCount
+	at := map[string]int{}
 	for _, sz := range sy.Sizes {
+		k := fmtSize(result.SizeCount{Call: sz.Call, Bytes: sz.Bytes, Per: 1})
+		if i, ok := at[k]; ok {
+			// Sums of tenths are not exact: keep nine decimals.
+			merged[i].Per = math.Round((merged[i].Per+sz.Per)*1e9) / 1e9
+			continue
+		}
+		at[k] = len(merged)
+		merged = append(merged, sz)
+	}
+	parts := make([]string, 0, min(len(merged), maxSizes)+1)
+	for i, sz := range merged {
+		if i == maxSizes {
+			parts = append(parts, fmt.Sprintf("%d more sizes", len(merged)-maxSizes))
+			break
+		}
 		parts = append(parts, fmtSize(sz))
 	}
 	return strings.Join(parts, ", ")
 }
+
+// maxSizes is how many syscall sizes a table cell lists; the JSON has all.
+const maxSizes = 6
 
 func largeText(al *result.Allocations) string {
 	if len(al.Large) == 0 {

@@ -2,6 +2,9 @@ package report
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -19,6 +22,43 @@ func TestSweepGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "sweep.md.golden", b.Bytes())
+
+	b.Reset()
+	if err := SweepBenchstat(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "sweep.benchstat.golden", b.Bytes())
+}
+
+// benchstat -col /n reads the sweep: one column per point that ran, one
+// row per candidate and configuration.
+func TestSweepBenchstatColumns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: building benchstat takes a while")
+	}
+	bin := buildBenchstat(t)
+	var b bytes.Buffer
+	if err := SweepBenchstat(&b, loadSweepFixture(t)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "sweep.txt")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-col", "/n", "-filter", ".unit:sec/op", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("benchstat: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{"│   100000    │", " 1000000 ", " 10000000 ", " 100000000 ", "B/config=glibc "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("benchstat -col /n output lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "1000000000") {
+		t.Errorf("the skipped point has a column:\n%s", text)
+	}
+	t.Logf("%s", text)
 }
 
 // The table fits the terminal's width; on one too narrow for it, the

@@ -171,8 +171,16 @@ func sweepSection(s *result.Sweep, ln sweepLine, i int, full bool) section {
 	sec.table(sweepTable(s, ln, full))
 	var missing []line
 	for _, idx := range ln.points {
-		if pt := s.Points[idx]; sweepFacts(pt) == nil {
+		pt := s.Points[idx]
+		f := sweepFacts(pt)
+		if f == nil {
 			missing = append(missing, line{sty(pointName(s, pt)+" "+notRun(pt), warn)})
+			continue
+		}
+		for _, run := range f.runsIn(f.baseCfg, f.mode) {
+			if !ok(run) && run.Error != "" {
+				missing = append(missing, line{sty(pointName(s, pt)+": "+run.Candidate+" failed: "+oneLine(run.Error), bad)})
+			}
 		}
 	}
 	if len(missing) > 0 {

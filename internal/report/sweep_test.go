@@ -191,3 +191,25 @@ func TestChromiumSweep(t *testing.T) {
 	}
 	t.Logf("screenshot of the sweep plots: %s", keep(t, crun.screenshot, art, "report-sweep-charts.png"))
 }
+
+// A value as written is user text: it cannot split a Markdown table cell
+// or open an element in the page.
+func TestSweepEscapes(t *testing.T) {
+	s := loadSweepFixture(t)
+	bad := "<script>x|y</script>"
+	s.Points[0].Text["n"] = bad
+	s.Parameters[0].Values[0].Text = bad
+	var md, page bytes.Buffer
+	if err := SweepMarkdown(&md, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := SweepHTML(&page, s); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(md.String(), "x|y") || strings.Contains(md.String(), "<script>") {
+		t.Errorf("Markdown carries the value unescaped:\n%s", md.String())
+	}
+	if strings.Contains(page.String(), "<script>") {
+		t.Error("the page carries a <script> element")
+	}
+}

@@ -7,8 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/faultline/faultline/internal/result"
 )
 
 func TestSweepGolden(t *testing.T) {
@@ -211,5 +214,34 @@ func TestSweepEscapes(t *testing.T) {
 	}
 	if strings.Contains(page.String(), "<script>") {
 		t.Error("the page carries a <script> element")
+	}
+}
+
+// Two parameters: one line along the numeric one per value of the other,
+// the first parameter outermost as the sweep runs them.
+func TestSweepLines(t *testing.T) {
+	one, two := 1.0, 2.0
+	s := &result.Sweep{Parameters: []result.SweepParameter{
+		{Name: "n", Values: []result.SweepValue{{Text: "1KiB", Number: &one}, {Text: "2KiB", Number: &two}}},
+		{Name: "kind", Values: []result.SweepValue{{Text: "a"}, {Text: "b"}}},
+	}}
+	for _, n := range []string{"1KiB", "2KiB"} {
+		for _, k := range []string{"a", "b"} {
+			s.Points = append(s.Points, result.SweepPoint{Values: map[string]string{"n": n, "kind": k}, Text: map[string]string{"n": n, "kind": k}})
+		}
+	}
+	lines := sweepLines(s)
+	if len(lines) != 2 || lines[0].param != "n" || lines[0].label != "kind = a" || lines[1].label != "kind = b" {
+		t.Fatalf("lines = %+v", lines)
+	}
+	if !slices.Equal(lines[0].points, []int{0, 2}) || !slices.Equal(lines[1].points, []int{1, 3}) {
+		t.Errorf("points = %v, %v; want [0 2], [1 3]", lines[0].points, lines[1].points)
+	}
+	var b bytes.Buffer
+	if err := SweepTerminal(&b, s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Along n (kind = b)") || !strings.Contains(b.String(), "n = 2KiB, kind = b failed before any run") {
+		t.Errorf("the report of points without results:\n%s", b.String())
 	}
 }

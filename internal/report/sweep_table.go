@@ -6,7 +6,8 @@ import (
 
 // sweepCols says which optional columns a line's table has: a column is
 // shown once any point has its numbers, so the rows line up.
-type sweepCols struct{ syscalls, allocs bool }
+// The ratio is left out when no point compares two candidates.
+type sweepCols struct{ ratio, syscalls, allocs bool }
 
 func lineCols(s *result.Sweep, ln sweepLine) sweepCols {
 	var c sweepCols
@@ -15,6 +16,7 @@ func lineCols(s *result.Sweep, ln sweepLine) sweepCols {
 		if f == nil {
 			continue
 		}
+		c.ratio = c.ratio || len(f.users) > 1
 		for _, run := range f.runsIn(f.baseCfg, f.mode) {
 			c.syscalls = c.syscalls || run.PerIteration.Syscalls != nil
 			c.allocs = c.allocs || run.PerIteration.Allocations != nil
@@ -39,8 +41,12 @@ func memSyscalls(sy *result.Syscalls) float64 {
 // to the point's findings.
 func sweepTable(s *result.Sweep, ln sweepLine, full bool) *table {
 	cols := lineCols(s, ln)
-	head := []string{ln.param, "", "time", "vs base", "minor flt"}
-	right := []bool{true, false, true, false, true}
+	head := []string{ln.param, "", "time"}
+	right := []bool{true, false, true}
+	if cols.ratio {
+		head, right = append(head, "vs base"), append(right, false)
+	}
+	head, right = append(head, "minor flt"), append(right, true)
 	if cols.syscalls {
 		head, right = append(head, "mem syscalls"), append(right, true)
 	}
@@ -86,13 +92,15 @@ func sweepRow(f *facts, run *result.Run, val span, cols sweepCols) []span {
 		return append(row, sty(st, bad))
 	}
 	row = append(row, txt(fmtTime(run.Time.Median)))
-	switch cmp := f.r.Comparison(f.baseCfg, f.mode, run.Candidate); {
-	case run.Candidate == f.base:
-		row = append(row, sty("base", dim))
-	case cmp != nil:
-		row = append(row, ratioCell(cmp, false))
-	default:
-		row = append(row, txt(""))
+	if cols.ratio {
+		switch cmp := f.r.Comparison(f.baseCfg, f.mode, run.Candidate); {
+		case run.Candidate == f.base:
+			row = append(row, sty("base", dim))
+		case cmp != nil:
+			row = append(row, ratioCell(cmp, false))
+		default:
+			row = append(row, txt(""))
+		}
 	}
 	row = append(row, txt(fmtCount(run.PerIteration.MinorFaults)))
 	if cols.syscalls {

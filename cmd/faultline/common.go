@@ -171,7 +171,9 @@ func outcome(ctx context.Context, err, werr error, out *outputFlags) error {
 	return nil
 }
 
-func printTerminal(w *os.File, res *result.Result, out *outputFlags) error {
+// termOptions are the terminal report's options for w: colour and width
+// only on a terminal.
+func termOptions(w *os.File, out *outputFlags) report.Options {
 	opt := report.Options{Verbose: out.verbose}
 	if term.IsTerminal(int(w.Fd())) {
 		opt.Color = !out.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
@@ -179,7 +181,11 @@ func printTerminal(w *os.File, res *result.Result, out *outputFlags) error {
 			opt.Width = width
 		}
 	}
-	if err := report.Terminal(w, res, opt); err != nil {
+	return opt
+}
+
+func printTerminal(w *os.File, res *result.Result, out *outputFlags) error {
+	if err := report.Terminal(w, res, termOptions(w, out)); err != nil {
 		return fmt.Errorf("render terminal report: %w", err)
 	}
 	return nil

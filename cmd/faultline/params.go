@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/faultline/faultline/internal/pipeline"
+	"github.com/faultline/faultline/internal/report"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/sweep"
 )
@@ -248,13 +250,11 @@ func takeParamArgs(f *pflag.Flag, attached string, rest []string) (string, int, 
 
 // measureSweep measures every point of sw: the texts (fields) are checked
 // against the parameters and every point's request built by build before
-// anything runs; then each point's terminal report is printed under its
-// heading as it finishes, and --json is the sweep document.
+// anything runs. With -v each point's full report is printed under its
+// heading as it finishes; then the sweep's compact table, and the files
+// (--json is the sweep document, the others its renderings).
 func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, build func(sweep.Point) (*pipeline.Request, error), c *commonFlags) error {
 	out := &c.out
-	if err := out.checkSweep(); err != nil {
-		return err
-	}
 	if err := out.checkWritable(); err != nil {
 		return err
 	}
@@ -279,14 +279,8 @@ func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, bu
 	sr.Done = func(i int, res *result.Result, err error) {
 		clearProgress()
 		printTraceback(err)
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		fmt.Fprintf(w, "%s\n\n", sr.Points[i])
-		if len(res.Results) > 0 {
-			if perr := printTerminal(w, res, out); perr != nil && rerr == nil {
-				rerr = perr
-			}
+		if perr := printPoint(w, sr.Points[i], res, out); perr != nil && rerr == nil {
+			rerr = perr
 		}
 	}
 	doc, err := pipeline.RunSweep(ctx, sr)
@@ -295,11 +289,55 @@ func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, bu
 	if errors.As(err, &ue) {
 		return &exitError{code: exitUsage, err: ue}
 	}
-	werr := writeAll([]output{{out.json, doc.Write}}, doc.Write, "faultline-sweep-*.json")
+	werr := writeSweep(doc, out)
+	if perr := printSweep(w, doc, out); perr != nil && rerr == nil {
+		rerr = perr
+	}
 	if werr == nil {
 		werr = rerr
 	}
 	return outcome(ctx, err, werr, out)
+}
+
+// printPoint prints a point's full report under its heading, with -v
+// only: a sweep's default output is its compact table.
+func printPoint(w *os.File, pt sweep.Point, res *result.Result, out *outputFlags) error {
+	if !out.verbose {
+		return nil
+	}
+	fmt.Fprintf(w, "%s\n\n", pt)
+	if len(res.Results) > 0 {
+		if err := printTerminal(w, res, out); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+// printSweep prints the sweep's compact table.
+func printSweep(w *os.File, doc *result.Sweep, out *outputFlags) error {
+	if doc == nil {
+		return nil
+	}
+	if err := report.SweepTerminal(w, doc, termOptions(w, out)); err != nil {
+		return fmt.Errorf("render terminal report: %w", err)
+	}
+	return nil
+}
+
+// writeSweep writes the sweep document and its requested renderings.
+func writeSweep(doc *result.Sweep, out *outputFlags) error {
+	if doc == nil {
+		return nil
+	}
+	outs := []output{
+		{out.json, doc.Write},
+		{out.markdown, func(w io.Writer) error { return report.SweepMarkdown(w, doc) }},
+		{out.html, func(w io.Writer) error { return report.SweepHTML(w, doc) }},
+		{out.benchstat, func(w io.Writer) error { return report.SweepBenchstat(w, doc) }},
+	}
+	return writeAll(outs, doc.Write, "faultline-sweep-*.json")
 }
 
 // atPoint says at which point a request could not be built.
@@ -309,14 +347,4 @@ func atPoint(pt sweep.Point, err error) error {
 		return &exitError{code: ee.code, err: fmt.Errorf("%s: %w", pt, ee.err)}
 	}
 	return usageErr("%s: %v", pt, err)
-}
-
-// checkSweep refuses the renderings that show one result, not a sweep.
-func (o *outputFlags) checkSweep() error {
-	for _, r := range []struct{ flag, path string }{{"--markdown", o.markdown}, {"--html", o.html}, {"--benchstat", o.benchstat}} {
-		if r.path != "" {
-			return usageErr("%s renders one result, not a sweep: write the sweep with --json", r.flag)
-		}
-	}
-	return nil
 }

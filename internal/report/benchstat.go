@@ -32,15 +32,29 @@ import (
 // as a distribution.
 func Benchstat(w io.Writer, r *result.Result) error {
 	f := newFacts(r)
-	var hdr strings.Builder
-	fmt.Fprintf(&hdr, "# %s %s %s, exported for benchstat\n", r.Tool.Name, r.Tool.Version, r.Kind)
-	for _, c := range f.all() {
-		fmt.Fprintf(&hdr, "# %s = %s\n", c.Name, label(c))
-	}
-	if _, err := io.WriteString(w, hdr.String()); err != nil {
+	hdr := fmt.Sprintf("# %s %s %s, exported for benchstat\n", r.Tool.Name, r.Tool.Version, r.Kind)
+	if _, err := io.WriteString(w, hdr+labelComments(f, "")); err != nil {
 		return err
 	}
-	bw := benchfmt.NewWriter(w)
+	return writeBench(benchfmt.NewWriter(w), w, f, "", map[string]bool{})
+}
+
+// labelComments lists each candidate's code or command as comment lines,
+// prefixed by where they were measured (a sweep's point).
+func labelComments(f *facts, at string) string {
+	var b strings.Builder
+	for _, c := range f.all() {
+		fmt.Fprintf(&b, "# %s%s = %s\n", at, c.Name, label(c))
+	}
+	return b.String()
+}
+
+// writeBench writes every run of f's result, the baseline candidate first.
+// keys are sub-benchmark keys between the candidate and the configuration
+// ("/n=1000000" for a sweep's point); declared holds the units already
+// declared exact, so a file of several results declares each once.
+func writeBench(bw *benchfmt.Writer, w io.Writer, f *facts, keys string, declared map[string]bool) error {
+	r := f.r
 	order := []*result.Candidate{}
 	if c := r.Candidate(f.base); c != nil {
 		order = append(order, c)
@@ -56,7 +70,6 @@ func Benchstat(w io.Writer, r *result.Result) error {
 			modes = append(modes, m)
 		}
 	}
-	declared := map[string]bool{}
 	for _, mode := range modes {
 		for _, cfg := range f.configs {
 			units := diagUnits(f, cfg, mode)
@@ -75,7 +88,7 @@ func Benchstat(w io.Writer, r *result.Result) error {
 				if run == nil {
 					continue
 				}
-				if err := writeRun(bw, w, f, run, mode, units); err != nil {
+				if err := writeRun(bw, w, f, run, mode, keys, units); err != nil {
 					return err
 				}
 			}
@@ -139,8 +152,8 @@ func diagUnits(f *facts, cfg, mode string) []string {
 	return units
 }
 
-func writeRun(bw *benchfmt.Writer, w io.Writer, f *facts, run *result.Run, mode string, units []string) error {
-	name := "Benchmark" + benchName(run.Candidate) + "/config=" + benchName(run.Config)
+func writeRun(bw *benchfmt.Writer, w io.Writer, f *facts, run *result.Run, mode, keys string, units []string) error {
+	name := "Benchmark" + benchName(run.Candidate) + keys + "/config=" + benchName(run.Config)
 	if !ok(run) {
 		// benchstat has no notion of a failed benchmark; say so in a
 		// comment line, which benchfmt readers ignore.

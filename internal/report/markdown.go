@@ -14,8 +14,12 @@ import (
 // code cannot break a table (a "|" in a label) or inject markup; code is
 // set in code spans.
 func Markdown(w io.Writer, r *result.Result) error {
+	return writeMarkdown(w, buildDoc(r, false))
+}
+
+// writeMarkdown renders a document model as GitHub-flavoured Markdown.
+func writeMarkdown(w io.Writer, d *doc) error {
 	bw := bufio.NewWriter(w)
-	d := buildDoc(r, false)
 	m := &mdWriter{w: bw}
 	m.w.WriteString("### ")
 	m.line(d.Title, false)

@@ -23,6 +23,9 @@ const (
 type span struct {
 	Text  string
 	Style style
+	// Href is an in-page link (#anchor) in HTML; the text renderings
+	// print the text alone.
+	Href string
 }
 
 // line is one line of styled text.
@@ -61,6 +64,8 @@ type block struct {
 	Table *table
 	List  []item
 	H3    line
+	// ID is the H3's anchor in the HTML page, for links to it.
+	ID string
 	// Bar is a share (0..1) drawn as a small bar in HTML only; the text
 	// renderings already print the percentage.
 	Bar float64

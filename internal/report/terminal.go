@@ -30,11 +30,15 @@ type Options struct {
 // activity per iteration, the order effect, the allocator matrix, the
 // findings and their fixes, notes, and which pass each number came from.
 func Terminal(w io.Writer, r *result.Result, opt Options) error {
+	return writeTerminal(w, buildDoc(r, opt.Verbose), opt)
+}
+
+// writeTerminal renders a document model for a terminal.
+func writeTerminal(w io.Writer, d *doc, opt Options) error {
 	if opt.Width <= 0 {
 		opt.Width = 100
 	}
 	tw := &termWriter{w: bufio.NewWriter(w), opt: opt}
-	d := buildDoc(r, opt.Verbose)
 	tw.wrapped(d.Title, "  ")
 	if len(d.Warning) > 0 {
 		tw.wrapped(d.Warning, "")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ type paramFlags struct {
 	specs     []paramSpec // -L and -P in the order given
 	step      string
 	geometric int
+	refine    float64
 }
 
 // paramSpec is one -L NAME VALUES or -P NAME LO HI.
@@ -72,6 +74,7 @@ func (p *paramFlags) register(cmd *cobra.Command) {
 		"sweep: measure once per integer from LO to HI, {NAME} replaced by it (also NAME=LO..HI)")
 	fl.StringVarP(&p.step, "parameter-step-size", "D", "", "the `STEP` of -P (decimals and sizes allowed: 0.5, 1MiB)")
 	fl.IntVar(&p.geometric, "geometric", 0, "-P: `N` points from LO to HI, geometrically spaced")
+	fl.Float64Var(&p.refine, "refine", 0, "sweep: bisect each cliff until its boundary is known within this `FRACTION` of its value (0.02 is 2%)")
 }
 
 // sweep reads the parameters; nil when there are none.
@@ -96,6 +99,10 @@ func (p *paramFlags) sweep(cmd *cobra.Command) (*sweep.Sweep, error) {
 		return nil, usageErr("-D/--parameter-step-size needs a step")
 	case fl.Changed("geometric") && p.geometric < 2:
 		return nil, usageErr("--geometric %d: want 2 or more points", p.geometric)
+	case fl.Changed("refine") && (p.refine <= 0 || p.refine >= 1):
+		return nil, usageErr("--refine %g: want a fraction of the boundary's value between 0 and 1, as in --refine 0.02", p.refine)
+	case fl.Changed("refine") && len(p.specs) == 0:
+		return nil, usageErr("--refine needs parameters (-P or -L): it narrows the cliffs a sweep finds")
 	case len(p.specs) == 0:
 		return nil, nil
 	}
@@ -249,8 +256,9 @@ func takeParamArgs(f *pflag.Flag, attached string, rest []string) (string, int, 
 // measureSweep measures every point of sw: the texts (fields) are checked
 // against the parameters and every point's request built by build before
 // anything runs; then each point's terminal report is printed under its
-// heading as it finishes, and --json is the sweep document.
-func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, build func(sweep.Point) (*pipeline.Request, error), c *commonFlags) error {
+// heading as it finishes, then the cliffs found, and --json is the sweep
+// document. refine is --refine (0: off).
+func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, build func(sweep.Point) (*pipeline.Request, error), refine float64, c *commonFlags) error {
 	out := &c.out
 	if err := out.checkSweep(); err != nil {
 		return err
@@ -264,42 +272,74 @@ func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, bu
 	if err := sw.Check(fields); err != nil {
 		return usageErr("%v", err)
 	}
-	sr := &pipeline.SweepRequest{Sweep: sw, Points: sw.Points(), Budget: c.budget}
-	for _, pt := range sr.Points {
+	stamped := func(pt sweep.Point) (*pipeline.Request, error) {
 		req, err := build(pt)
+		if err == nil {
+			req.Version, req.Args = version, os.Args[1:]
+		}
+		return req, err
+	}
+	sr := &pipeline.SweepRequest{Sweep: sw, Points: sw.Points(), Budget: c.budget, Refine: refine, Build: stamped}
+	for _, pt := range sr.Points {
+		req, err := stamped(pt)
 		if err != nil {
 			return atPoint(pt, err)
 		}
-		req.Version, req.Args = version, os.Args[1:]
 		sr.Requests = append(sr.Requests, req)
 	}
 	w := reportFile(out)
-	var rerr error
-	sr.Begin = func(i int) { sr.Requests[i].Progress = newProgress(out) }
-	sr.Done = func(i int, res *result.Result, err error) {
-		clearProgress()
-		printTraceback(err)
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		fmt.Fprintf(w, "%s\n\n", sr.Points[i])
-		if len(res.Results) > 0 {
-			if perr := printTerminal(w, res, out); perr != nil && rerr == nil {
-				rerr = perr
-			}
-		}
-	}
+	rerr := printPoints(sr, w, out)
 	doc, err := pipeline.RunSweep(ctx, sr)
 	clearProgress()
 	var ue *pipeline.UsageError
 	if errors.As(err, &ue) {
 		return &exitError{code: exitUsage, err: ue}
 	}
+	printCliffs(w, doc)
 	werr := writeAll([]output{{out.json, doc.Write}}, doc.Write, "faultline-sweep-*.json")
 	if werr == nil {
-		werr = rerr
+		werr = *rerr
 	}
 	return outcome(ctx, err, werr, out)
+}
+
+// printPoints prints each point's report under its heading as it
+// finishes; the error it points to is the first rendering's failure.
+func printPoints(sr *pipeline.SweepRequest, w *os.File, out *outputFlags) *error {
+	var rerr error
+	first := true
+	sr.Begin = func(req *pipeline.Request) { req.Progress = newProgress(out) }
+	sr.Done = func(pt sweep.Point, refine bool, res *result.Result, err error) {
+		clearProgress()
+		printTraceback(err)
+		if !first {
+			fmt.Fprintln(w)
+		}
+		first = false
+		heading := pt.String()
+		if refine {
+			heading += " (refinement point: timing and trace only)"
+		}
+		fmt.Fprintf(w, "%s\n\n", heading)
+		if len(res.Results) > 0 {
+			if perr := printTerminal(w, res, out); perr != nil && rerr == nil {
+				rerr = perr
+			}
+		}
+	}
+	return &rerr
+}
+
+// printCliffs prints one line per cliff the sweep found, after the points.
+func printCliffs(w io.Writer, doc *result.Sweep) {
+	if doc == nil || len(doc.Cliffs) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Cliffs")
+	for _, c := range doc.Cliffs {
+		fmt.Fprintf(w, "- %s\n", c.Summary)
+	}
 }
 
 // atPoint says at which point a request could not be built.

@@ -192,3 +192,18 @@ func TestAttributeHugeAdvice(t *testing.T) {
 		t.Fatalf("cliffs %+v", cs)
 	}
 }
+
+// TestVerifiedBy: the experiment whose faults at the point after the jump
+// are no cliff from the baseline's before it verifies the cause; one
+// that leaves the faults does not.
+func TestVerifiedBy(t *testing.T) {
+	doc := synthetic([]pointSpec{{n: 1e5, faults: 1, ratio: 1}, {n: 2e5, faults: 1000, ratio: 9}})
+	above := doc.Points[1].Result
+	above.Configs = append(above.Configs, result.Config{Name: "numpy-nohuge", Status: result.StatusOK},
+		result.Config{Name: "glibc-tuned", Status: result.StatusOK})
+	above.Results = append(above.Results, run("B", "numpy-nohuge", 2e-3, 990, nil), run("B", "glibc-tuned", 2e-4, 0, nil))
+	cs := Find(doc)
+	if len(cs) != 1 || cs[0].VerifiedBy != "glibc-tuned" || !strings.HasSuffix(cs[0].Summary, "gone under glibc-tuned") {
+		t.Fatalf("cliffs %+v", cs)
+	}
+}

@@ -135,18 +135,9 @@ func othersKey(m map[string]string) string {
 // midpoint is the point halfway (geometrically, when both ends are
 // positive, since precision is relative) between the cliff's ends, the
 // other parameters held; integral when both ends are. ok is false when
-// the ends are adjacent integers or their point is not found.
+// the ends are adjacent integers, the midpoint was measured, or the
+// cliff's point is not found.
 func midpoint(doc *result.Sweep, pts []sweep.Point, c result.Cliff) (sweep.Point, bool) {
-	base := -1
-	for i, sp := range doc.Points {
-		if v, err := strconv.ParseFloat(sp.Values[c.Parameter], 64); err == nil && v == c.Below && holds(sp.Values, c) {
-			base = i
-			break
-		}
-	}
-	if base < 0 {
-		return nil, false
-	}
 	m := (c.Below + c.Above) / 2
 	if c.Below > 0 {
 		m = math.Sqrt(c.Below * c.Above)
@@ -155,6 +146,22 @@ func midpoint(doc *result.Sweep, pts []sweep.Point, c result.Cliff) (sweep.Point
 		m = math.Round(m)
 	}
 	if m <= c.Below || m >= c.Above {
+		return nil, false
+	}
+	base := -1
+	for i, sp := range doc.Points {
+		v, err := strconv.ParseFloat(sp.Values[c.Parameter], 64)
+		switch {
+		case err != nil || !holds(sp.Values, c):
+		case v == m:
+			// Measured already: a cliff kept as first found, since its
+			// midpoint split the jump into steps that are no cliffs.
+			return nil, false
+		case v == c.Below && base < 0:
+			base = i
+		}
+	}
+	if base < 0 {
 		return nil, false
 	}
 	text := strconv.FormatFloat(m, 'f', -1, 64)

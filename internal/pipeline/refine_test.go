@@ -45,6 +45,10 @@ func TestMidpoint(t *testing.T) {
 	if _, ok := midpoint(doc, pts, result.Cliff{Parameter: "n", Others: map[string]string{"k": "x"}, Below: 100, Above: 101}); ok {
 		t.Error("a midpoint between adjacent integers")
 	}
+	doc.Points = append(doc.Points, result.SweepPoint{Values: map[string]string{"n": "200", "k": "y"}})
+	if _, ok := midpoint(doc, pts, result.Cliff{Parameter: "n", Others: map[string]string{"k": "y"}, Below: 100, Above: 400}); ok {
+		t.Error("a midpoint measured already")
+	}
 }
 
 // TestSweepRefinesTrimCliff sweeps the seed comparison across the size

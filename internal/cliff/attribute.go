@@ -26,6 +26,9 @@ const (
 	tcmallocLarge = 256 * kib
 	// NumPy advises MADV_HUGEPAGE for array buffers of at least 4 MiB.
 	numpyHuge = 4 * mib
+	// NumPy reuses a temporary operand in place from 256 KiB
+	// (NPY_MIN_ELIDE_BYTES): a + b * c then allocates one array, not two.
+	numpyElide = 256 * kib
 )
 
 // shrinking is the brk shrink per iteration (bytes) above which a heap is
@@ -58,15 +61,24 @@ func Attribute(c *result.Cliff, below, above *result.Result) *result.Threshold {
 	if b.block == 0 && c.Above > 0 {
 		b.block = a.block * c.Below / c.Above
 	}
+	if a.block == 0 && c.Below > 0 {
+		a.block = b.block * c.Above / c.Below
+	}
 	switch {
+	case above.Host.NumPy != "" && trims(b.sys) && !trims(a.sys) && a.sys.BrkGrowBytes < b.sys.BrkGrowBytes/4 &&
+		within(numpyElide, b.block, a.block):
+		// The heap stops growing although the parameter grew: the
+		// candidate allocates less, and its blocks cross NumPy's
+		// elision limit.
+		return documented(c, "NumPy temporary elision (arrays of 256 KiB or more)", numpyElide, b, a, "largest block")
 	case allocator == alloc.Glibc && trims(a.sys) != trims(b.sys):
 		return glibcTrim(c, b, a)
-	case maps(a.sys) != maps(b.sys):
+	case mapped(a.sys) != mapped(b.sys):
 		return mapping(c, allocator, b, a)
 	case allocator == alloc.Jemalloc && purges(a.sys) != purges(b.sys):
 		return documented(c, "jemalloc oversize_threshold", jemallocOversize, b, a, "block")
 	case advisesHuge(a.sys) != advisesHuge(b.sys):
-		return documented(c, "NumPy huge-page advice (arrays of 4 MiB or more)", numpyHuge, b, a, "array")
+		return documented(c, "NumPy huge-page advice (arrays of 4 MiB or more)", numpyHuge, b, a, "largest block")
 	}
 	return nil
 }
@@ -112,7 +124,7 @@ func largestBlock(res *result.Result, c *result.Cliff) float64 {
 
 func trims(s *result.Syscalls) bool { return s.BrkShrinkBytes >= shrinking }
 
-func maps(s *result.Syscalls) bool { return s.Mmap >= 0.5 && s.Munmap >= 0.5 }
+func mapped(s *result.Syscalls) bool { return s.Mmap >= 0.5 && s.Munmap >= 0.5 }
 
 func purges(s *result.Syscalls) bool { return s.Advice["MADV_DONTNEED"] >= 0.5 }
 

@@ -15,6 +15,7 @@ package cliff
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -84,7 +85,27 @@ func Find(doc *result.Sweep) []result.Cliff {
 			}
 		}
 	}
-	return out
+	return explainRatios(out)
+}
+
+// explainRatios points a ratio cliff with no limit of its own to another
+// candidate's cliff between the same values: the time ratio moves when
+// the candidate it is measured against changes.
+func explainRatios(cs []result.Cliff) []result.Cliff {
+	for i := range cs {
+		c := &cs[i]
+		if c.Metric != MetricRatio || c.Threshold != nil {
+			continue
+		}
+		for _, o := range cs {
+			if o.Candidate != c.Candidate && o.Threshold != nil && o.Parameter == c.Parameter && o.Below == c.Below &&
+				o.Above == c.Above && maps.Equal(o.Others, c.Others) {
+				c.Summary += fmt.Sprintf("; %s changes here (%s)", o.Candidate, o.Threshold.Name)
+				break
+			}
+		}
+	}
+	return cs
 }
 
 // Between says whether going from a to b (b the larger value) is a cliff,

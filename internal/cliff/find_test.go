@@ -207,3 +207,33 @@ func TestVerifiedBy(t *testing.T) {
 		t.Fatalf("cliffs %+v", cs)
 	}
 }
+
+// TestAttributeElision: the heap is trimmed below and not grown at all
+// above, and the blocks cross 256 KiB: NumPy elides the temporary.
+func TestAttributeElision(t *testing.T) {
+	trimmed := &result.Syscalls{Brk: 3, BrkGrowBytes: 524_288, BrkShrinkBytes: 520_192,
+		Sizes: []result.SizeCount{{Call: "brk+", Bytes: 262_144, Per: 2}}}
+	doc := synthetic([]pointSpec{{n: 32733, faults: 95, ratio: 1, sys: trimmed}, {n: 33771, faults: 0, ratio: 1, sys: &result.Syscalls{}}})
+	for _, pt := range doc.Points {
+		pt.Result.Host.NumPy = "1.24.2"
+	}
+	cs := Find(doc)
+	if len(cs) != 1 || cs[0].Threshold == nil || !strings.HasPrefix(cs[0].Threshold.Name, "NumPy temporary elision") {
+		t.Fatalf("cliffs %+v", cs)
+	}
+	// B keeps trimming while A, its reference, stops: B's ratio jumps,
+	// and A's cliff explains it.
+	doc = synthetic([]pointSpec{{n: 32733, faults: 95, ratio: 1, sys: trimmed}, {n: 33771, faults: 98, ratio: 17, sys: trimmed}})
+	for i, pt := range doc.Points {
+		pt.Result.Host.NumPy = "1.24.2"
+		pt.Result.Results[0].PerIteration.MinorFaults = []float64{95, 0}[i]
+		pt.Result.Results[0].PerIteration.Syscalls = []*result.Syscalls{trimmed, {}}[i]
+	}
+	if cs := Find(doc); len(cs) != 2 || !strings.HasSuffix(cs[1].Summary, "A changes here (NumPy temporary elision (arrays of 256 KiB or more))") {
+		t.Errorf("B's ratio cliff: %+v", cs)
+	}
+	doc = synthetic([]pointSpec{{n: 32733, faults: 95, ratio: 1, sys: trimmed}, {n: 33771, faults: 0, ratio: 1, sys: &result.Syscalls{}}})
+	if cs := Find(doc); len(cs) != 1 || cs[0].Threshold == nil || !strings.HasPrefix(cs[0].Threshold.Name, "glibc trim") {
+		t.Errorf("without NumPy: cliffs %+v", cs)
+	}
+}

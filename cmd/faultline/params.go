@@ -338,7 +338,11 @@ func printCliffs(w io.Writer, doc *result.Sweep) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Cliffs")
 	for _, c := range doc.Cliffs {
-		fmt.Fprintf(w, "- %s\n", c.Summary)
+		gone := ""
+		if c.VerifiedBy != "" {
+			gone = " (gone under " + c.VerifiedBy + ")"
+		}
+		fmt.Fprintf(w, "- %s%s\n", c.Summary, gone)
 	}
 }
 

@@ -7,7 +7,8 @@ import (
 	"github.com/faultline/faultline/internal/result"
 )
 
-// summary is the cliff's one line: where, what jumps, and why.
+// summary is the cliff's one line: where, what jumps, and why. The
+// verification is not in it: renderings show VerifiedBy their own way.
 func summary(c *result.Cliff, a, b Sample) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "cliff for %s between %s = %s and %s", c.Candidate, c.Parameter, a.Text, b.Text)
@@ -22,9 +23,6 @@ func summary(c *result.Cliff, a, b Sample) string {
 	}
 	if t := c.Threshold; t != nil {
 		fmt.Fprintf(&s, "; %s crosses the %s (%s here, %s)", t.Quantity, t.Name, bytes(t.Bytes), t.Source)
-	}
-	if c.VerifiedBy != "" {
-		fmt.Fprintf(&s, "; gone under %s", c.VerifiedBy)
 	}
 	return s.String()
 }

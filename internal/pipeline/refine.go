@@ -196,9 +196,8 @@ func withSeed(found, seed []result.Cliff) []result.Cliff {
 			if f.Parameter == s.Parameter && f.Candidate == s.Candidate && othersKey(f.Others) == othersKey(s.Others) &&
 				f.Below >= s.Below && f.Above <= s.Above {
 				inside = true
-				if f.VerifiedBy == "" && s.VerifiedBy != "" {
+				if f.VerifiedBy == "" {
 					f.VerifiedBy = s.VerifiedBy
-					f.Summary += "; gone under " + s.VerifiedBy
 				}
 			}
 		}

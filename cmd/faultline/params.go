@@ -24,6 +24,7 @@ type paramFlags struct {
 	specs     []paramSpec // -L and -P in the order given
 	step      string
 	geometric int
+	refine    float64
 }
 
 // paramSpec is one -L NAME VALUES or -P NAME LO HI.
@@ -74,6 +75,7 @@ func (p *paramFlags) register(cmd *cobra.Command) {
 		"sweep: measure once per integer from LO to HI, {NAME} replaced by it (also NAME=LO..HI)")
 	fl.StringVarP(&p.step, "parameter-step-size", "D", "", "the `STEP` of -P (decimals and sizes allowed: 0.5, 1MiB)")
 	fl.IntVar(&p.geometric, "geometric", 0, "-P: `N` points from LO to HI, geometrically spaced")
+	fl.Float64Var(&p.refine, "refine", 0, "sweep: bisect each cliff until its boundary is known within this `FRACTION` of its value (0.02 is 2%)")
 }
 
 // sweep reads the parameters; nil when there are none.
@@ -98,6 +100,10 @@ func (p *paramFlags) sweep(cmd *cobra.Command) (*sweep.Sweep, error) {
 		return nil, usageErr("-D/--parameter-step-size needs a step")
 	case fl.Changed("geometric") && p.geometric < 2:
 		return nil, usageErr("--geometric %d: want 2 or more points", p.geometric)
+	case fl.Changed("refine") && (p.refine <= 0 || p.refine >= 1):
+		return nil, usageErr("--refine %g: want a fraction of the boundary's value between 0 and 1, as in --refine 0.02", p.refine)
+	case fl.Changed("refine") && len(p.specs) == 0:
+		return nil, usageErr("--refine needs parameters (-P or -L): it narrows the cliffs a sweep finds")
 	case len(p.specs) == 0:
 		return nil, nil
 	}
@@ -251,9 +257,10 @@ func takeParamArgs(f *pflag.Flag, attached string, rest []string) (string, int, 
 // measureSweep measures every point of sw: the texts (fields) are checked
 // against the parameters and every point's request built by build before
 // anything runs. With -v each point's full report is printed under its
-// heading as it finishes; then the sweep's compact table, and the files
-// (--json is the sweep document, the others its renderings).
-func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, build func(sweep.Point) (*pipeline.Request, error), c *commonFlags) error {
+// heading as it finishes; then the sweep's compact table with the cliffs
+// found, and the files (--json is the sweep document, the others its
+// renderings). refine is --refine (0: off).
+func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, build func(sweep.Point) (*pipeline.Request, error), refine float64, c *commonFlags) error {
 	out := &c.out
 	if err := out.checkWritable(); err != nil {
 		return err
@@ -264,22 +271,28 @@ func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, bu
 	if err := sw.Check(fields); err != nil {
 		return usageErr("%v", err)
 	}
-	sr := &pipeline.SweepRequest{Sweep: sw, Points: sw.Points(), Budget: c.budget}
-	for _, pt := range sr.Points {
+	stamped := func(pt sweep.Point) (*pipeline.Request, error) {
 		req, err := build(pt)
+		if err == nil {
+			req.Version, req.Args = version, os.Args[1:]
+		}
+		return req, err
+	}
+	sr := &pipeline.SweepRequest{Sweep: sw, Points: sw.Points(), Budget: c.budget, Refine: refine, Build: stamped}
+	for _, pt := range sr.Points {
+		req, err := stamped(pt)
 		if err != nil {
 			return atPoint(pt, err)
 		}
-		req.Version, req.Args = version, os.Args[1:]
 		sr.Requests = append(sr.Requests, req)
 	}
 	w := reportFile(out)
 	var rerr error
-	sr.Begin = func(i int) { sr.Requests[i].Progress = newProgress(out) }
-	sr.Done = func(i int, res *result.Result, err error) {
+	sr.Begin = func(req *pipeline.Request) { req.Progress = newProgress(out) }
+	sr.Done = func(pt sweep.Point, refine bool, res *result.Result, err error) {
 		clearProgress()
 		printTraceback(err)
-		if perr := printPoint(w, sr.Points[i], res, out); perr != nil && rerr == nil {
+		if perr := printPoint(w, pt, refine, res, out); perr != nil && rerr == nil {
 			rerr = perr
 		}
 	}
@@ -301,11 +314,15 @@ func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, bu
 
 // printPoint prints a point's full report under its heading, with -v
 // only: a sweep's default output is its compact table.
-func printPoint(w *os.File, pt sweep.Point, res *result.Result, out *outputFlags) error {
+func printPoint(w *os.File, pt sweep.Point, refine bool, res *result.Result, out *outputFlags) error {
 	if !out.verbose {
 		return nil
 	}
-	fmt.Fprintf(w, "%s\n\n", pt)
+	heading := pt.String()
+	if refine {
+		heading += " (refinement point: timing and trace only)"
+	}
+	fmt.Fprintf(w, "%s\n\n", heading)
 	if len(res.Results) > 0 {
 		if err := printTerminal(w, res, out); err != nil {
 			return err

@@ -88,7 +88,7 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 		}
 		return measureAndReport(cmd.Context(), req, &f.common.out)
 	}
-	return measureSweep(cmd.Context(), sw, f.fields(cmds), build, &f.common)
+	return measureSweep(cmd.Context(), sw, f.fields(cmds), build, f.params.refine, &f.common)
 }
 
 // request is the measurement of cmds, with their labels and the --prepare

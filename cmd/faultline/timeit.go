@@ -76,7 +76,7 @@ func runTimeit(cmd *cobra.Command, f *timeitFlags, stmts []string) error {
 		req, _ := build(nil)
 		return measureAndReport(cmd.Context(), req, &f.common.out)
 	}
-	return measureSweep(cmd.Context(), sw, f.fields(stmts), build, &f.common)
+	return measureSweep(cmd.Context(), sw, f.fields(stmts), build, f.params.refine, &f.common)
 }
 
 // fields are the texts a sweep substitutes into.

@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/faultline/faultline/internal/cliff"
 	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/sweep"
@@ -22,10 +23,17 @@ type SweepRequest struct {
 	Requests []*Request // Requests[i] measures Points[i]
 	// Budget bounds the whole sweep (--budget); see RunSweep.
 	Budget time.Duration
-	// Begin, when set, is called before point i runs (to give its
-	// request a progress line), Done after it, with its result and error.
-	Begin func(i int)
-	Done  func(i int, res *result.Result, err error)
+	// Refine, when positive, is --refine: each cliff's boundary is
+	// bisected until it is known within this fraction of its value
+	// (refine.go). Build makes the request of a point between two
+	// measured ones.
+	Refine float64
+	Build  func(sweep.Point) (*Request, error)
+	// Begin, when set, is called before a point runs with its request
+	// (to give it a progress line), Done after it, with its result and
+	// error; refine says it is a refinement point.
+	Begin func(req *Request)
+	Done  func(pt sweep.Point, refine bool, res *result.Result, err error)
 }
 
 // RunSweep measures each point in turn and returns the sweep document
@@ -37,12 +45,16 @@ type SweepRequest struct {
 // is left of it when the point starts, so time a point does not use (it
 // converged early, or ran a fixed --runs) goes to the points after it,
 // and the sweep ends within --budget. A point that starts with nothing
-// left is skipped.
+// left is skipped. With --refine, the points share the budget with the
+// refinement points expected (refineReserve), which run after them.
+//
+// The cliffs are found once every point has run (internal/cliff).
 func RunSweep(ctx context.Context, sr *SweepRequest) (*result.Sweep, error) {
 	start := time.Now()
 	first := sr.Requests[0]
 	doc := result.NewSweep(first.Kind, first.Version, first.Args, sr.Budget)
 	doc.Parameters = sweepParameters(sr.Sweep)
+	reserve := refineReserve(sr)
 	var firstErr error
 	for i, pt := range sr.Points {
 		sp := sweepPoint(pt)
@@ -53,9 +65,9 @@ func RunSweep(ctx context.Context, sr *SweepRequest) (*result.Sweep, error) {
 		case left <= 0:
 			sp.Status, sp.Reason = result.StatusSkipped, measure.ErrBudget.Error()
 		default:
-			share := left / time.Duration(len(sr.Points)-i)
+			share := left / time.Duration(len(sr.Points)-i+reserve)
 			sp.BudgetSeconds = share.Seconds()
-			res, err := runPoint(ctx, sr, i, share)
+			res, err := runPoint(ctx, sr, sr.Requests[i], pt, fmt.Sprintf("%d/%d", i+1, len(sr.Points)), share, false)
 			var ue *UsageError
 			if errors.As(err, &ue) {
 				return nil, err
@@ -66,6 +78,10 @@ func RunSweep(ctx context.Context, sr *SweepRequest) (*result.Sweep, error) {
 			}
 		}
 		doc.Points = append(doc.Points, sp)
+	}
+	doc.Cliffs = cliff.Find(doc)
+	if sr.Refine > 0 && ctx.Err() == nil {
+		refine(ctx, sr, doc, start)
 	}
 	if ctx.Err() != nil {
 		doc.Partial, doc.Interrupted = true, "interrupted by signal"
@@ -86,21 +102,20 @@ type PointError struct {
 func (e *PointError) Error() string { return e.Point + ": " + e.Err.Error() }
 func (e *PointError) Unwrap() error { return e.Err }
 
-// runPoint runs point i's request with its share of the budget, its
-// progress lines prefixed with the point.
-func runPoint(ctx context.Context, sr *SweepRequest, i int, share time.Duration) (*result.Result, error) {
-	req := sr.Requests[i]
+// runPoint runs a point's request with its share of the budget, its
+// progress lines prefixed with where the point is ("2/5") and the point.
+func runPoint(ctx context.Context, sr *SweepRequest, req *Request, pt sweep.Point, where string, share time.Duration, refine bool) (*result.Result, error) {
 	req.Settings.Budget = share
 	if sr.Begin != nil {
-		sr.Begin(i)
+		sr.Begin(req)
 	}
 	if p := req.Progress; p != nil {
-		prefix := fmt.Sprintf("[%d/%d %s] ", i+1, len(sr.Points), sr.Points[i])
+		prefix := fmt.Sprintf("[%s %s] ", where, pt)
 		req.Progress = func(msg string) { p(prefix + msg) }
 	}
 	res, err := Run(ctx, req)
 	if sr.Done != nil && res != nil {
-		sr.Done(i, res, err)
+		sr.Done(pt, refine, res, err)
 	}
 	return res, err
 }

@@ -29,7 +29,7 @@ func testSweep(t *testing.T) *SweepRequest {
 // reason, and never measured.
 func TestSweepNotRun(t *testing.T) {
 	sr := testSweep(t)
-	sr.Begin = func(int) { t.Error("a point started") }
+	sr.Begin = func(*Request) { t.Error("a point started") }
 	doc, err := RunSweep(context.Background(), sr) // no budget at all
 	if err != nil {
 		t.Fatal(err)

@@ -93,8 +93,12 @@ type SweepPoint struct {
 	BudgetSeconds float64 `json:"budget_seconds,omitempty"`
 	// Status is omitted for a point that ran, and "skipped" with Reason
 	// for one that did not (interrupted, budget exhausted).
-	Status string  `json:"status,omitempty"`
-	Reason string  `json:"reason,omitempty"`
+	Status string `json:"status,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Refine marks a point --refine added between two neighbours of a
+	// cliff: timing and trace only (no isolated runs, allocation pass or
+	// experiments), since only where the jump lies matters there.
+	Refine bool    `json:"refine,omitempty"`
 	Result *Result `json:"result,omitempty"`
 }
 

@@ -1,0 +1,60 @@
+package cliff
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+// summary is the cliff's one line: where, what jumps, and why. The
+// verification is not in it: renderings show VerifiedBy their own way.
+func summary(c *result.Cliff, a, b Sample) string {
+	var s strings.Builder
+	fmt.Fprintf(&s, "cliff for %s between %s = %s and %s", c.Candidate, c.Parameter, a.Text, b.Text)
+	if c.Refined {
+		s.WriteString(" (refined)")
+	}
+	switch c.Metric {
+	case MetricFaults:
+		fmt.Fprintf(&s, ": minor faults per iteration %s -> %s, time %.2fx -> %.2fx", count(a.Faults), count(b.Faults), a.Ratio, b.Ratio)
+	default:
+		fmt.Fprintf(&s, ": time %.2fx -> %.2fx the fastest candidate", a.Ratio, b.Ratio)
+	}
+	if t := c.Threshold; t != nil {
+		fmt.Fprintf(&s, "; %s crosses the %s (%s here, %s)", t.Quantity, t.Name, bytes(t.Bytes), t.Source)
+	}
+	return s.String()
+}
+
+func count(v float64) string {
+	if v < 10 {
+		return fmt.Sprintf("%.1f", v)
+	}
+	return strings.TrimSuffix(bytes(v), " bytes")
+}
+
+// verifiedBy names the first experiment under which the jump is gone: at
+// the point after the jump, the candidate's figure under that
+// configuration is no cliff from the baseline's figure before it. Only a
+// jump up (a slowdown that starts) is verified; refinement points run no
+// experiments, so only measured points verify.
+func verifiedBy(c *result.Cliff, near Sample, above *result.Result) string {
+	if c.After < c.Before {
+		return ""
+	}
+	ref := above.Run(above.BaselineCandidate(), above.BaselineConfig(), above.PrimaryMode())
+	for _, cfg := range above.Configs[1:] {
+		run := above.Run(c.Candidate, cfg.Name, above.PrimaryMode())
+		if !usable(run) {
+			continue
+		}
+		if c.Metric == MetricFaults && !FaultJump(near.X, near.Faults, c.Above, run.PerIteration.MinorFaults) {
+			return cfg.Name
+		}
+		if c.Metric == MetricRatio && usable(ref) && run.Time.Median/ref.Time.Median < near.Ratio*ratioFactor {
+			return cfg.Name
+		}
+	}
+	return ""
+}

@@ -1,8 +1,11 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/faultline/faultline/internal/result"
@@ -85,6 +88,18 @@ func sweepLines(s *result.Sweep) []sweepLine {
 			lines = append(lines, sweepLine{param: param, others: others, label: key})
 		}
 		lines[j].points = append(lines[j].points, i)
+	}
+	// Refinement points are appended after the sweep's own: along a
+	// number, the rows go by value.
+	for _, ln := range lines {
+		slices.SortStableFunc(ln.points, func(a, b int) int {
+			x, errx := strconv.ParseFloat(s.Points[a].Values[param], 64)
+			y, erry := strconv.ParseFloat(s.Points[b].Values[param], 64)
+			if errx != nil || erry != nil {
+				return 0
+			}
+			return cmp.Compare(x, y)
+		})
 	}
 	return lines
 }

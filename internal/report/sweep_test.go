@@ -245,3 +245,17 @@ func TestSweepLines(t *testing.T) {
 		t.Errorf("the report of points without results:\n%s", b.String())
 	}
 }
+
+// TestSweepLinesByValue: refinement points come after the sweep's own in
+// the document; along a number the rows go by value.
+func TestSweepLinesByValue(t *testing.T) {
+	one := 1.0
+	s := &result.Sweep{Parameters: []result.SweepParameter{{Name: "n", Values: []result.SweepValue{{Text: "100", Value: "100", Number: &one}}}}}
+	for _, v := range []string{"100", "400", "250", "175"} {
+		s.Points = append(s.Points, result.SweepPoint{Values: map[string]string{"n": v}, Text: map[string]string{"n": v}})
+	}
+	lines := sweepLines(s)
+	if len(lines) != 1 || !slices.Equal(lines[0].points, []int{0, 3, 2, 1}) {
+		t.Errorf("lines %+v, want one with the points by value (0, 3, 2, 1)", lines)
+	}
+}

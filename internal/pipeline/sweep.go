@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/faultline/faultline/internal/cliff"
@@ -55,6 +56,13 @@ func RunSweep(ctx context.Context, sr *SweepRequest) (*result.Sweep, error) {
 	doc := result.NewSweep(first.Kind, first.Version, first.Args, sr.Budget)
 	doc.Parameters = sweepParameters(sr.Sweep)
 	reserve := refineReserve(sr)
+	full := slices.Clone(sr.Requests)
+	focused := deferExperiments(sr)
+	if focused {
+		// About two points measured again, either side of one cliff;
+		// what the first pass leaves unused rolls over.
+		reserve += focusWeight * 2
+	}
 	var firstErr error
 	for i, pt := range sr.Points {
 		sp := sweepPoint(pt)
@@ -80,6 +88,11 @@ func RunSweep(ctx context.Context, sr *SweepRequest) (*result.Sweep, error) {
 		doc.Points = append(doc.Points, sp)
 	}
 	doc.Cliffs = cliff.Find(doc)
+	if focused && ctx.Err() == nil {
+		if err := runFocus(ctx, sr, full, doc, start); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
 	if sr.Refine > 0 && ctx.Err() == nil {
 		refine(ctx, sr, doc, start)
 	}

@@ -1,0 +1,119 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/faultline/faultline/internal/cliff"
+	"github.com/faultline/faultline/internal/result"
+)
+
+// A sweep of more than focusMin points runs its experiments only where
+// they answer something: the first pass measures every point without
+// them (timing, isolated runs, trace and allocation passes), and the
+// points either side of each cliff, and the one with the widest gap, then
+// run the whole sequence again. That proves which configuration removes
+// each cliff at a fraction of the cost of a matrix at every point.
+const (
+	focusMin = 2
+	// focusMax bounds the points measured again.
+	focusMax = 6
+	// focusWeight is what a point with experiments costs against one
+	// without, in budget shares.
+	focusWeight = 3
+)
+
+// deferExperiments strips the experiments from every point's request and
+// says whether it did (the requests wanted them, and the sweep is long
+// enough).
+func deferExperiments(sr *SweepRequest) bool {
+	if len(sr.Points) <= focusMin {
+		return false
+	}
+	for _, req := range sr.Requests {
+		if req.Settings.NoExperiments {
+			return false
+		}
+	}
+	for i, req := range sr.Requests {
+		c := *req
+		c.Settings.NoExperiments = true
+		sr.Requests[i] = &c
+	}
+	return true
+}
+
+// focusPoints returns the indices of the points to measure again with
+// experiments: either side of each cliff, then the widest gap.
+func focusPoints(doc *result.Sweep) []int {
+	var out []int
+	add := func(i int) {
+		if i >= 0 && len(out) < focusMax && !slices.Contains(out, i) {
+			out = append(out, i)
+		}
+	}
+	for _, c := range doc.Cliffs {
+		add(ownPointAt(doc, c, c.Below))
+		add(ownPointAt(doc, c, c.Above))
+	}
+	add(widestGap(doc))
+	return out
+}
+
+// ownPointAt is the sweep's own point (not a refinement point) at value v of
+// c's parameter with c's other values, or -1.
+func ownPointAt(doc *result.Sweep, c result.Cliff, v float64) int {
+	for i, pt := range doc.Points {
+		x, err := strconv.ParseFloat(pt.Values[c.Parameter], 64)
+		if err == nil && x == v && !pt.Refine && pt.Result != nil && holds(pt.Values, c) {
+			return i
+		}
+	}
+	return -1
+}
+
+// widestGap is the point whose significant ratio under its baseline
+// configuration is the largest, or -1.
+func widestGap(doc *result.Sweep) int {
+	best, at := 1.0, -1
+	for i, pt := range doc.Points {
+		if pt.Result == nil || pt.Refine {
+			continue
+		}
+		base := pt.Result.BaselineConfig()
+		for _, c := range pt.Result.Comparisons {
+			if c.Config == base && c.Mode == pt.Result.PrimaryMode() && c.Significant && c.Ratio > best {
+				best, at = c.Ratio, i
+			}
+		}
+	}
+	return at
+}
+
+// runFocus measures the focus points again with the experiments the
+// first pass left out, replaces their results, and finds the cliffs
+// again (now with the configurations that remove them).
+func runFocus(ctx context.Context, sr *SweepRequest, full []*Request, doc *result.Sweep, start time.Time) error {
+	focus := focusPoints(doc)
+	var firstErr error
+	for k, i := range focus {
+		left := sr.Budget - time.Since(start)
+		if ctx.Err() != nil || left <= 0 {
+			break
+		}
+		share := focusWeight * left / time.Duration(focusWeight*(len(focus)-k)+refineReserve(sr))
+		res, err := runPoint(ctx, sr, full[i], sr.Points[i], fmt.Sprintf("experiments %d/%d", k+1, len(focus)), share, false)
+		if res != nil && len(res.Results) > 0 {
+			doc.Points[i].Result = res
+			doc.Points[i].BudgetSeconds += share.Seconds()
+		}
+		if err != nil && firstErr == nil {
+			firstErr = &PointError{Point: sr.Points[i].String(), Err: err}
+		}
+	}
+	doc.Cliffs = cliff.Find(doc)
+	return firstErr
+}

@@ -1,0 +1,29 @@
+package pipeline
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+// TestFocusPoints: experiments run again either side of each cliff (the
+// sweep's own points, not refinement points), then at the widest gap.
+func TestFocusPoints(t *testing.T) {
+	doc := &result.Sweep{}
+	for i, v := range []string{"100", "200", "400", "800", "300"} {
+		r := result.New(result.KindTimeit, "test", nil)
+		r.Configs = []result.Config{{Name: "glibc"}}
+		ratio := []float64{1.1, 1.2, 5, 6, 3}[i]
+		r.Comparisons = []result.Comparison{{Config: "glibc", Mode: result.ModeInterleaved, Baseline: "A", Other: "B", Ratio: ratio, Significant: true}}
+		doc.Points = append(doc.Points, result.SweepPoint{Values: map[string]string{"n": v}, Result: r, Refine: i == 4})
+	}
+	doc.Cliffs = []result.Cliff{{Parameter: "n", Candidate: "B", Below: 200, Above: 300}, {Parameter: "n", Candidate: "B", Below: 200, Above: 400}}
+	if got := focusPoints(doc); !slices.Equal(got, []int{1, 2, 3}) {
+		t.Errorf("focus points %v, want 200 and 400 (300 is a refinement point), then 800 (the widest gap)", got)
+	}
+	doc.Cliffs = nil
+	if got := focusPoints(doc); !slices.Equal(got, []int{3}) {
+		t.Errorf("no cliffs: focus points %v, want the widest gap only", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -192,16 +193,23 @@ func requireChromium(t *testing.T) string {
 // renders without console errors or network requests.
 func TestChromiumPage(t *testing.T) {
 	browser := requireChromium(t)
-	dir := t.TempDir()
-	page := filepath.Join(dir, "report.html")
+	checkPage(t, browser, "seed", 2400, func(w io.Writer) error { return HTML(w, loadFixture(t, "seed.json")) })
+}
+
+// checkPage renders a page, loads it in Chromium at 1280 x height and
+// checks it: no console messages, no network requests, ink on it. The
+// screenshot and the page are kept as artifacts report-NAME.png/.html.
+func checkPage(t *testing.T, browser, name string, height int, render func(io.Writer) error) browserRun {
+	t.Helper()
+	page := filepath.Join(t.TempDir(), name+".html")
 	var b bytes.Buffer
-	if err := HTML(&b, loadFixture(t, "seed.json")); err != nil {
+	if err := render(&b); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run := loadInChromium(t, browser, page, 1280, 2400)
+	run := loadInChromium(t, browser, page, 1280, height)
 	for _, c := range run.console {
 		t.Errorf("console message: %s", c)
 	}
@@ -213,8 +221,9 @@ func TestChromiumPage(t *testing.T) {
 		t.Errorf("the page looks blank: %.2f%% of pixels are not white", got*100)
 	}
 	art := artifactDir(t)
-	t.Logf("screenshot of the seed report: %s", keep(t, run.screenshot, art, "report-seed.png"))
-	t.Logf("the page itself: %s", keep(t, page, art, "report-seed.html"))
+	t.Logf("screenshot of the %s report: %s", name, keep(t, run.screenshot, art, "report-"+name+".png"))
+	t.Logf("the page itself: %s", keep(t, page, art, "report-"+name+".html"))
+	return run
 }
 
 // TestChromiumCharts renders every chart of the seed report alone, at a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,29 +144,8 @@ func TestSweepTerminalWidth(t *testing.T) {
 func TestChromiumSweep(t *testing.T) {
 	browser := requireChromium(t)
 	s := loadSweepFixture(t)
+	checkPage(t, browser, "sweep", 2000, func(w io.Writer) error { return SweepHTML(w, s) })
 	dir := t.TempDir()
-	page := filepath.Join(dir, "sweep.html")
-	var b bytes.Buffer
-	if err := SweepHTML(&b, s); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run := loadInChromium(t, browser, page, 1280, 2000)
-	for _, c := range run.console {
-		t.Errorf("console message: %s", c)
-	}
-	for _, u := range run.requests {
-		t.Errorf("the page requested %s", u)
-	}
-	img := decodePNG(t, run.screenshot)
-	if got := ink(img, img.Bounds()); got < 0.03 {
-		t.Errorf("the page looks blank: %.2f%% of pixels are not white", got*100)
-	}
-	art := artifactDir(t)
-	t.Logf("screenshot of the sweep report: %s", keep(t, run.screenshot, art, "report-sweep.png"))
-	t.Logf("the page itself: %s", keep(t, page, art, "report-sweep.html"))
 
 	var sheet strings.Builder
 	sheet.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8">` +
@@ -192,7 +172,7 @@ func TestChromiumSweep(t *testing.T) {
 			t.Errorf("plot %s looks blank: %.2f%% ink in %v", fg.ID, got*100, r)
 		}
 	}
-	t.Logf("screenshot of the sweep plots: %s", keep(t, crun.screenshot, art, "report-sweep-charts.png"))
+	t.Logf("screenshot of the sweep plots: %s", keep(t, crun.screenshot, artifactDir(t), "report-sweep-charts.png"))
 }
 
 // A value as written is user text: it cannot split a Markdown table cell

@@ -143,7 +143,7 @@ var number = regexp.MustCompile(`[0-9][0-9,.]*`)
 //	run CAND CONFIG MODE STATUS faults=few|many [marked] numbers=KINDS
 //	comparison CONFIG MODE OTHER/BASELINE [significant]
 //	pass NAME CONFIG [CAND] [MODE] [STATUS (REASON)]
-//	finding CAUSE CANDIDATE CONFIG CONFIDENCE evidence=PASSES
+//	finding CAUSE CANDIDATE CONFIG CONFIDENCE evidence=PASSES   (the first; later ones without CONFIG CONFIDENCE)
 //	  fix KIND verified|unverified [CONFIG] ENV... | "CODE" | "CHANGE"
 //
 // faults= says which side of manyFaults the run's minor faults per
@@ -153,7 +153,7 @@ var number = regexp.MustCompile(`[0-9][0-9,.]*`)
 // significance is kept only for the user's candidates under the baseline
 // configuration in the primary mode, the gap the findings explain;
 // elsewhere ratios near 1 cross alpha from run to run. Passes repeated
-// back to back (the isolated processes, two to four per candidate) are
+// back to back (the isolated processes, one to four per candidate) are
 // one line. Findings keep their order, without the side findings
 // (sideFinding). A finding's fixes are sorted, since their order follows
 // the speedups measured. Reasons and
@@ -235,6 +235,7 @@ func digest(r *result.Result, exit int) []byte {
 		}
 		last = s
 	}
+	firstFinding := true
 	for _, f := range r.Findings {
 		if sideFinding(f.Cause) {
 			continue
@@ -246,7 +247,18 @@ func digest(r *result.Result, exit int) []byte {
 			}
 		}
 		slices.Sort(passes)
-		line("finding %s %s %s %s evidence=%s", f.Cause, f.Candidate, f.Config, f.Confidence, strings.Join(passes, ","))
+		// The primary finding is pinned whole. A later one by cause,
+		// candidate and evidence: where it is judged (glibc or the
+		// configuration that removes the faults) and how sure, rest on
+		// a few percent of time that hosts differ in (the seed's extra
+		// buffer costs B 20-30% more under glibc-tuned on AMD guests, and
+		// the experiments stop as soon as that is decided).
+		if firstFinding {
+			line("finding %s %s %s %s evidence=%s", f.Cause, f.Candidate, f.Config, f.Confidence, strings.Join(passes, ","))
+		} else {
+			line("finding %s %s evidence=%s", f.Cause, f.Candidate, strings.Join(passes, ","))
+		}
+		firstFinding = false
 		var fixes []string
 		for _, x := range f.Fixes {
 			s := "  fix " + x.Kind + " " + map[bool]string{false: "unverified", true: "verified"}[x.Verified]

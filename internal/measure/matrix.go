@@ -48,9 +48,7 @@ func matrix(ctx context.Context, res *result.Result, tgt Target, configs []resul
 		if i == 0 {
 			bo = o.baseline(res, len(cands))
 		}
-		var err error
-		var l *Live
-		l, err = timeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, bo, keep && i == 0)
+		l, err := timeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, bo, keep && i == 0)
 		if l != nil {
 			live = l
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,18 @@ type paramSpec struct {
 	scan bool
 	args []string // NAME VALUES or NAME LO HI; nil when raw did not parse
 	raw  string
+}
+
+// defaultRefine is --refine's precision when none is given: 2% of the
+// boundary's value.
+const defaultRefine = "0.02"
+
+// isFraction says whether a word is --refine's precision rather than a
+// statement or command: a number, as 0.02 or .5 (1 and more are refused
+// by the range check, with their own line).
+func isFraction(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil && !strings.ContainsAny(s, " \t")
 }
 
 // argSep joins the words of a multi-word flag (joinParamArgs) into one
@@ -75,7 +88,8 @@ func (p *paramFlags) register(cmd *cobra.Command) {
 		"sweep: measure once per integer from LO to HI, {NAME} replaced by it (also NAME=LO..HI)")
 	fl.StringVarP(&p.step, "parameter-step-size", "D", "", "the `STEP` of -P (decimals and sizes allowed: 0.5, 1MiB)")
 	fl.IntVar(&p.geometric, "geometric", 0, "-P: `N` points from LO to HI, geometrically spaced")
-	fl.Float64Var(&p.refine, "refine", 0, "sweep: bisect each cliff until its boundary is known within this `FRACTION` of its value (0.02 is 2%)")
+	fl.Float64Var(&p.refine, "refine", 0, "sweep: bisect each cliff until its boundary is known within this `FRACTION` of its value (alone: 0.02, 2%)")
+	fl.Lookup("refine").NoOptDefVal = defaultRefine
 }
 
 // sweep reads the parameters; nil when there are none.
@@ -179,6 +193,16 @@ func joinParamArgs(root *cobra.Command, args []string) ([]string, error) {
 			f, cluster, attached = shortFlag(fs, a)
 		}
 		switch {
+		case f != nil && f.Name == "refine" && attached == "":
+			// --refine alone bisects to the default precision; a number
+			// after it is its precision (pflag reads only --refine=X
+			// for a flag with a default).
+			if i+1 < len(args) && isFraction(args[i+1]) {
+				out = append(out, "--refine="+args[i+1])
+				i++
+			} else {
+				out = append(out, "--refine")
+			}
 		case f != nil && isParamFlag(f):
 			joined, n, err := takeParamArgs(f, attached, args[i+1:])
 			if err != nil {

@@ -12,15 +12,18 @@ func newReport() *cobra.Command {
 	var out outputFlags
 	cmd := &cobra.Command{
 		Use:   "report RESULT.json",
-		Short: "Re-render a saved result (terminal, --markdown, --html, --benchstat) without measuring",
+		Short: "Re-render a saved result or sweep (terminal, --markdown, --html, --benchstat) without measuring",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := result.Load(args[0])
+			res, sw, err := result.LoadAny(args[0])
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
 			if err := out.checkWritable(); err != nil {
 				return err
+			}
+			if sw != nil {
+				return reportSweep(sw, &out)
 			}
 			if err := writeOutputs(res, &out); err != nil {
 				return &exitError{code: exitInternal, err: err}
@@ -37,4 +40,19 @@ func newReport() *cobra.Command {
 	}
 	out.register(cmd)
 	return cmd
+}
+
+// reportSweep re-renders a saved sweep document.
+func reportSweep(sw *result.Sweep, out *outputFlags) error {
+	if err := writeSweep(sw, out); err != nil {
+		return &exitError{code: exitInternal, err: err}
+	}
+	w := os.Stdout
+	if out.toStdout() {
+		w = os.Stderr
+	}
+	if err := printSweep(w, sw, out); err != nil {
+		return &exitError{code: exitInternal, err: err}
+	}
+	return nil
 }

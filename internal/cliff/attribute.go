@@ -53,8 +53,11 @@ func Attribute(c *result.Cliff, below, above *result.Result) *result.Threshold {
 		return nil
 	}
 	allocator := alloc.Glibc
-	if cfg := above.Config(c.Config); cfg != nil {
+	cfg := above.Config(c.Config)
+	if cfg != nil {
 		allocator = alloc.Parse(cfg.Env).Allocator
+	} else {
+		cfg = &result.Config{}
 	}
 	// The block at Below, when the allocation pass did not see it there
 	// (a refinement point): blocks scale with the parameter.
@@ -70,15 +73,15 @@ func Attribute(c *result.Cliff, below, above *result.Result) *result.Threshold {
 		// The heap stops growing although the parameter grew: the
 		// candidate allocates less, and its blocks cross NumPy's
 		// elision limit.
-		return documented(c, "NumPy temporary elision (arrays of 256 KiB or more)", numpyElide, b, a, "largest block")
+		return documented(c, "NumPy temporary elision (arrays of 256 KiB or more)", limit{value: numpyElide}, b, a, "largest block")
 	case allocator == alloc.Glibc && trims(a.sys) != trims(b.sys):
-		return glibcTrim(c, b, a)
-	case mapped(a.sys) != mapped(b.sys):
-		return mapping(c, allocator, b, a)
-	case allocator == alloc.Jemalloc && purges(a.sys) != purges(b.sys):
-		return documented(c, "jemalloc oversize_threshold", jemallocOversize, b, a, "block")
+		return glibcTrim(c, cfg, b, a)
+	case jumps(unmapped(a.sys), unmapped(b.sys)):
+		return mapping(c, cfg, allocator, b, a)
+	case allocator == alloc.Jemalloc && jumps(purged(a.sys), purged(b.sys)):
+		return jemallocPurge(c, cfg, b, a)
 	case advisesHuge(a.sys) != advisesHuge(b.sys):
-		return documented(c, "NumPy huge-page advice (arrays of 4 MiB or more)", numpyHuge, b, a, "largest block")
+		return documented(c, "NumPy huge-page advice (arrays of 4 MiB or more)", limit{value: numpyHuge}, b, a, "largest block")
 	}
 	return nil
 }
@@ -124,9 +127,32 @@ func largestBlock(res *result.Result, c *result.Cliff) float64 {
 
 func trims(s *result.Syscalls) bool { return s.BrkShrinkBytes >= shrinking }
 
-func mapped(s *result.Syscalls) bool { return s.Mmap >= 0.5 && s.Munmap >= 0.5 }
+// unmapped and purged are the bytes an iteration gives back by munmap
+// and by madvise(MADV_DONTNEED). What matters at a cliff is that they jump
+// (jumps): a process that is one iteration also unmaps a little at start
+// and exit on both sides.
+func unmapped(s *result.Syscalls) float64 { return s.UnmappedBytes }
 
-func purges(s *result.Syscalls) bool { return s.Advice["MADV_DONTNEED"] >= 0.5 }
+func purged(s *result.Syscalls) float64 {
+	var n float64
+	for _, z := range s.Sizes {
+		if z.Call == "madvise:MADV_DONTNEED" {
+			n += float64(z.Bytes) * z.Per
+		}
+	}
+	return n
+}
+
+// jumps says whether bytes given back differ across a cliff as a
+// mechanism that starts: one side gives back at least a trim's worth,
+// and eight times the other.
+func jumps(x, y float64) bool {
+	hi, lo := max(x, y), min(x, y)
+	return hi >= shrinking && hi >= 8*lo
+}
+
+// largestPurge is the largest madvise(MADV_DONTNEED) an iteration makes.
+func largestPurge(s *result.Syscalls) float64 { return largestCall(s, "madvise:MADV_DONTNEED") }
 
 func advisesHuge(s *result.Syscalls) bool { return s.Advice["MADV_HUGEPAGE"] >= 0.5 }
 
@@ -135,7 +161,7 @@ func advisesHuge(s *result.Syscalls) bool { return s.Advice["MADV_HUGEPAGE"] >= 
 // an iteration; the threshold lies between its values either side. It is
 // 2 x the dynamic mmap threshold, which rose to the largest mapped block
 // freed, or M_TRIM_THRESHOLD when set.
-func glibcTrim(c *result.Cliff, b, a traced) *result.Threshold {
+func glibcTrim(c *result.Cliff, cfg *result.Config, b, a traced) *result.Threshold {
 	hi, lo := a, b
 	if !trims(a.sys) {
 		hi, lo = b, a
@@ -149,9 +175,59 @@ func glibcTrim(c *result.Cliff, b, a traced) *result.Threshold {
 		// its top scales with the parameter.
 		topLo = top * ratio(c, hi == b)
 	}
-	return &result.Threshold{Name: "glibc trim threshold (2 x the dynamic mmap threshold)", Bytes: mid(topLo, top), Source: "traced",
-		Quantity: fmt.Sprintf("%s's heap top (brk +%s an iteration where trimmed, about %s where kept)",
-			c.Candidate, bytes(top), bytes(topLo))}
+	q := fmt.Sprintf("%s's heap top (brk +%s an iteration where trimmed, about %s where kept)", c.Candidate, bytes(top), bytes(topLo))
+	if l := cfg.Limit(alloc.LimitTrimThreshold); l != nil && l.Source != "default" {
+		// Set by the environment: fixed, and the allocator says where.
+		return &result.Threshold{Name: "glibc trim threshold (M_TRIM_THRESHOLD, set)", Bytes: l.Value, Quantity: q,
+			Source: "allocator", Reported: l.Source}
+	}
+	return &result.Threshold{Name: "glibc trim threshold (2 x the dynamic mmap threshold)", Bytes: mid(topLo, top), Source: "traced", Quantity: q}
+}
+
+// jemallocPurge: on one side jemalloc purges the block every iteration
+// (madvise(MADV_DONTNEED)), on the other it keeps it dirty for reuse.
+// Blocks whose size class is at or above opt.oversize_threshold are
+// purged eagerly, and a request rounds up to its class: where the
+// parameter's values bracket the largest class below the threshold, the
+// parameter is the request size and that class is the boundary.
+func jemallocPurge(c *result.Cliff, cfg *result.Config, b, a traced) *result.Threshold {
+	hi := a
+	if purged(b.sys) > purged(a.sys) {
+		hi = b
+	}
+	ext := largestPurge(hi.sys)
+	over := reported(cfg, alloc.LimitOversize, jemallocOversize)
+	q := fmt.Sprintf("%s's block (purged with madvise(MADV_DONTNEED) of %s each time where slow)", c.Candidate, bytes(ext))
+	if cl := cfg.Limit(alloc.LimitClassBelowOversize); cl != nil && over.reported != "" && within(cl.Value, c.Below, c.Above) {
+		return &result.Threshold{Name: fmt.Sprintf("largest jemalloc size class below oversize_threshold (%s): a larger request "+
+			"rounds up to a class at or above it, purged at every free", bytes(over.value)), Bytes: cl.Value,
+			Quantity: fmt.Sprintf("%s's request (purged with madvise(MADV_DONTNEED) of %s each time where slow)", c.Candidate, bytes(ext)),
+			Source:   "allocator", Reported: "jemalloc stats: opt.oversize_threshold and the size classes"}
+	}
+	if over.value > 0 && ext >= over.value*0.98 {
+		th := &result.Threshold{Name: "jemalloc oversize_threshold", Bytes: over.value, Quantity: q, Source: "documented"}
+		if over.reported != "" {
+			th.Source, th.Reported = "allocator", over.reported
+		}
+		return th
+	}
+	return nil
+}
+
+// limit is a documented limit's value, or what the running allocator
+// reported of it (Config.Limits) where it did.
+type limit struct {
+	value    float64
+	reported string // how it was read; "" for the documented value
+}
+
+// reported is the limit name of cfg's allocator: its reported value
+// when the allocator reported it set, else the documented one.
+func reported(cfg *result.Config, name string, documented float64) limit {
+	if l := cfg.Limit(name); l != nil && l.Source != "default" {
+		return limit{value: l.Value, reported: l.Source + ": " + name}
+	}
+	return limit{value: documented}
 }
 
 // ratio scales a quantity from the side it was measured on to the other.
@@ -165,34 +241,81 @@ func ratio(c *result.Cliff, measuredBelow bool) float64 {
 // mapping: on one side the block is mapped and unmapped every iteration.
 // The limit is the allocator's, where it lies between the block sizes
 // either side; else the traced sizes bound it.
-func mapping(c *result.Cliff, allocator string, b, a traced) *result.Threshold {
+func mapping(c *result.Cliff, cfg *result.Config, allocator string, b, a traced) *result.Threshold {
 	var name string
-	var limit float64
+	var lim limit
 	switch allocator {
 	case alloc.Glibc:
-		name, limit = "glibc mmap threshold (dynamic, at most 32 MiB)", glibcMmapMax
+		if l := reported(cfg, alloc.LimitMmapThreshold, 0); l.reported != "" {
+			// Set by the environment, the threshold is fixed there.
+			name, lim = "glibc mmap threshold (M_MMAP_THRESHOLD, set)", l
+			break
+		}
+		name, lim = "glibc mmap threshold's cap (the dynamic threshold stops rising at DEFAULT_MMAP_THRESHOLD_MAX)", limit{value: glibcMmapMax}
 		if !within(glibcMmapMax, b.block, a.block) {
-			name, limit = "glibc mmap threshold (128 KiB until it rises)", glibcMmapStart
+			name, lim = "glibc mmap threshold (128 KiB until it rises)", limit{value: glibcMmapStart}
 		}
 	case alloc.Mimalloc:
-		name, limit = "mimalloc large-object limit (MI_LARGE_OBJ_SIZE_MAX)", mimallocLarge
+		name, lim = "mimalloc large-object limit (MI_LARGE_OBJ_SIZE_MAX)", limit{value: mimallocLarge}
 	case alloc.Tcmalloc:
-		name, limit = "tcmalloc large-object path (kMaxSize)", tcmallocLarge
+		name, lim = "tcmalloc large-object path (kMaxSize)", limit{value: tcmallocLarge}
 	case alloc.Jemalloc:
-		name, limit = "jemalloc oversize_threshold", jemallocOversize
+		name, lim = "jemalloc oversize_threshold", reported(cfg, alloc.LimitOversize, jemallocOversize)
 	default:
 		name = allocator + " mapping threshold"
 	}
-	return documented(c, name, limit, b, a, "largest block")
+	if th := documented(c, name, lim, b, a, "largest block"); th != nil && th.Source != "traced" {
+		return th
+	}
+	// The largest blocks either side need not be the one that crosses:
+	// an allocator maps its own segments on the fast side. What is
+	// unmapped every iteration on the slow side is the block; where
+	// the parameter brackets the limit and that block is at least the
+	// limit, the parameter is the block's size.
+	slow := a
+	if unmapped(b.sys) > unmapped(a.sys) {
+		slow = b
+	}
+	blk := largestCall(slow.sys, "munmap")
+	if lim.value > 0 && blk >= lim.value*0.98 && within(lim.value, c.Below, c.Above) {
+		return sourced(name, lim, fmt.Sprintf("%s's request, the parameter (unmapped every iteration where slow: %s)", c.Candidate, bytes(blk)))
+	}
+	if b.block <= 0 || a.block <= 0 || (b.block-a.block)*(c.Below-c.Above) < 0 {
+		// The traced sizes move against the parameter: they measure
+		// something else, and bound nothing.
+		return nil
+	}
+	return documented(c, name, lim, b, a, "largest block")
+}
+
+// largestCall is the largest size of call an iteration makes (at least
+// every other iteration).
+func largestCall(s *result.Syscalls, call string) float64 {
+	var best float64
+	for _, z := range s.Sizes {
+		if z.Call == call && z.Per >= 0.5 {
+			best = max(best, float64(z.Bytes))
+		}
+	}
+	return best
+}
+
+// sourced is a threshold at lim's value, reported by the allocator or
+// documented.
+func sourced(name string, lim limit, quantity string) *result.Threshold {
+	if lim.reported != "" {
+		return &result.Threshold{Name: name, Bytes: lim.value, Quantity: quantity, Source: "allocator", Reported: lim.reported}
+	}
+	return &result.Threshold{Name: name, Bytes: lim.value, Quantity: quantity, Source: "documented"}
 }
 
 // documented ties the boundary to a documented limit when the quantity's
 // values either side bracket it; otherwise the traced values bound the
 // limit and are reported instead.
-func documented(c *result.Cliff, name string, limit float64, b, a traced, what string) *result.Threshold {
+func documented(c *result.Cliff, name string, lim limit, b, a traced, what string) *result.Threshold {
 	q := fmt.Sprintf("%s's %s (%s below, %s above)", c.Candidate, what, bytes(b.block), bytes(a.block))
-	if limit > 0 && within(limit, b.block, a.block) {
-		return &result.Threshold{Name: name, Bytes: limit, Quantity: q, Source: "documented"}
+	if lim.value > 0 && within(lim.value, b.block, a.block) {
+		return sourced(name, lim, q)
 	}
 	if b.block <= 0 || a.block <= 0 {
 		return nil

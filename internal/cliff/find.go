@@ -49,6 +49,10 @@ type Sample struct {
 	Point  int     // index into Sweep.Points
 	Faults float64 // minor faults per iteration, baseline configuration
 	Ratio  float64 // time against the point's baseline candidate
+	Time   float64 // the candidate's median time (seconds per iteration)
+	// Alone: the candidate is its point's baseline candidate, so its
+	// ratio is 1 by definition and says nothing.
+	Alone bool
 	// Significant says the ratio's comparison is significant (true for
 	// the baseline candidate itself, whose ratio is 1 by definition).
 	Significant bool
@@ -256,7 +260,8 @@ func sampleAt(res *result.Result, cand string) (Sample, bool) {
 	if !usable(run) || !usable(ref) {
 		return Sample{}, false
 	}
-	s := Sample{Faults: run.PerIteration.MinorFaults, Ratio: run.Time.Median / ref.Time.Median, Significant: true}
+	s := Sample{Faults: run.PerIteration.MinorFaults, Ratio: run.Time.Median / ref.Time.Median, Time: run.Time.Median,
+		Significant: true, Alone: cand == res.BaselineCandidate()}
 	if cmp := res.Comparison(cfg, mode, cand); cmp != nil && cmp.Other != cmp.Baseline {
 		s.Significant = cmp.Significant
 	}

@@ -139,7 +139,7 @@ func TestAttributeGlibcTrim(t *testing.T) {
 
 func TestAttributeMapping(t *testing.T) {
 	mapped := func(size int64) *result.Syscalls {
-		return &result.Syscalls{Mmap: 1, Munmap: 1, MappedBytes: float64(size),
+		return &result.Syscalls{Mmap: 1, Munmap: 1, MappedBytes: float64(size), UnmappedBytes: float64(size),
 			Sizes: []result.SizeCount{{Call: "mmap", Bytes: size, Per: 1}, {Call: "munmap", Bytes: size, Per: 1}}}
 	}
 	heap := func(size int64) *result.Syscalls {
@@ -152,7 +152,7 @@ func TestAttributeMapping(t *testing.T) {
 		want      string
 		bytes     float64
 	}{
-		{"glibc", heap(30 << 20), mapped(34 << 20), "glibc mmap threshold (dynamic, at most 32 MiB)", 32 << 20},
+		{"glibc", heap(30 << 20), mapped(34 << 20), "glibc mmap threshold's cap (the dynamic threshold stops rising at DEFAULT_MMAP_THRESHOLD_MAX)", 32 << 20},
 		{"mimalloc", heap(15 << 20), mapped(17 << 20), "mimalloc large-object limit (MI_LARGE_OBJ_SIZE_MAX)", 16 << 20},
 	}
 	for _, tt := range tests {
@@ -235,5 +235,42 @@ func TestAttributeElision(t *testing.T) {
 	doc = synthetic([]pointSpec{{n: 32733, faults: 95, ratio: 1, sys: trimmed}, {n: 33771, faults: 0, ratio: 1, sys: &result.Syscalls{}}})
 	if cs := Find(doc); len(cs) != 1 || cs[0].Threshold == nil || !strings.HasPrefix(cs[0].Threshold.Name, "glibc trim") {
 		t.Errorf("without NumPy: cliffs %+v", cs)
+	}
+}
+
+// Under jemalloc the purge side names oversize_threshold as the allocator
+// reported it; where the parameter brackets the size class below it, that
+// class is the boundary (a request above it rounds up to the threshold).
+func TestAttributeJemallocPurge(t *testing.T) {
+	purging := func(extent int64) *result.Syscalls {
+		return &result.Syscalls{Madvise: 50, Advice: map[string]float64{"MADV_DONTNEED": 51},
+			Sizes: []result.SizeCount{{Call: "madvise:MADV_DONTNEED", Bytes: extent, Per: 50}, {Call: "madvise:MADV_DONTNEED", Bytes: 4096, Per: 1}}}
+	}
+	// Start-up's one-page purge is on both sides: it is no mechanism.
+	keeping := &result.Syscalls{Madvise: 1, Advice: map[string]float64{"MADV_DONTNEED": 1},
+		Sizes: []result.SizeCount{{Call: "madvise:MADV_DONTNEED", Bytes: 4096, Per: 1}}}
+	limits := []result.Limit{{Name: "oversize_threshold", Value: 8 << 20, Unit: "bytes", Source: "jemalloc stats"},
+		{Name: "class_below_oversize", Value: 7 << 20, Unit: "bytes", Source: "jemalloc stats"}}
+	for _, tt := range []struct {
+		below, above float64
+		bytes        float64
+		source       string
+	}{
+		{7.29e6, 7.37e6, 7 << 20, "allocator"}, // the parameter is the request size
+		{1e5, 2e5, 8 << 20, "allocator"},       // it is not: the threshold itself
+	} {
+		doc := synthetic([]pointSpec{{n: tt.below, faults: 1, ratio: 1, sys: keeping}, {n: tt.above, faults: 2000, ratio: 20, sys: purging(8392704)}})
+		for _, pt := range doc.Points {
+			pt.Result.Configs[0].Env = map[string]string{"LD_PRELOAD": "/lib/libjemalloc.so.2"}
+			pt.Result.Configs[0].Limits = limits
+		}
+		cs := Find(doc)
+		if len(cs) != 1 || cs[0].Threshold == nil {
+			t.Fatalf("%g..%g: cliffs %+v", tt.below, tt.above, cs)
+		}
+		th := cs[0].Threshold
+		if th.Bytes != tt.bytes || th.Source != tt.source || !strings.Contains(th.Name, "oversize_threshold") || th.Reported == "" {
+			t.Errorf("%g..%g: threshold %+v", tt.below, tt.above, th)
+		}
 	}
 }

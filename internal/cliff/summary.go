@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/units"
 )
 
 // summary is the cliff's one line: where, what jumps, and why. The
@@ -17,12 +18,23 @@ func summary(c *result.Cliff, a, b Sample) string {
 	}
 	switch c.Metric {
 	case MetricFaults:
-		fmt.Fprintf(&s, ": minor faults per iteration %s -> %s, time %.2fx -> %.2fx", count(a.Faults), count(b.Faults), a.Ratio, b.Ratio)
+		fmt.Fprintf(&s, ": minor faults per iteration %s -> %s", count(a.Faults), count(b.Faults))
+		if a.Alone && b.Alone {
+			// The fastest candidate at both points (or the only one):
+			// its own time says what the jump costs.
+			fmt.Fprintf(&s, ", time %s -> %s", units.Seconds(a.Time), units.Seconds(b.Time))
+		} else {
+			fmt.Fprintf(&s, ", time %.2fx -> %.2fx", a.Ratio, b.Ratio)
+		}
 	default:
 		fmt.Fprintf(&s, ": time %.2fx -> %.2fx the fastest candidate", a.Ratio, b.Ratio)
 	}
 	if t := c.Threshold; t != nil {
-		fmt.Fprintf(&s, "; %s crosses the %s (%s here, %s)", t.Quantity, t.Name, bytes(t.Bytes), t.Source)
+		src := t.Source
+		if t.Reported != "" {
+			src = "reported by the allocator, " + t.Reported
+		}
+		fmt.Fprintf(&s, "; %s crosses the %s (%s here, %s)", t.Quantity, t.Name, bytes(t.Bytes), src)
 	}
 	return s.String()
 }

@@ -34,6 +34,10 @@ type RunOptions struct {
 	Timeout       time.Duration
 	IgnoreFailure bool
 	ConfigBudget  time.Duration
+	// Reserve is how many more runs of every candidate must still fit
+	// after a run before it starts: the baseline keeps room for the
+	// trace pass (one run each), so a slow command is traced at all.
+	Reserve int
 	// Deadline and Stop bound the whole measurement (see Budget): no run
 	// starts that would end after Deadline, and one still running at
 	// Stop is killed and recorded as timed out.
@@ -208,7 +212,7 @@ func (ps *processSampler) once(c result.Candidate, timed bool, round int) error 
 	if ts := ps.acc.times(c.Name); len(ts) > 0 {
 		expect = time.Duration(ts[len(ts)-1] * float64(max(1, ps.acc.loops[c.Name])) * 1e9)
 	}
-	if !ps.b.fits(expect) {
+	if !ps.b.fits(expect + ps.reserve()) {
 		return ErrBudget
 	}
 	if timed && len(o.Prepare) > 0 {
@@ -238,6 +242,27 @@ func (ps *processSampler) once(c result.Candidate, timed bool, round int) error 
 		ps.record(c, exit, m, round)
 	}
 	return nil
+}
+
+// traceSlack is what a traced run needs beyond the run's own length:
+// starting the tracer, and a target slowed by it.
+const traceSlack = 200 * time.Millisecond
+
+// reserve is the time RunOptions.Reserve keeps free: that many traced
+// runs of every candidate, at their last run's length.
+func (ps *processSampler) reserve() time.Duration {
+	if ps.o.Reserve == 0 {
+		return 0
+	}
+	var d time.Duration
+	for name := range ps.byName {
+		if ts := ps.acc.times(name); len(ts) > 0 {
+			// Twice the slack: what runs between the two passes
+			// (calibration's tail, a note) is not counted here.
+			d += time.Duration(ts[len(ts)-1]*float64(max(1, ps.acc.loops[name]))*1e9) + 2*traceSlack
+		}
+	}
+	return time.Duration(ps.o.Reserve) * d
 }
 
 // start runs c to its end, reading the marks of a program that marks its
@@ -490,7 +515,7 @@ func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, rec Re
 			continue
 		}
 		// Tracing may slow a command down: it needs at least its time.
-		if need := time.Duration(r.Time.Median*float64(max(1, r.Loops))*1e9) + 200*time.Millisecond; !b.fits(need) {
+		if need := time.Duration(r.Time.Median*float64(max(1, r.Loops))*1e9) + traceSlack; !b.fits(need) {
 			skippedPass(res, result.PassTrace, cfg.Name, c.Name, "", ErrBudget.Error())
 			continue
 		}

@@ -37,7 +37,7 @@ func newEngine(req *Request, start time.Time) engine {
 	}
 	p := req.Process
 	argvs := req.Commands
-	return &processEngine{o: &measure.RunOptions{
+	return &processEngine{noTrace: s.NoTrace, o: &measure.RunOptions{
 		Argv:   func(c result.Candidate) []string { return argvs[c.Name] },
 		Warmup: s.Warmup, Runs: p.Runs, MinRuns: p.MinRuns, MaxRuns: p.MaxRuns,
 		Prepare: p.Prepare, Timeout: p.Timeout, IgnoreFailure: p.IgnoreFailure,
@@ -95,10 +95,17 @@ func (e *probeEngine) deadline() time.Time { return e.o.Deadline }
 // processEngine runs whole commands, one process per run.
 type processEngine struct {
 	o *measure.RunOptions
+	// noTrace: no trace pass follows the baseline, which then has
+	// the whole budget.
+	noTrace bool
 }
 
 func (e *processEngine) baseline(ctx context.Context, res *result.Result, cfg result.Config) error {
-	return measure.RunMatrix(ctx, res, []result.Config{cfg}, e.o)
+	o := *e.o
+	if !e.noTrace {
+		o.Reserve = 1
+	}
+	return measure.RunMatrix(ctx, res, []result.Config{cfg}, &o)
 }
 
 func (e *processEngine) trace(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error {

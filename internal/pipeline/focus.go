@@ -14,8 +14,8 @@ import (
 // A sweep of more than focusMin points runs its experiments only where
 // they answer something: the first pass measures every point without
 // them (timing, isolated runs, trace and allocation passes), and the
-// points either side of each cliff, and the one with the widest gap, then
-// run the whole sequence again. That proves which configuration removes
+// slow side of each cliff, and the point with the widest gap, then run
+// the whole sequence again. That proves which configuration removes
 // each cliff at a fraction of the cost of a matrix at every point.
 const (
 	focusMin = 2
@@ -47,7 +47,10 @@ func deferExperiments(sr *SweepRequest) bool {
 }
 
 // focusPoints returns the indices of the points to measure again with
-// experiments: either side of each cliff, then the widest gap.
+// experiments: the slow side of each cliff (above a jump up, below a
+// jump down), where an experiment that removes the jump proves its
+// cause (internal/cliff verifies against the other side's baseline
+// figure, which the first pass measured), then the widest gap.
 func focusPoints(doc *result.Sweep) []int {
 	var out []int
 	add := func(i int) {
@@ -56,8 +59,11 @@ func focusPoints(doc *result.Sweep) []int {
 		}
 	}
 	for _, c := range doc.Cliffs {
-		add(ownPointAt(doc, c, c.Below))
-		add(ownPointAt(doc, c, c.Above))
+		slow := c.Above
+		if c.After < c.Before {
+			slow = c.Below
+		}
+		add(ownPointAt(doc, c, slow))
 	}
 	add(widestGap(doc))
 	return out

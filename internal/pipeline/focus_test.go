@@ -18,9 +18,14 @@ func TestFocusPoints(t *testing.T) {
 		r.Comparisons = []result.Comparison{{Config: "glibc", Mode: result.ModeInterleaved, Baseline: "A", Other: "B", Ratio: ratio, Significant: true}}
 		doc.Points = append(doc.Points, result.SweepPoint{Values: map[string]string{"n": v}, Result: r, Refine: i == 4})
 	}
-	doc.Cliffs = []result.Cliff{{Parameter: "n", Candidate: "B", Below: 200, Above: 300}, {Parameter: "n", Candidate: "B", Below: 200, Above: 400}}
-	if got := focusPoints(doc); !slices.Equal(got, []int{1, 2, 3}) {
-		t.Errorf("focus points %v, want 200 and 400 (300 is a refinement point), then 800 (the widest gap)", got)
+	doc.Cliffs = []result.Cliff{
+		{Parameter: "n", Candidate: "B", Below: 200, Above: 300, Before: 1, After: 90}, // 300 is a refinement point
+		{Parameter: "n", Candidate: "B", Below: 100, Above: 200, Before: 1, After: 50}, // up: its slow side is 200
+		{Parameter: "n", Candidate: "B", Below: 200, Above: 400, Before: 50, After: 1}, // down: 200 again
+		{Parameter: "n", Candidate: "B", Below: 400, Above: 800, Before: 1, After: 60},
+	}
+	if got := focusPoints(doc); !slices.Equal(got, []int{1, 3}) {
+		t.Errorf("focus points %v, want 200 (the slow side of two cliffs), 800 (of one, and the widest gap)", got)
 	}
 	doc.Cliffs = nil
 	if got := focusPoints(doc); !slices.Equal(got, []int{3}) {

@@ -115,6 +115,7 @@ func Run(ctx context.Context, req *Request) (*result.Result, error) {
 	if err == nil && req.Commands != nil && req.Process.IgnoreFailure {
 		err = measure.FailedEveryRun(res, plan.configs[0].Name)
 	}
+	readLimits(ctx, res)
 	measure.Compare(res)
 	res.Findings = diagnose.Diagnose(res)
 	finalize(ctx, res, err)
@@ -183,6 +184,25 @@ func notRun(ctx context.Context, err error, deadline time.Time) string {
 		return measure.ErrBudget.Error()
 	}
 	return "not run"
+}
+
+// readLimits records, on each configuration that ran, the limits its
+// allocator reports in the environment the candidates ran in (a few
+// milliseconds each, asked once per environment). A limit that cannot be
+// read is a note: the documented values stand in.
+func readLimits(ctx context.Context, res *result.Result) {
+	for i := range res.Configs {
+		cfg := &res.Configs[i]
+		if cfg.Status != result.StatusOK || ctx.Err() != nil {
+			continue
+		}
+		ls, err := alloc.ReadLimits(ctx, *cfg, alloc.Apply(nil, *cfg))
+		if err != nil {
+			res.Note("%s", OneLine(err))
+			continue
+		}
+		cfg.Limits = ls
+	}
 }
 
 // diagnosticPass turns a diagnostic pass's failure into a note: the timing

@@ -35,6 +35,8 @@ type SweepRequest struct {
 	// error; refine says it is a refinement point.
 	Begin func(req *Request)
 	Done  func(pt sweep.Point, refine bool, res *result.Result, err error)
+
+	end time.Time // the end of the budget, for the progress lines
 }
 
 // RunSweep measures each point in turn and returns the sweep document
@@ -52,6 +54,7 @@ type SweepRequest struct {
 // The cliffs are found once every point has run (internal/cliff).
 func RunSweep(ctx context.Context, sr *SweepRequest) (*result.Sweep, error) {
 	start := time.Now()
+	sr.end = start.Add(sr.Budget)
 	first := sr.Requests[0]
 	doc := result.NewSweep(first.Kind, first.Version, first.Args, sr.Budget)
 	doc.Parameters = sweepParameters(sr.Sweep)
@@ -116,15 +119,18 @@ func (e *PointError) Error() string { return e.Point + ": " + e.Err.Error() }
 func (e *PointError) Unwrap() error { return e.Err }
 
 // runPoint runs a point's request with its share of the budget, its
-// progress lines prefixed with where the point is ("2/5") and the point.
+// progress lines prefixed with where the point is ("2/5"), the point,
+// and the time left of the sweep's budget.
 func runPoint(ctx context.Context, sr *SweepRequest, req *Request, pt sweep.Point, where string, share time.Duration, refine bool) (*result.Result, error) {
 	req.Settings.Budget = share
 	if sr.Begin != nil {
 		sr.Begin(req)
 	}
 	if p := req.Progress; p != nil {
-		prefix := fmt.Sprintf("[%s %s] ", where, pt)
-		req.Progress = func(msg string) { p(prefix + msg) }
+		req.Progress = func(msg string) {
+			left := max(0, time.Until(sr.end)).Round(time.Second)
+			p(fmt.Sprintf("[%s %s, %s left] %s", where, pt, left, msg))
+		}
 	}
 	res, err := Run(ctx, req)
 	if sr.Done != nil && res != nil {

@@ -138,6 +138,32 @@ type Config struct {
 	Reason      string            `json:"reason,omitempty"`
 	// Derived says how generated values (thresholds) were chosen.
 	Derived string `json:"derived,omitempty"`
+	// Limits are what the configuration's allocator reported of its
+	// limits when asked (alloc.ReadLimits), or its defaults where it
+	// reported a setting unset.
+	Limits []Limit `json:"limits,omitempty"`
+}
+
+// Limit is one limit of an allocator: a threshold in bytes, a delay in
+// milliseconds, a count.
+type Limit struct {
+	Name  string  `json:"name"` // "mmap_threshold", "oversize_threshold", ...
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"` // "bytes", "ms" or "count"
+	// Source says how the value was known: "ld.so --list-tunables",
+	// "jemalloc stats", "mimalloc verbose", or "default" (reported unset,
+	// so the allocator's documented default applies).
+	Source string `json:"source"`
+}
+
+// Limit returns the limit named name, nil when none was reported.
+func (c *Config) Limit(name string) *Limit {
+	for i := range c.Limits {
+		if c.Limits[i].Name == name {
+			return &c.Limits[i]
+		}
+	}
+	return nil
 }
 
 // Run is the timing result of one candidate under one config in one mode,
@@ -504,32 +530,64 @@ func checked(r *Result) (*Result, error) {
 
 // Load reads a result file.
 func Load(path string) (*Result, error) {
-	st, err := os.Stat(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read result: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		// A FIFO or /dev/stdin: stream it, the size is unknown.
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("read result: %w", err)
-		}
-		defer f.Close()
-		r, err := Read(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return r, nil
-	}
-	// One buffer of the file's size: a decoder would grow its buffer by
-	// doubling, up to twice a large result's size.
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read result: %w", err)
+		return nil, err
 	}
 	r, err := Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return r, nil
+}
+
+// LoadAny reads a result or a sweep document, whichever the file's
+// schema says it is; the other is nil.
+func LoadAny(path string) (*Result, *Sweep, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var head struct {
+		Schema string `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, nil, fmt.Errorf("%s: decode result: %w", path, err)
+	}
+	if head.Schema == SweepSchema {
+		sw, err := ParseSweep(data)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return nil, sw, nil
+	}
+	r, err := Parse(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil, nil
+}
+
+// readFile reads a document whole: a regular file in one buffer of its
+// size (a decoder would grow its buffer by doubling, up to twice a large
+// result's size), a FIFO or /dev/stdin to its end.
+func readFile(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read result: %w", err)
+	}
+	var data []byte
+	if st.Mode().IsRegular() {
+		data, err = os.ReadFile(path)
+	} else {
+		var f *os.File
+		if f, err = os.Open(path); err == nil {
+			data, err = io.ReadAll(f)
+			f.Close()
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read result: %w", err)
+	}
+	return data, nil
 }

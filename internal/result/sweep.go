@@ -2,6 +2,7 @@ package result
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"time"
 )
@@ -67,6 +68,9 @@ type Threshold struct {
 	// "allocator" (read from the running allocator) or "documented".
 	Quantity string `json:"quantity"`
 	Source   string `json:"source"`
+	// Reported says how the allocator was read when Source is
+	// "allocator" ("jemalloc stats: opt.oversize_threshold").
+	Reported string `json:"reported,omitempty"`
 }
 
 // SweepParameter is a parameter and its values in sweep order.
@@ -120,4 +124,25 @@ func (s *Sweep) Write(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(s)
+}
+
+// ParseSweep decodes a sweep document and checks its schema and every
+// point's result.
+func ParseSweep(data []byte) (*Sweep, error) {
+	var s Sweep
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("decode sweep: %w", err)
+	}
+	if s.Schema != SweepSchema {
+		return nil, fmt.Errorf("unsupported sweep schema %q (want %q)", s.Schema, SweepSchema)
+	}
+	for i, pt := range s.Points {
+		if pt.Result == nil {
+			continue
+		}
+		if _, err := checked(pt.Result); err != nil {
+			return nil, fmt.Errorf("point %d: %w", i+1, err)
+		}
+	}
+	return &s, nil
 }

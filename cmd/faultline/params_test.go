@@ -47,6 +47,11 @@ func TestJoinParamArgs(t *testing.T) {
 		{in: []string{"nosuchcommand", "-P"}, want: []string{"nosuchcommand", "-P"}},
 		{in: []string{"run", "--no-such-flag", "-P", "n", "1", "2", "x"},
 			want: []string{"run", "--no-such-flag", "--parameter-scan=" + j("n", "1", "2"), "x"}},
+		// --refine alone, or with its precision as the next word.
+		{in: []string{"run", "-P", "n", "1", "3", "--refine", "--budget", "1s", "x {n}"},
+			want: []string{"run", "--parameter-scan=" + j("n", "1", "3"), "--refine", "--budget", "1s", "x {n}"}},
+		{in: []string{"run", "--refine", "0.05", "x"}, want: []string{"run", "--refine=0.05", "x"}},
+		{in: []string{"run", "--refine", "x"}, want: []string{"run", "--refine", "x"}},
 		// Too few words: one line.
 		{in: []string{"run", "-P", "n", "1"}, err: "-P/--parameter-scan needs NAME LO HI, as in -P n 1000 100000"},
 		{in: []string{"run", "-P", "n", "1", "--", "true"}, err: "needs NAME LO HI"},

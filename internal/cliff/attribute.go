@@ -74,7 +74,7 @@ func Attribute(c *result.Cliff, below, above *result.Result) *result.Threshold {
 		// candidate allocates less, and its blocks cross NumPy's
 		// elision limit.
 		return documented(c, "NumPy temporary elision (arrays of 256 KiB or more)", limit{value: numpyElide}, b, a, "largest block")
-	case allocator == alloc.Glibc && trims(a.sys) != trims(b.sys):
+	case allocator == alloc.Glibc && trims(a.sys) != trims(b.sys) && !jumps(unmapped(a.sys), unmapped(b.sys)):
 		return glibcTrim(c, cfg, b, a)
 	case jumps(unmapped(a.sys), unmapped(b.sys)):
 		return mapping(c, cfg, allocator, b, a)
@@ -252,7 +252,7 @@ func mapping(c *result.Cliff, cfg *result.Config, allocator string, b, a traced)
 			break
 		}
 		name, lim = "glibc mmap threshold's cap (the dynamic threshold stops rising at DEFAULT_MMAP_THRESHOLD_MAX)", limit{value: glibcMmapMax}
-		if !within(glibcMmapMax, b.block, a.block) {
+		if !within(glibcMmapMax, b.block, a.block) && !within(glibcMmapMax, c.Below, c.Above) && !capped(b, a, c) {
 			name, lim = "glibc mmap threshold (128 KiB until it rises)", limit{value: glibcMmapStart}
 		}
 	case alloc.Mimalloc:
@@ -264,28 +264,50 @@ func mapping(c *result.Cliff, cfg *result.Config, allocator string, b, a traced)
 	default:
 		name = allocator + " mapping threshold"
 	}
-	if th := documented(c, name, lim, b, a, "largest block"); th != nil && th.Source != "traced" {
+	// The largest blocks either side are the quantity when they grow
+	// with the parameter; they need not be the block that crosses (an
+	// allocator maps its own segments on the fast side, a heap top is
+	// two blocks).
+	along := b.block > 0 && a.block > 0 && (a.block-b.block)*(c.Above-c.Below) >= 0
+	if th := documented(c, name, lim, b, a, "largest block"); along && th != nil && th.Source != "traced" {
 		return th
 	}
-	// The largest blocks either side need not be the one that crosses:
-	// an allocator maps its own segments on the fast side. What is
-	// unmapped every iteration on the slow side is the block; where
-	// the parameter brackets the limit and that block is at least the
-	// limit, the parameter is the block's size.
+	// What is unmapped every iteration on the slow side is the block.
+	// Blocks scale with the parameter: at the other side it was about
+	// that block times the parameter's ratio.
 	slow := a
 	if unmapped(b.sys) > unmapped(a.sys) {
 		slow = b
 	}
-	blk := largestCall(slow.sys, "munmap")
-	if lim.value > 0 && blk >= lim.value*0.98 && within(lim.value, c.Below, c.Above) {
-		return sourced(name, lim, fmt.Sprintf("%s's request, the parameter (unmapped every iteration where slow: %s)", c.Candidate, bytes(blk)))
+	if blk := largestCall(slow.sys, "munmap"); blk > 0 && lim.value > 0 {
+		other := blk * ratio(c, slow == b)
+		if within(lim.value, blk, other) {
+			return sourced(name, lim, fmt.Sprintf("%s's block (%s unmapped every iteration where slow; about %s at the other side, scaled by %s)",
+				c.Candidate, bytes(blk), bytes(other), c.Parameter))
+		}
+		// Where the parameter brackets the limit and the block is at
+		// least the limit, the parameter is the request size.
+		if blk >= lim.value*0.98 && within(lim.value, c.Below, c.Above) {
+			return sourced(name, lim, fmt.Sprintf("%s's request, the parameter (unmapped every iteration where slow: %s)", c.Candidate, bytes(blk)))
+		}
 	}
-	if b.block <= 0 || a.block <= 0 || (b.block-a.block)*(c.Below-c.Above) < 0 {
+	if !along {
 		// The traced sizes move against the parameter: they measure
 		// something else, and bound nothing.
 		return nil
 	}
 	return documented(c, name, lim, b, a, "largest block")
+}
+
+// capped says whether the block unmapped every iteration on the slow side,
+// scaled to the other side by the parameter, brackets glibc's 32 MiB cap.
+func capped(b, a traced, c *result.Cliff) bool {
+	slow := a
+	if unmapped(b.sys) > unmapped(a.sys) {
+		slow = b
+	}
+	blk := largestCall(slow.sys, "munmap")
+	return blk > 0 && within(glibcMmapMax, blk, blk*ratio(c, slow == b))
 }
 
 // largestCall is the largest size of call an iteration makes (at least

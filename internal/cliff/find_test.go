@@ -274,3 +274,22 @@ func TestAttributeJemallocPurge(t *testing.T) {
 		}
 	}
 }
+
+// Two arrays of 8·n bytes: below the 32 MiB cap they come from the heap,
+// which is trimmed every iteration; above it each is mapped and unmapped.
+// The heap top (two arrays) is no block: the cap is found from the block
+// unmapped above, scaled to the side below by n.
+func TestAttributeHeapToMapping(t *testing.T) {
+	trimmed := &result.Syscalls{Brk: 2, BrkGrowBytes: 66.5e6, BrkShrinkBytes: 66.5e6,
+		Sizes: []result.SizeCount{{Call: "brk+", Bytes: 66506752, Per: 1}, {Call: "brk-", Bytes: 66506752, Per: 1}}}
+	mapped := &result.Syscalls{Mmap: 2, Munmap: 2, MappedBytes: 2 * 33738752, UnmappedBytes: 2 * 33738752,
+		Sizes: []result.SizeCount{{Call: "mmap", Bytes: 33738752, Per: 2}, {Call: "munmap", Bytes: 33738752, Per: 2}}}
+	doc := synthetic([]pointSpec{{n: 4156713, faults: 10, ratio: 3.9, sys: trimmed}, {n: 4216965, faults: 16000, ratio: 1.6, sys: mapped}})
+	cs := Find(doc)
+	if len(cs) == 0 || cs[0].Threshold == nil || !strings.Contains(cs[0].Threshold.Name, "cap") || cs[0].Threshold.Bytes != 32<<20 {
+		t.Fatalf("cliffs %+v", cs)
+	}
+	if q := cs[0].Threshold.Quantity; !strings.Contains(q, "33,738,752 bytes unmapped every iteration") {
+		t.Errorf("quantity %q", q)
+	}
+}

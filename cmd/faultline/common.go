@@ -28,6 +28,7 @@ type commonFlags struct {
 	noIsolated            bool
 	noTrace, noAlloc      bool
 	keepGC                bool
+	baseline              baselineFlags
 	out                   outputFlags
 }
 
@@ -59,6 +60,9 @@ func (c *commonFlags) registerProbe(cmd *cobra.Command) {
 type outputFlags struct {
 	json, markdown, html, benchstat string
 	quiet, noColor, verbose         bool
+	// baseline is the comparison run after the measurement (timeit,
+	// run), nil for commands without one.
+	baseline *baselineFlags
 }
 
 func (o *outputFlags) register(cmd *cobra.Command) {
@@ -108,7 +112,10 @@ func finish(ctx context.Context, res *result.Result, err error, out *outputFlags
 			werr = rerr
 		}
 	}
-	return outcome(ctx, err, werr, out)
+	if oerr := outcome(ctx, err, werr, out); oerr != nil || out.baseline == nil {
+		return oerr
+	}
+	return out.baseline.judge(res, out)
 }
 
 // printTraceback shows the target's own traceback, if err carries one.

@@ -12,6 +12,9 @@ func (c *commonFlags) validate(cmd *cobra.Command) error {
 	if c.budget <= 0 {
 		return usageErr("--budget %s: want a positive duration such as 30s", c.budget)
 	}
+	if err := c.baseline.prepare(cmd, c); err != nil {
+		return err
+	}
 	if c.warmup < 0 {
 		return usageErr("--warmup %d: want 0 or more", c.warmup)
 	}

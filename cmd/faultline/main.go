@@ -27,6 +27,7 @@ const (
 	exitUsage       = 2 // bad usage or input: flags, a SyntaxError, a missing interpreter
 	exitInterrupted = 3 // interrupted (Ctrl-C, SIGTERM); the partial result was written
 	exitInternal    = 4 // faultline itself failed (cannot write output, tracer error)
+	exitGate        = 5 // a --fail-if limit is broken
 )
 
 // exitError carries an exit code through cobra.
@@ -88,7 +89,7 @@ allocators and glibc tunables.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newTimeit(), newRun(), newDemo(), newReport(), newDoctor())
+	root.AddCommand(newTimeit(), newRun(), newDemo(), newReport(), newCompare(), newDoctor())
 	return root
 }
 

@@ -59,6 +59,7 @@ and exit status are recorded. Commands are split into words without a shell unle
 	fl.BoolVar(&f.showOutput, "show-output", false, "show the commands' output (discarded by default)")
 	fl.IntVarP(&f.common.warmup, "warmup", "w", 1, "untimed runs of each command before the first timed round")
 	f.params.register(cmd)
+	f.common.registerBaseline(cmd)
 	f.common.register(cmd)
 	fl.StringVar(&f.common.out.json, "export-json", "", "same as --json")
 	return cmd

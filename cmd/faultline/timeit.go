@@ -45,6 +45,7 @@ for one iteration, as in the function you are benchmarking.`,
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "label for the statement at the same position (repeatable)")
 	fl.StringVar(&f.python, "python", "python3", "Python interpreter to run the statements")
 	f.params.register(cmd)
+	f.common.registerBaseline(cmd)
 	f.common.registerProbe(cmd)
 	return cmd
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math"
 	"strings"
@@ -19,7 +20,7 @@ import (
 //	benchstat -col /config result.txt              # one candidate across allocators
 //
 // Each candidate x configuration is one benchmark named
-// "Benchmark<candidate>/config=<config>", with one line per timed sample
+// "Benchmark<key>/config=<config>", with one line per timed sample
 // (warm-up samples left out, as faultline's own summaries leave them out):
 // ns/op, and minor-faults/op and major-faults/op from the same sample. The
 // mode (interleaved, isolated, process) is a file configuration key, so
@@ -30,30 +31,89 @@ import (
 // B/op) were measured once per run, not per sample; they are repeated on
 // every line and declared "assume=exact" so benchstat does not treat them
 // as a distribution.
+//
+// The key is derived from the candidate's label (benchKey), not its
+// letter: the letter is only the position on the command line, so
+// "benchstat old.txt new.txt" pairs the same code across two files
+// whatever order it was given in. Each key's label is a "# label:"
+// comment line.
 func Benchstat(w io.Writer, r *result.Result) error {
 	f := newFacts(r)
 	hdr := fmt.Sprintf("# %s %s %s, exported for benchstat\n", r.Tool.Name, r.Tool.Version, r.Kind)
-	if _, err := io.WriteString(w, hdr+labelComments(f, "")); err != nil {
+	if _, err := io.WriteString(w, hdr+labelComments(f, benchKeys(f), "")); err != nil {
 		return err
 	}
-	return writeBench(benchfmt.NewWriter(w), w, f, "", map[string]bool{})
+	return writeBench(benchfmt.NewWriter(w), w, f, benchKeys(f), "", map[string]bool{})
 }
 
-// labelComments lists each candidate's code or command as comment lines,
-// prefixed by where they were measured (a sweep's point).
-func labelComments(f *facts, at string) string {
+// labelComments lists each candidate's benchmark key with its label and
+// letter as comment lines, prefixed by where they were measured (a
+// sweep's point).
+func labelComments(f *facts, keys map[string]string, at string) string {
 	var b strings.Builder
 	for _, c := range f.all() {
-		fmt.Fprintf(&b, "# %s%s = %s\n", at, c.Name, label(c))
+		fmt.Fprintf(&b, "# label: %s%s = %s (%s)\n", at, keyOf(keys, c), label(c), c.Name)
 	}
 	return b.String()
 }
 
-// writeBench writes every run of f's result, the baseline candidate first.
-// keys are sub-benchmark keys between the candidate and the configuration
+// maxKey is the longest benchmark key; a longer label is cut and given a
+// hash of the whole, so two long statements that share a beginning still
+// get keys of their own.
+const maxKey = 48
+
+// benchKeys names each candidate's benchmarks by its label: the label
+// made safe as one part of a benchmark name (benchName), cut to maxKey
+// with a hash of the label. The key depends on the label alone, so it is
+// the same in every file that measured the same thing. Two labels that
+// come out the same (a b and a_b) are told apart by a suffix in
+// candidate order.
+func benchKeys(f *facts) map[string]string {
+	keys := map[string]string{}
+	used := map[string]bool{}
+	for _, c := range f.all() {
+		k := benchKey(label(c))
+		base := k
+		for n := 2; used[k]; n++ {
+			k = fmt.Sprintf("%s_%d", base, n)
+		}
+		used[k] = true
+		keys[c.Name] = k
+	}
+	return keys
+}
+
+// keyOf is c's key in keys, or its own when keys lacks it (a sweep's
+// code-fix candidate that only later points have).
+func keyOf(keys map[string]string, c *result.Candidate) string {
+	if k, ok := keys[c.Name]; ok {
+		return k
+	}
+	return benchKey(label(c))
+}
+
+func benchKey(lbl string) string {
+	k := benchName(strings.Join(strings.Fields(lbl), " "))
+	// Runs of replaced characters read as one: t_a.astype_np.float64_t_255.0.
+	for strings.Contains(k, "__") {
+		k = strings.ReplaceAll(k, "__", "_")
+	}
+	if t := strings.Trim(k, "_"); t != "" {
+		k = t
+	}
+	if len(k) > maxKey {
+		h := fnv.New32a()
+		h.Write([]byte(lbl))
+		k = fmt.Sprintf("%s_%08x", strings.TrimRight(k[:maxKey-9], "_"), h.Sum32())
+	}
+	return k
+}
+
+// writeBench writes every run of f's result, the baseline candidate first,
+// each candidate named by names (benchKeys). keys are sub-benchmark keys between the candidate and the configuration
 // ("/n=1000000" for a sweep's point); declared holds the units already
 // declared exact, so a file of several results declares each once.
-func writeBench(bw *benchfmt.Writer, w io.Writer, f *facts, keys string, declared map[string]bool) error {
+func writeBench(bw *benchfmt.Writer, w io.Writer, f *facts, names map[string]string, keys string, declared map[string]bool) error {
 	r := f.r
 	order := []*result.Candidate{}
 	if c := r.Candidate(f.base); c != nil {
@@ -88,7 +148,7 @@ func writeBench(bw *benchfmt.Writer, w io.Writer, f *facts, keys string, declare
 				if run == nil {
 					continue
 				}
-				if err := writeRun(bw, w, f, run, mode, keys, units); err != nil {
+				if err := writeRun(bw, w, f, run, keyOf(names, c), mode, keys, units); err != nil {
 					return err
 				}
 			}
@@ -152,8 +212,8 @@ func diagUnits(f *facts, cfg, mode string) []string {
 	return units
 }
 
-func writeRun(bw *benchfmt.Writer, w io.Writer, f *facts, run *result.Run, mode, keys string, units []string) error {
-	name := "Benchmark" + benchName(run.Candidate) + keys + "/config=" + benchName(run.Config)
+func writeRun(bw *benchfmt.Writer, w io.Writer, f *facts, run *result.Run, key, mode, keys string, units []string) error {
+	name := "Benchmark" + key + keys + "/config=" + benchName(run.Config)
 	if !ok(run) {
 		// benchstat has no notion of a failed benchmark; say so in a
 		// comment line, which benchfmt readers ignore.

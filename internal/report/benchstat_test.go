@@ -45,11 +45,12 @@ func TestBenchstatParses(t *testing.T) {
 		if err := rd.Err(); err != nil {
 			t.Fatal(err)
 		}
+		keys := benchKeys(newFacts(r))
 		for _, run := range r.Results {
 			if !ok(&run) {
 				continue
 			}
-			key := run.Mode + " " + benchName(run.Candidate) + "/config=" + benchName(run.Config)
+			key := run.Mode + " " + keys[run.Candidate] + "/config=" + benchName(run.Config)
 			if lines[key] != len(run.TimedSeconds()) {
 				t.Errorf("%s: %s has %d lines, want one per timed sample (%d)", fx, key, lines[key], len(run.TimedSeconds()))
 			}
@@ -111,9 +112,10 @@ func TestBenchstatAgrees(t *testing.T) {
 				t.Fatalf("benchstat: %v\n%s", err, stderr.String())
 			}
 			cells := parseBenchstatCSV(t, out)
+			keys := benchKeys(newFacts(r))
 			n := 0
 			for _, c := range r.Comparisons {
-				key := c.Mode + "|" + benchName(c.Config) + "|" + benchName(c.Other)
+				key := c.Mode + "|" + benchName(c.Config) + "|" + keys[c.Other]
 				got, found := cells[key]
 				if !found {
 					t.Errorf("benchstat has no comparison for %s", key)

@@ -19,12 +19,22 @@ import (
 //
 // read the sweep. A key's value is the parameter as written. Candidate
 // labels (substituted per point) and skipped points are comment lines.
+// A candidate's benchmark is named by its label at the first point that
+// ran (benchKeys), at every point: a label that holds {n} changes from
+// point to point, and the rows of benchstat -col /n must not.
 func SweepBenchstat(w io.Writer, s *result.Sweep) error {
 	if _, err := fmt.Fprintf(w, "# %s %s %s sweep, exported for benchstat\n", s.Tool.Name, s.Tool.Version, s.Kind); err != nil {
 		return err
 	}
 	bw := benchfmt.NewWriter(w)
 	declared := map[string]bool{}
+	var names map[string]string
+	for _, pt := range s.Points {
+		if f := sweepFacts(pt); f != nil {
+			names = benchKeys(f)
+			break
+		}
+	}
 	for _, pt := range s.Points {
 		keys := ""
 		for _, p := range s.Parameters {
@@ -37,10 +47,10 @@ func SweepBenchstat(w io.Writer, s *result.Sweep) error {
 			}
 			continue
 		}
-		if _, err := io.WriteString(w, labelComments(f, oneLine(pointName(s, pt))+": ")); err != nil {
+		if _, err := io.WriteString(w, labelComments(f, names, oneLine(pointName(s, pt))+": ")); err != nil {
 			return err
 		}
-		if err := writeBench(bw, w, f, keys, declared); err != nil {
+		if err := writeBench(bw, w, f, names, keys, declared); err != nil {
 			return err
 		}
 	}

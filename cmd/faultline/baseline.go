@@ -1,0 +1,76 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/faultline/faultline/internal/compare"
+	"github.com/faultline/faultline/internal/gate"
+	"github.com/faultline/faultline/internal/report"
+	"github.com/faultline/faultline/internal/result"
+)
+
+// baselineFlags compare a new measurement with a saved one once it is
+// finished: --baseline FILE prints the comparison, --fail-if gates on it.
+type baselineFlags struct {
+	path, failIf string
+	rules        []gate.Rule
+	base         *result.Result
+}
+
+// registerBaseline adds --baseline and --fail-if (timeit, run).
+func (c *commonFlags) registerBaseline(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&c.baseline.path, "baseline", "", "compare the result with a saved one (--json `FILE`) when it is finished")
+	fl.StringVar(&c.baseline.failIf, "fail-if", "", "with --baseline: exit 5 when a limit is broken, `RULES` such as 'time>+5%,faults>+10%' (docs/compare.md)")
+	c.out.baseline = &c.baseline
+}
+
+// prepare checks the rules and loads the baseline before anything is
+// measured, so a typo costs no measurement: one line, exit 2.
+func (b *baselineFlags) prepare(cmd *cobra.Command, c *commonFlags) error {
+	fl := cmd.Flags()
+	switch {
+	case b.failIf != "" && b.path == "":
+		return usageErr("--fail-if needs --baseline FILE: the saved result to compare with")
+	case b.path == "":
+		return nil
+	case fl.Changed("parameter-scan") || fl.Changed("parameter-list"):
+		return usageErr("--baseline compares one result, not a sweep: drop -P/-L, or compare a point's result")
+	}
+	if b.failIf != "" {
+		rules, err := gate.Parse(b.failIf)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		b.rules = rules
+	}
+	base, err := result.Load(b.path)
+	if err != nil {
+		return usageErr("--baseline: %v", err)
+	}
+	b.base = base
+	for _, p := range gate.Passes(b.rules) {
+		if (p == result.PassTrace && c.noTrace) || (p == result.PassAlloc && c.noAlloc) {
+			return usageErr("--fail-if needs the %s pass, which --no-%s turns off", p, p)
+		}
+	}
+	return nil
+}
+
+// judge compares res with the baseline, prints the comparison after the
+// report and gates on it.
+func (b *baselineFlags) judge(res *result.Result, out *outputFlags) error {
+	if b.base == nil {
+		return nil
+	}
+	c, err := compare.New([]compare.Input{{Path: b.path, Result: b.base}, {Path: "this run", Result: res}})
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	w := reportFile(out)
+	w.WriteString("\n")
+	if err := report.CompareTerminal(w, c, termOptions(w, out)); err != nil {
+		return &exitError{code: exitInternal, err: err}
+	}
+	return judge(c, b.rules)
+}

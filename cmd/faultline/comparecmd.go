@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/faultline/faultline/internal/compare"
+	"github.com/faultline/faultline/internal/gate"
+	"github.com/faultline/faultline/internal/report"
+)
+
+func newCompare() *cobra.Command {
+	var out outputFlags
+	var failIf string
+	cmd := &cobra.Command{
+		Use:   "compare OLD.json NEW.json [MORE.json...]",
+		Short: "Compare saved results: candidates paired by label or code, changes in time, faults, syscalls, findings",
+		Long: `Compare saved results (--json files): each later file against the first. Candidates
+pair by label, or by statement or command, never by letter. Times are compared with
+a Mann-Whitney U test (~ when the change is not significant); faults, memory syscalls
+and allocations per iteration as they are. --fail-if turns the comparison into a CI
+gate: exit 5 when a limit is broken (docs/compare.md).`,
+		Example: `  faultline compare before.json after.json
+  faultline compare --fail-if 'time>+5%,faults>+10%,brk>+0.5' main.json branch.json`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCompare(args, failIf, &out)
+		},
+	}
+	cmd.Flags().StringVar(&failIf, "fail-if", "", "exit 5 when a limit is broken: `RULES` such as 'time>+5%,faults>+10%,brk>+0.5' (docs/compare.md)")
+	out.registerRenderings(cmd)
+	return cmd
+}
+
+func runCompare(paths []string, failIf string, out *outputFlags) error {
+	var rules []gate.Rule
+	if failIf != "" {
+		var err error
+		if rules, err = gate.Parse(failIf); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	if err := out.checkWritable(); err != nil {
+		return err
+	}
+	c, err := compare.Load(paths)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	if err := writeComparison(c, out); err != nil {
+		return &exitError{code: exitInternal, err: err}
+	}
+	w := reportFile(out)
+	if err := report.CompareTerminal(w, c, termOptions(w, out)); err != nil {
+		return &exitError{code: exitInternal, err: fmt.Errorf("render terminal comparison: %w", err)}
+	}
+	return judge(c, rules)
+}
+
+// writeComparison writes every requested rendering of c, safely as the
+// result's renderings are written.
+func writeComparison(c *compare.Comparison, out *outputFlags) error {
+	outs := []output{
+		{out.json, c.Write},
+		{out.markdown, func(w io.Writer) error { return report.CompareMarkdown(w, c) }},
+		{out.html, func(w io.Writer) error { return report.CompareHTML(w, c) }},
+	}
+	return writeAll(outs, c.Write, "faultline-compare-*.json")
+}
+
+// judge prints one line per broken limit and returns exit 5 when there is
+// any.
+func judge(c *compare.Comparison, rules []gate.Rule) error {
+	if len(rules) == 0 {
+		return nil
+	}
+	breaches := gate.Check(c, rules)
+	for _, b := range breaches {
+		fmt.Fprintln(os.Stderr, "faultline: fail-if:", b.Line(c))
+	}
+	if len(breaches) > 0 {
+		return &exitError{code: exitGate, err: errors.New("")}
+	}
+	return nil
+}
+
+// registerRenderings adds the output flags of a command that measures
+// nothing: the files and the terminal's colour.
+func (o *outputFlags) registerRenderings(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&o.json, "json", "", "write the comparison as JSON (docs/compare.md) to `FILE`")
+	fl.StringVar(&o.markdown, "markdown", "", "write a Markdown comparison to `FILE`")
+	fl.StringVar(&o.html, "html", "", "write a self-contained HTML comparison to `FILE`")
+	fl.BoolVar(&o.noColor, "no-color", false, "no colour (also when NO_COLOR is set)")
+}

@@ -1,0 +1,168 @@
+package compare
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+// seed loads the report package's seed fixture: the NumPy case with A
+// (func1), B (func2) and B's code fix, measured as faultline writes it.
+func seed(t *testing.T) *result.Result {
+	t.Helper()
+	r, err := result.Load(filepath.Join("..", "report", "testdata", "seed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// swapped is r with the letters of A and B exchanged everywhere, as if
+// the candidates had been given in the other order.
+func swapped(t *testing.T) *result.Result {
+	r := seed(t)
+	sw := func(s *string) {
+		switch *s {
+		case "A":
+			*s = "B"
+		case "B":
+			*s = "A"
+		}
+	}
+	for i := range r.Candidates {
+		sw(&r.Candidates[i].Name)
+		sw(&r.Candidates[i].FixOf)
+	}
+	for i := range r.Results {
+		sw(&r.Results[i].Candidate)
+	}
+	for i := range r.Comparisons {
+		sw(&r.Comparisons[i].Baseline)
+		sw(&r.Comparisons[i].Other)
+	}
+	for i := range r.Findings {
+		sw(&r.Findings[i].Candidate)
+	}
+	return r
+}
+
+func TestPairsByLabelNotLetter(t *testing.T) {
+	c, err := New([]Input{{"old.json", seed(t)}, {"new.json", swapped(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Candidates) != 2 || len(c.Unpaired) != 0 {
+		t.Fatalf("%d paired, %d unpaired; want the two user candidates paired (the code fix is not compared)", len(c.Candidates), len(c.Unpaired))
+	}
+	for _, cand := range c.Candidates {
+		if cand.Names[0] == cand.Names[1] || cand.PairedBy[0] != "label" {
+			t.Errorf("%v paired by %q; want the other letter, by label", cand.Names, cand.PairedBy[0])
+		}
+		for _, cfg := range cand.Configs {
+			if cfg.Time[0].N == 0 {
+				if cfg.TimeChanges[0] != nil {
+					t.Errorf("%s under %s: a time change without samples", cand.Names[0], cfg.Name)
+				}
+				continue // a failed configuration
+			}
+			if tc := cfg.TimeChanges[0]; tc == nil || tc.Significant || tc.Ratio != 1 {
+				t.Errorf("%s under %s: the same samples compare as %+v", cand.Names[0], cfg.Name, tc)
+			}
+			for _, mv := range cfg.Metrics {
+				if ch := mv.Changes[0]; ch != nil && ch.Delta != 0 {
+					t.Errorf("%s under %s: %s changed by %v between the same numbers", cand.Names[0], cfg.Name, mv.Name, ch.Delta)
+				}
+			}
+		}
+	}
+	if len(c.Findings) != 0 {
+		t.Errorf("the same findings under other letters differ: %+v", c.Findings)
+	}
+}
+
+func TestPairsByCodeUnderAnotherLabel(t *testing.T) {
+	r := swapped(t)
+	r.Candidate("B").Label = "func1" // was A, labelled by its code
+	c, err := New([]Input{{"old.json", seed(t)}, {"new.json", r}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, cand := range c.Candidates {
+		got[cand.Names[0]+cand.Names[1]] = cand.PairedBy[0]
+	}
+	if got["AB"] != "code" || got["BA"] != "label" {
+		t.Errorf("pairing %v; want A with B by code, B with A by label", got)
+	}
+}
+
+func TestUnpairedAndNoPair(t *testing.T) {
+	r := swapped(t)
+	b := r.Candidate("A") // the old B
+	b.Label, b.Statement = "t = a.astype(np.float32); t / 255.0", "t = a.astype(np.float32); t / 255.0"
+	c, err := New([]Input{{"old.json", seed(t)}, {"new.json", r}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Candidates) != 2 || len(c.Unpaired) != 2 {
+		t.Fatalf("%d rows, unpaired %+v; want B of each file unpaired", len(c.Candidates), c.Unpaired)
+	}
+	for _, u := range c.Unpaired {
+		if (u.File == 0 && u.Name != "B") || (u.File == 1 && u.Name != "A") {
+			t.Errorf("unpaired %+v", u)
+		}
+	}
+	// The old B's findings are gone: its counterpart is not known.
+	gone := 0
+	for _, f := range c.Findings {
+		if f.Change == FindingGone && f.Candidate >= 0 && c.Candidates[f.Candidate].Names[0] == "B" {
+			gone++
+		}
+	}
+	if gone == 0 {
+		t.Errorf("no finding of the unpaired B is gone: %+v", c.Findings)
+	}
+
+	a := r.Candidate("B")
+	a.Label, a.Statement = "a.sum()", "a.sum()"
+	_, err = New([]Input{{"old.json", seed(t)}, {"new.json", r}})
+	var npe *NoPairError
+	if !errors.As(err, &npe) || npe.Path != "new.json" {
+		t.Fatalf("err = %v; want a NoPairError for new.json", err)
+	}
+}
+
+func TestFindingGoneAndChanged(t *testing.T) {
+	old, cur := seed(t), seed(t)
+	if len(old.Findings) < 2 {
+		t.Fatal("the seed fixture has fewer than two findings")
+	}
+	first := old.Findings[0]
+	cur.Findings = cur.Findings[1:]
+	cur.Findings[0].Confidence = "other"
+	c, err := New([]Input{{"old.json", old}, {"new.json", cur}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, f := range c.Findings {
+		kinds = append(kinds, f.Change+" "+f.Cause)
+	}
+	want := []string{FindingChanged + " " + old.Findings[1].Cause, FindingGone + " " + first.Cause}
+	if len(kinds) != 2 || kinds[0] != want[0] || kinds[1] != want[1] {
+		t.Errorf("finding changes %v, want %v", kinds, want)
+	}
+}
+
+func TestDifferentKindsRefused(t *testing.T) {
+	r := seed(t)
+	r.Kind = result.KindRun
+	for i := range r.Results {
+		r.Results[i].Mode = result.ModeProcess
+	}
+	if _, err := New([]Input{{"old.json", seed(t)}, {"run.json", r}}); err == nil {
+		t.Error("a timeit result compared with a run result")
+	}
+}

@@ -1,0 +1,155 @@
+package gate
+
+import (
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/faultline/faultline/internal/compare"
+	"github.com/faultline/faultline/internal/result"
+)
+
+func TestParse(t *testing.T) {
+	for _, c := range []struct {
+		expr string
+		want []Rule
+	}{
+		{"time>+5%", []Rule{{Metric: "time", Limit: 0.05, Relative: true}}},
+		{"time > 2ms", []Rule{{Metric: "time", Limit: 2e-3}}},
+		{"time>+100us,faults>+10%, brk>+0.5", []Rule{{Metric: "time", Limit: 1e-4}, {Metric: "faults", Limit: 0.1, Relative: true}, {Metric: "brk", Limit: 0.5}}},
+		{"minor-faults>0,allocations>+1", []Rule{{Metric: "faults"}, {Metric: "allocs", Limit: 1}}},
+	} {
+		got, err := Parse(c.expr)
+		if err != nil {
+			t.Errorf("%q: %v", c.expr, err)
+			continue
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%q: %d rules, want %d", c.expr, len(got), len(c.want))
+			continue
+		}
+		for i, r := range got {
+			w := c.want[i]
+			if r.Metric != w.Metric || r.Relative != w.Relative || math.Abs(r.Limit-w.Limit) > 1e-12 {
+				t.Errorf("%q rule %d = %+v, want %+v", c.expr, i, r, w)
+			}
+		}
+	}
+	for _, c := range []struct{ expr, want string }{
+		{"", "needs rules"},
+		{"faults", "want METRIC>LIMIT"},
+		{"fault>+1", `unknown metric "fault"`},
+		{"faults<+1", "only a rise"},
+		{"faults>=1", "only a rise"},
+		{"faults>-1", "negative"},
+		{"faults>+1,", "an empty rule"},
+		{"faults>+1ms", "a count per iteration"},
+		{"time>+5", "needs % or a unit"},
+		{"time>+5h", `unknown time unit "h"`},
+		{"brk>+NaN", "not a number"},
+		{"brk>+", "not a number"},
+	} {
+		_, err := Parse(c.expr)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Parse(%q) = %v, want one line containing %q", c.expr, err, c.want)
+		}
+	}
+}
+
+func seed(t *testing.T) *result.Result {
+	t.Helper()
+	r, err := result.Load(filepath.Join("..", "report", "testdata", "seed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// fixed is the seed with B's memory behaviour made A's: no trim, no brk,
+// A's faults, as after B's fix.
+func fixed(t *testing.T) *result.Result {
+	r := seed(t)
+	for i := range r.Results {
+		run := &r.Results[i]
+		if run.Candidate != "B" {
+			continue
+		}
+		if a := r.Run("A", run.Config, run.Mode); a != nil {
+			run.PerIteration = a.PerIteration
+		}
+	}
+	return r
+}
+
+func check(t *testing.T, old, cur *result.Result, expr string) (*compare.Comparison, []Breach) {
+	t.Helper()
+	c, err := compare.New([]compare.Input{{Path: "old.json", Result: old}, {Path: "new.json", Result: cur}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := Parse(expr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, Check(c, rules)
+}
+
+func TestCountsGate(t *testing.T) {
+	// Fixed, then broken again: B's faults and brk calls come back.
+	c, bs := check(t, fixed(t), seed(t), "faults>+10%,brk>+0.5,allocs>+5")
+	var got []string
+	for _, b := range bs {
+		got = append(got, c.Title(b.Candidate)+" "+b.Rule.Metric)
+		if b.Missing != "" || b.New <= b.Old {
+			t.Errorf("breach %+v", b)
+		}
+		if l := b.Line(c); !strings.Contains(l, "B under glibc: "+b.Rule.Metric+" ") || !strings.Contains(l, "per call") {
+			t.Errorf("line %q lacks the candidate, metric or unit", l)
+		}
+	}
+	if strings.Join(got, ",") != "B faults,B brk" {
+		t.Errorf("breaches %v, want B's faults and brk (allocs rose by 1, under its limit)", got)
+	}
+	// The fix itself breaks nothing.
+	if _, bs := check(t, seed(t), fixed(t), "faults>+10%,brk>+0.5"); len(bs) != 0 {
+		t.Errorf("the fix breaks %+v", bs)
+	}
+}
+
+func TestTimeGatesOnlyOnSignificance(t *testing.T) {
+	if _, bs := check(t, seed(t), seed(t), "time>+0%"); len(bs) != 0 {
+		t.Errorf("identical samples break a time rule: %+v", bs)
+	}
+	slow := seed(t)
+	for i := range slow.Results {
+		for j := range slow.Results[i].Samples {
+			slow.Results[i].Samples[j].Seconds *= 1.5
+		}
+		slow.Results[i].Time.Median *= 1.5
+	}
+	c, bs := check(t, seed(t), slow, "time>+20%")
+	if len(bs) != 2 {
+		t.Fatalf("%d breaches of time>+20%% by a 1.5x slowdown, want A and B", len(bs))
+	}
+	if l := bs[0].Line(c); !strings.Contains(l, "+50.0%") {
+		t.Errorf("line %q does not give the change", l)
+	}
+	if _, bs := check(t, seed(t), slow, "time>+60%"); len(bs) != 0 {
+		t.Errorf("a 1.5x slowdown breaks time>+60%%: %+v", bs)
+	}
+}
+
+func TestUnmeasuredIsABreach(t *testing.T) {
+	cur := seed(t)
+	for i := range cur.Results {
+		cur.Results[i].PerIteration.Syscalls = nil // measured with --no-trace
+	}
+	c, bs := check(t, seed(t), cur, "brk>+1")
+	if len(bs) != 2 {
+		t.Fatalf("%d breaches, want one per candidate", len(bs))
+	}
+	if l := bs[0].Line(c); !strings.Contains(l, "not measured in new.json (no trace pass)") {
+		t.Errorf("line %q does not say what is missing", l)
+	}
+}

@@ -9,7 +9,8 @@ export PATH="$PATH:$(go env GOPATH)/bin"
 
 need=()
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
-have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+# grep -q would stop reading early, and pipefail would count ldconfig's SIGPIPE as a miss.
+have_lib() { ldconfig -p 2>/dev/null | grep "$1" >/dev/null; }
 have_lib libtcmalloc_minimal.so.4 || need+=(libgoogle-perftools4)
 have_lib libjemalloc.so.2 || need+=(libjemalloc2)
 have_lib libmimalloc.so.2 || need+=(libmimalloc2.0)

@@ -24,6 +24,8 @@ const (
 	// tcmalloc's kMaxSize: larger blocks take the page heap's
 	// large-object path.
 	tcmallocLarge = 256 * kib
+	// The transparent huge page on x86-64 and 4 KiB-page arm64.
+	thpSize = 2 * mib
 	// NumPy advises MADV_HUGEPAGE for array buffers of at least 4 MiB.
 	numpyHuge = 4 * mib
 	// NumPy reuses a temporary operand in place from 256 KiB
@@ -80,8 +82,12 @@ func Attribute(c *result.Cliff, below, above *result.Result) *result.Threshold {
 		return mapping(c, cfg, allocator, b, a)
 	case allocator == alloc.Jemalloc && jumps(purged(a.sys), purged(b.sys)):
 		return jemallocPurge(c, cfg, b, a)
-	case advisesHuge(a.sys) != advisesHuge(b.sys):
+	case advisesHuge(a.sys) != advisesHuge(b.sys) && above.Host.NumPy != "":
 		return documented(c, "NumPy huge-page advice (arrays of 4 MiB or more)", limit{value: numpyHuge}, b, a, "largest block")
+	case advisesHuge(a.sys) != advisesHuge(b.sys):
+		// Advice from the program or its allocator: a block must hold
+		// a whole aligned huge page for the advice to take effect.
+		return documented(c, "transparent huge page size (2 MiB, MADV_HUGEPAGE)", limit{value: thpSize}, b, a, "largest block")
 	}
 	return nil
 }

@@ -187,9 +187,21 @@ func TestAttributeHugeAdvice(t *testing.T) {
 			pt.Result.Results[j].PerIteration.Allocations = &result.Allocations{Large: []result.SizeCount{{Call: "malloc", Bytes: size, Per: 2}}}
 		}
 	}
+	for _, pt := range doc.Points {
+		pt.Result.Host.NumPy = "1.24.2"
+	}
 	cs := Find(doc)
 	if len(cs) != 1 || cs[0].Metric != MetricRatio || cs[0].Threshold == nil || cs[0].Threshold.Bytes != 4<<20 {
 		t.Fatalf("cliffs %+v", cs)
+	}
+	// Without NumPy the advice is the program's or its allocator's: the
+	// limit is the huge page, which these blocks do not bracket.
+	for _, pt := range doc.Points {
+		pt.Result.Host.NumPy = ""
+	}
+	cs = Find(doc)
+	if len(cs) != 1 || cs[0].Threshold == nil || strings.Contains(cs[0].Threshold.Name, "NumPy") || cs[0].Threshold.Source != "traced" {
+		t.Fatalf("without NumPy: cliffs %+v", cs)
 	}
 }
 

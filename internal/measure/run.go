@@ -300,7 +300,11 @@ func (ps *processSampler) record(c result.Candidate, exit *proc.Exit, m marks, r
 		after = ps.prev
 	}
 	smp := result.Sample{Seq: ps.seq, Round: round, Seconds: exit.Wall.Seconds(),
-		MinorFaults: float64(exit.Usage.MinFlt), MajorFaults: float64(exit.Usage.MajFlt), After: after}
+		MinorFaults: float64(exit.Usage.MinFlt), MajorFaults: float64(exit.Usage.MajFlt), After: after,
+		UserSeconds: exit.Usage.UTime.Seconds(), SystemSeconds: exit.Usage.STime.Seconds()}
+	// The kernel accounts CPU time per process: per run, also for a
+	// program that marks its iterations.
+	ps.acc.cpu[c.Name] = result.UnitRun
 	ps.acc.loops[c.Name] = 1
 	if m.n > 0 {
 		// Per marked iteration, from the program's own clock and

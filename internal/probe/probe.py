@@ -132,13 +132,18 @@ def timed(f, loops, keep_gc):
     finally:
         if gc_was:
             gc.enable()
-    return t1 - t0, r1.ru_minflt - r0.ru_minflt, r1.ru_majflt - r0.ru_majflt
+    return t1 - t0, r0, r1
+
+
+def cpu_ns(t0, t1):
+    return max(0, round((t1 - t0) * 1e9))
 
 
 def run(cand, f, loops, seq, keep_gc):
-    ns, minflt, majflt = timed(f, loops, keep_gc)
+    ns, r0, r1 = timed(f, loops, keep_gc)
     emit("sample", [("cand", cand), ("seq", seq), ("loops", loops), ("ns", ns),
-                    ("minflt", minflt), ("majflt", majflt)])
+                    ("minflt", r1.ru_minflt - r0.ru_minflt), ("majflt", r1.ru_majflt - r0.ru_majflt),
+                    ("utime", cpu_ns(r0.ru_utime, r1.ru_utime)), ("stime", cpu_ns(r0.ru_stime, r1.ru_stime))])
 
 
 def autorange(cand, f, target_ns):

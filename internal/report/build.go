@@ -185,8 +185,20 @@ func (f *facts) timeSection(verbose bool) *section {
 		head = append(head, "n", "loops")
 		right = append(right, true, true)
 	}
-	head = append(head, "vs "+f.base, "p", "minor flt", "major flt", "peak RSS", "label")
-	right = append(right, false, false, true, true, true, false)
+	head = append(head, "vs "+f.base, "p")
+	right = append(right, false, false)
+	// User and system CPU time, where the sampler measured them: system
+	// time is the first sign that the kernel is where the time goes.
+	cpu := false
+	for _, run := range runs {
+		cpu = cpu || run.CPU != nil
+	}
+	if cpu {
+		head = append(head, "user", "sys")
+		right = append(right, true, true)
+	}
+	head = append(head, "minor flt", "major flt", "peak RSS", "label")
+	right = append(right, true, true, true, false)
 	t := &table{Head: head, Right: right, Fill: len(head) - 1}
 	var after []line
 	for _, run := range runs {
@@ -201,7 +213,11 @@ func (f *facts) timeSection(verbose bool) *section {
 			if verbose {
 				row = append(row, txt(""), txt(""))
 			}
-			row = append(row, txt(""), txt(""), txt(""), txt(""), txt(""), sty(label(c), code))
+			row = append(row, txt(""), txt(""))
+			if cpu {
+				row = append(row, txt(""), txt(""))
+			}
+			row = append(row, txt(""), txt(""), txt(""), sty(label(c), code))
 			t.Rows = append(t.Rows, row)
 			msg := run.Error
 			if msg == "" {
@@ -225,6 +241,9 @@ func (f *facts) timeSection(verbose bool) *section {
 		if run.PeakRSSBytes > 0 {
 			rss = fmtBytes(float64(run.PeakRSSBytes))
 		}
+		if cpu {
+			row = append(row, cpuCells(run.CPU)...)
+		}
 		row = append(row, txt(fmtCount(run.PerIteration.MinorFaults)), txt(fmtCount(run.PerIteration.MajorFaults)),
 			txt(rss), sty(label(c), code))
 		t.Rows = append(t.Rows, row)
@@ -236,10 +255,31 @@ func (f *facts) timeSection(verbose bool) *section {
 	if len(after) > 0 {
 		s.para(after...)
 	}
+	for _, run := range runs {
+		if run.CPU != nil && run.CPU.Per != per {
+			s.para(line{sty("user and sys are per "+run.CPU.Per+", start-up included: the kernel accounts CPU time per process", dim)})
+			break
+		}
+	}
 	if f.mode == result.ModeInterleaved && len(runs) > 1 {
 		s.para(line{sty("peak RSS is the whole process's, shared by the candidates interleaved in it", dim)})
 	}
 	return s
+}
+
+// cpuCells are a run's user and system CPU time per iteration, or empty
+// cells when its sampler did not measure them.
+func cpuCells(c *result.CPUTime) []span {
+	if c == nil {
+		return []span{txt(""), txt("")}
+	}
+	cell := func(v float64) span {
+		if v == 0 {
+			return txt("0")
+		}
+		return txt(fmtTime(v))
+	}
+	return []span{cell(c.User), cell(c.System)}
 }
 
 // failureLine summarises the failed runs of a process-mode candidate.

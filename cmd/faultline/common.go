@@ -24,6 +24,7 @@ type commonFlags struct {
 	budget, sampleTime    time.Duration
 	configs               string
 	userConfigs           []string
+	reference             string
 	noExperiments         bool
 	noIsolated            bool
 	noTrace, noAlloc      bool
@@ -36,6 +37,7 @@ func (c *commonFlags) register(cmd *cobra.Command) {
 	fl.DurationVar(&c.budget, "budget", 60*time.Second, "time budget for the whole measurement, all passes included")
 	fl.StringVar(&c.configs, "configs", "all", "comma-separated configurations to run (see docs/configs.md), or all")
 	fl.StringArrayVar(&c.userConfigs, "config", nil, "extra configuration NAME:VAR=VALUE[,VAR=VALUE...] (repeatable)")
+	fl.StringVar(&c.reference, "reference", "", "compare every candidate with this one (a name A, B, ..., a label or the code), not the fastest")
 	fl.BoolVar(&c.noExperiments, "no-experiments", false, "time under the default configuration only")
 	fl.BoolVar(&c.noTrace, "no-trace", false, "skip the syscall-tracing diagnostic pass")
 	c.out.register(cmd)
@@ -58,7 +60,9 @@ func (c *commonFlags) registerProbe(cmd *cobra.Command) {
 // outputFlags name the files a result is written to.
 type outputFlags struct {
 	json, markdown, html, benchstat string
-	quiet, noColor, verbose         bool
+	// hyperfine's export shapes (docs/report.md).
+	exportJSON, exportCSV, exportMarkdown string
+	quiet, noColor, verbose               bool
 }
 
 func (o *outputFlags) register(cmd *cobra.Command) {
@@ -67,6 +71,9 @@ func (o *outputFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&o.markdown, "markdown", "", "write a Markdown report to `FILE`")
 	fl.StringVar(&o.html, "html", "", "write a self-contained HTML report to `FILE`")
 	fl.StringVar(&o.benchstat, "benchstat", "", "write Go benchmark text readable by benchstat to `FILE`")
+	fl.StringVar(&o.exportJSON, "export-json", "", "write hyperfine's JSON shape (results[].mean, ...) to `FILE`")
+	fl.StringVar(&o.exportCSV, "export-csv", "", "write hyperfine's CSV shape to `FILE`")
+	fl.StringVar(&o.exportMarkdown, "export-markdown", "", "write hyperfine's Markdown table to `FILE`")
 	fl.BoolVarP(&o.quiet, "quiet", "q", false, "no progress, and only the summary table")
 	fl.BoolVar(&o.noColor, "no-color", false, "no colour (also when NO_COLOR is set)")
 	fl.BoolVarP(&o.verbose, "verbose", "v", false, "show every section and sample count")
@@ -77,6 +84,18 @@ func (c *commonFlags) settings() pipeline.Settings {
 	return pipeline.Settings{Budget: c.budget, Configs: c.configs, UserConfigs: c.userConfigs,
 		NoExperiments: c.noExperiments, NoIsolated: c.noIsolated, NoTrace: c.noTrace, NoAlloc: c.noAlloc,
 		KeepGC: c.keepGC, Loops: c.loops, Rounds: c.rounds, Warmup: c.warmup, SampleTime: c.sampleTime}
+}
+
+// referenceIn resolves --reference among cands: "" when not given.
+func (c *commonFlags) referenceIn(cands []result.Candidate) (string, error) {
+	if c.reference == "" {
+		return "", nil
+	}
+	name, err := result.FindCandidate(cands, c.reference)
+	if err != nil {
+		return "", usageErr("--reference %v", err)
+	}
+	return name, nil
 }
 
 // measureAndReport runs the pipeline for req and writes every requested

@@ -48,6 +48,11 @@ func runDemo(cmd *cobra.Command, f *demoFlags) error {
 	for _, c := range workload.Candidates() {
 		req.Candidates = append(req.Candidates, result.Candidate{Name: c.Name, Label: c.Statement, Statement: c.Statement})
 	}
+	ref, err := f.common.referenceIn(req.Candidates)
+	if err != nil {
+		return err
+	}
+	req.Reference = ref
 	py, ok, err := demoPython(cmd.Context(), f)
 	if err != nil {
 		return err

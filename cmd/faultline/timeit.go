@@ -66,14 +66,20 @@ func runTimeit(cmd *cobra.Command, f *timeitFlags, stmts []string) error {
 	}
 	build := func(pt sweep.Point) (*pipeline.Request, error) {
 		setup := strings.Join(pt.ExpandAll(f.setup), "\n")
-		return &pipeline.Request{Kind: result.KindTimeit, Python: py, Setup: setup,
+		req := &pipeline.Request{Kind: result.KindTimeit, Python: py, Setup: setup,
 			Candidates: candidates(pt.ExpandAll(stmts), pt.ExpandAll(f.labels), true),
 			Probe:      pipeline.PythonTarget(py, setup, os.Stderr),
 			Traits:     pipeline.Traits{Python: true, Alloc: true, NumPy: strings.Contains(setup, "numpy")},
-			Settings:   f.common.settings()}, nil
+			Settings:   f.common.settings()}
+		var err error
+		req.Reference, err = f.common.referenceIn(req.Candidates)
+		return req, err
 	}
 	if sw == nil {
-		req, _ := build(nil)
+		req, err := build(nil)
+		if err != nil {
+			return err
+		}
 		return measureAndReport(cmd.Context(), req, &f.common.out)
 	}
 	return measureSweep(cmd.Context(), sw, f.fields(stmts), build, f.params.refine, &f.common)

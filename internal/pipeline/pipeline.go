@@ -44,6 +44,9 @@ type Request struct {
 	Setup   string   // timeit: the setup code
 	// Candidates are the user's, named A, B, ... in order.
 	Candidates []result.Candidate
+	// Reference names the candidate the others are compared with; ""
+	// for the fastest.
+	Reference string
 
 	Probe *measure.Target
 	// Commands is the argv of each candidate, by name.
@@ -83,6 +86,9 @@ type Settings struct {
 type ProcessSettings struct {
 	Runs, MinRuns, MaxRuns int
 	Prepare                []string // untimed command before every timed run
+	Conclude               []string // untimed command after every timed run
+	Setup, Cleanup         []string // untimed commands around each set of runs
+	Input                  string   // the file the commands read as stdin
 	Timeout                time.Duration
 	IgnoreFailure          bool
 	Output                 io.Writer // the commands' output; nil discards it
@@ -168,6 +174,7 @@ func newResult(req *Request) *result.Result {
 	res.Host.Python = req.Python
 	res.Setup = req.Setup
 	res.Candidates = append(res.Candidates, req.Candidates...)
+	res.Reference = req.Reference
 	return res
 }
 

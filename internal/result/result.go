@@ -77,7 +77,10 @@ type Result struct {
 	Host  Host   `json:"host"`
 	Setup string `json:"setup,omitempty"` // timeit: the setup code (all -s joined)
 
-	Candidates  []Candidate  `json:"candidates"`
+	Candidates []Candidate `json:"candidates"`
+	// Reference names the candidate the user chose to compare the others
+	// with (--reference); empty when it is the fastest (BaselineCandidate).
+	Reference   string       `json:"reference,omitempty"`
 	Configs     []Config     `json:"configs"`
 	Results     []Run        `json:"results"`
 	Comparisons []Comparison `json:"comparisons"`

@@ -29,6 +29,7 @@ type commonFlags struct {
 	noIsolated            bool
 	noTrace, noAlloc      bool
 	keepGC                bool
+	processTime           bool
 	out                   outputFlags
 }
 
@@ -62,7 +63,9 @@ type outputFlags struct {
 	json, markdown, html, benchstat string
 	// hyperfine's export shapes (docs/report.md).
 	exportJSON, exportCSV, exportMarkdown string
-	quiet, noColor, verbose               bool
+	// unit fixes the terminal's time unit (timeit -u).
+	unit                    string
+	quiet, noColor, verbose bool
 }
 
 func (o *outputFlags) register(cmd *cobra.Command) {
@@ -83,7 +86,7 @@ func (o *outputFlags) register(cmd *cobra.Command) {
 func (c *commonFlags) settings() pipeline.Settings {
 	return pipeline.Settings{Budget: c.budget, Configs: c.configs, UserConfigs: c.userConfigs,
 		NoExperiments: c.noExperiments, NoIsolated: c.noIsolated, NoTrace: c.noTrace, NoAlloc: c.noAlloc,
-		KeepGC: c.keepGC, Loops: c.loops, Rounds: c.rounds, Warmup: c.warmup, SampleTime: c.sampleTime}
+		KeepGC: c.keepGC, ProcessTime: c.processTime, Loops: c.loops, Rounds: c.rounds, Warmup: c.warmup, SampleTime: c.sampleTime}
 }
 
 // referenceIn resolves --reference among cands: "" when not given.
@@ -193,7 +196,7 @@ func outcome(ctx context.Context, err, werr error, out *outputFlags) error {
 // termOptions are the terminal report's options for w: colour and width
 // only on a terminal.
 func termOptions(w *os.File, out *outputFlags) report.Options {
-	opt := report.Options{Verbose: out.verbose}
+	opt := report.Options{Verbose: out.verbose, Unit: out.unit}
 	if term.IsTerminal(int(w.Fd())) {
 		opt.Color = !out.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 		if width, _, err := term.GetSize(int(w.Fd())); err == nil && width > 40 {

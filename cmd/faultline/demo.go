@@ -60,7 +60,7 @@ func runDemo(cmd *cobra.Command, f *demoFlags) error {
 	if ok {
 		req.Python = py.Path
 		fmt.Fprintf(os.Stderr, "faultline demo: the seed case with %s (Python %s, NumPy %s)\n", py.Path, py.Version, py.NumPy)
-		req.Probe = pipeline.PythonTarget(py.Path, req.Setup, os.Stderr)
+		req.Probe = pipeline.PythonTarget(py.Path, req.Setup, false, os.Stderr)
 		req.Traits = pipeline.Traits{Python: true, NumPy: true, Alloc: true}
 		return measureAndReport(cmd.Context(), req, &f.common.out)
 	}

@@ -258,9 +258,11 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 			after = prev
 		}
 		n := float64(sm.Loops)
-		perIter[c] = float64(sm.NS) / 1e9 / n
+		// The budget and the watchdog go by elapsed time, whatever the
+		// probe times with.
+		perIter[c] = float64(sm.WallNS) / 1e9 / n
 		measured[c] = true
-		smp := result.Sample{Seq: seq, Round: round, Seconds: perIter[c],
+		smp := result.Sample{Seq: seq, Round: round, Seconds: float64(sm.NS) / 1e9 / n,
 			MinorFaults: float64(sm.MinFlt) / n, MajorFaults: float64(sm.MajFlt) / n, After: after, Warmup: warm}
 		if sm.CPU {
 			smp.UserSeconds, smp.SystemSeconds = float64(sm.UserNS)/1e9/n, float64(sm.SysNS)/1e9/n
@@ -314,8 +316,7 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 			if ok, err := run(c.Name, -1, true); !ok {
 				return nil, err
 			}
-			last := acc.samples[c.Name][len(acc.samples[c.Name])-1]
-			loops = loopsFor(o.SampleTime, last.Seconds)
+			loops = loopsFor(o.SampleTime, perIter[c.Name])
 			warmup = max(0, o.Warmup-1)
 		}
 		acc.loops[c.Name] = loops

@@ -75,6 +75,9 @@ type Sample struct {
 	// optional utime= and stime= fields.
 	CPU           bool
 	UserNS, SysNS int64
+	// WallNS is the sample's elapsed time: NS, unless the probe times by
+	// another clock (timeit -p) and reports it as wall=.
+	WallNS int64
 }
 
 // Session is a running probe.
@@ -305,6 +308,13 @@ func parseSample(r protocol.Record) (Sample, error) {
 	}
 	if sm.Loops <= 0 || sm.NS < 0 || sm.MinFlt < 0 || sm.MajFlt < 0 || float64(sm.MinFlt) > result.MaxMagnitude || float64(sm.MajFlt) > result.MaxMagnitude {
 		return sm, fmt.Errorf("%w: sample with loops=%d ns=%d minflt=%d majflt=%d", ErrGarbage, sm.Loops, sm.NS, sm.MinFlt, sm.MajFlt)
+	}
+	sm.WallNS = sm.NS
+	if r.Get("wall") != "" {
+		sm.WallNS = get("wall")
+		if err := errors.Join(errs...); err != nil || sm.WallNS < 0 {
+			return sm, fmt.Errorf("%w: sample with wall=%q", ErrGarbage, r.Get("wall"))
+		}
 	}
 	if r.Get("utime") == "" && r.Get("stime") == "" {
 		return sm, nil

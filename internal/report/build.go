@@ -12,7 +12,14 @@ import (
 // Sections without data are left out, so a result with one configuration
 // has no allocator matrix and one without findings has no "Why".
 func buildDoc(r *result.Result, verbose bool) *doc {
+	return buildDocIn(r, verbose, "")
+}
+
+// buildDocIn is buildDoc with the time columns in a fixed unit ("" to
+// choose per number).
+func buildDocIn(r *result.Result, verbose bool, unit string) *doc {
 	f := newFacts(r)
+	f.unit = unit
 	d := &doc{}
 	d.Title = f.title()
 	if r.Partial {
@@ -226,7 +233,7 @@ func (f *facts) timeSection(verbose bool) *section {
 			after = append(after, line{sty(run.Candidate+" failed: "+oneLine(msg), bad)})
 			continue
 		}
-		row = append(row, sty(fmtTime(run.Time.Median), strong), txt(fmtPM(run.Time)))
+		row = append(row, sty(f.time(run.Time.Median), strong), txt(fmtPM(run.Time)))
 		if verbose {
 			row = append(row, txt(fmt.Sprint(run.Time.N)), txt(fmt.Sprint(run.Loops)))
 		}
@@ -242,7 +249,7 @@ func (f *facts) timeSection(verbose bool) *section {
 			rss = fmtBytes(float64(run.PeakRSSBytes))
 		}
 		if cpu {
-			row = append(row, cpuCells(run.CPU)...)
+			row = append(row, f.cpuCells(run.CPU)...)
 		}
 		row = append(row, txt(fmtCount(run.PerIteration.MinorFaults)), txt(fmtCount(run.PerIteration.MajorFaults)),
 			txt(rss), sty(label(c), code))
@@ -269,7 +276,7 @@ func (f *facts) timeSection(verbose bool) *section {
 
 // cpuCells are a run's user and system CPU time per iteration, or empty
 // cells when its sampler did not measure them.
-func cpuCells(c *result.CPUTime) []span {
+func (f *facts) cpuCells(c *result.CPUTime) []span {
 	if c == nil {
 		return []span{txt(""), txt("")}
 	}
@@ -277,7 +284,7 @@ func cpuCells(c *result.CPUTime) []span {
 		if v == 0 {
 			return txt("0")
 		}
-		return txt(fmtTime(v))
+		return txt(f.time(v))
 	}
 	return []span{cell(c.User), cell(c.System)}
 }

@@ -150,7 +150,7 @@ func (f *facts) matrixSection(verbose bool) *section {
 			case !ok(run):
 				row = append(row, sty("failed", bad))
 			default:
-				cell := txt(fmtTime(run.Time.Median))
+				cell := txt(f.time(run.Time.Median))
 				if best[c.Name] == cfg {
 					cell = sty(cell.Text+" *", good)
 				}
@@ -169,7 +169,7 @@ func (f *facts) matrixSection(verbose bool) *section {
 		}
 		for _, c := range cands {
 			if run := f.r.Run(c.Name, cfg, f.mode); cpu && ok(run) && run.CPU != nil {
-				row = append(row, cpuCells(run.CPU)[1])
+				row = append(row, f.cpuCells(run.CPU)[1])
 			} else if cpu {
 				row = append(row, txt(""))
 			}

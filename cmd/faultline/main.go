@@ -17,9 +17,6 @@ import (
 	"github.com/faultline/faultline/internal/reexec"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // Exit codes (documented in README.md).
 const (
 	exitOK          = 0 // measured; every target ran cleanly

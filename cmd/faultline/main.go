@@ -85,7 +85,10 @@ allocators and glibc tunables.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newTimeit(), newRun(), newDemo(), newReport(), newDoctor())
+	root.AddCommand(newTimeit(), newRun(), newDemo(), newReport(), newDoctor(), newMan())
+	for _, c := range root.Commands() {
+		completeFlags(c)
+	}
 	return root
 }
 

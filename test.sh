@@ -17,6 +17,10 @@ have_lib libmimalloc.so.2 || need+=(libmimalloc2.0)
 command -v strace >/dev/null || need+=(strace)
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v chromium >/dev/null || need+=(chromium)
+# hyperfine: the exports are checked against a real run; jq reads them as
+# hyperfine users' scripts do.
+command -v hyperfine >/dev/null || need+=(hyperfine)
+command -v jq >/dev/null || need+=(jq)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "test.sh: installing ${need[*]}"
 	if [ "$(id -u)" -ne 0 ]; then

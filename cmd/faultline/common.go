@@ -24,11 +24,13 @@ type commonFlags struct {
 	budget, sampleTime    time.Duration
 	configs               string
 	userConfigs           []string
+	reference             string
 	noExperiments         bool
 	noIsolated            bool
 	noTrace, noAlloc      bool
 	keepGC                bool
 	baseline              baselineFlags
+	processTime           bool
 	out                   outputFlags
 }
 
@@ -37,6 +39,7 @@ func (c *commonFlags) register(cmd *cobra.Command) {
 	fl.DurationVar(&c.budget, "budget", 60*time.Second, "time budget for the whole measurement, all passes included")
 	fl.StringVar(&c.configs, "configs", "all", "comma-separated configurations to run (see docs/configs.md), or all")
 	fl.StringArrayVar(&c.userConfigs, "config", nil, "extra configuration NAME:VAR=VALUE[,VAR=VALUE...] (repeatable)")
+	fl.StringVar(&c.reference, "reference", "", "compare every candidate with this one (a name A, B, ..., a label or the code), not the fastest")
 	fl.BoolVar(&c.noExperiments, "no-experiments", false, "time under the default configuration only")
 	fl.BoolVar(&c.noTrace, "no-trace", false, "skip the syscall-tracing diagnostic pass")
 	c.out.register(cmd)
@@ -59,7 +62,11 @@ func (c *commonFlags) registerProbe(cmd *cobra.Command) {
 // outputFlags name the files a result is written to.
 type outputFlags struct {
 	json, markdown, html, benchstat string
-	quiet, noColor, verbose         bool
+	// hyperfine's export shapes (docs/report.md).
+	exportJSON, exportCSV, exportMarkdown string
+	// unit fixes the terminal's time unit (timeit -u).
+	unit                    string
+	quiet, noColor, verbose bool
 	// baseline is the comparison run after the measurement (timeit,
 	// run), nil for commands without one.
 	baseline *baselineFlags
@@ -71,6 +78,9 @@ func (o *outputFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&o.markdown, "markdown", "", "write a Markdown report to `FILE`")
 	fl.StringVar(&o.html, "html", "", "write a self-contained HTML report to `FILE`")
 	fl.StringVar(&o.benchstat, "benchstat", "", "write Go benchmark text readable by benchstat to `FILE`")
+	fl.StringVar(&o.exportJSON, "export-json", "", "write hyperfine's JSON shape (results[].mean, ...) to `FILE`")
+	fl.StringVar(&o.exportCSV, "export-csv", "", "write hyperfine's CSV shape to `FILE`")
+	fl.StringVar(&o.exportMarkdown, "export-markdown", "", "write hyperfine's Markdown table to `FILE`")
 	fl.BoolVarP(&o.quiet, "quiet", "q", false, "no progress, and only the summary table")
 	fl.BoolVar(&o.noColor, "no-color", false, "no colour (also when NO_COLOR is set)")
 	fl.BoolVarP(&o.verbose, "verbose", "v", false, "show every section and sample count")
@@ -80,7 +90,19 @@ func (o *outputFlags) register(cmd *cobra.Command) {
 func (c *commonFlags) settings() pipeline.Settings {
 	return pipeline.Settings{Budget: c.budget, Configs: c.configs, UserConfigs: c.userConfigs,
 		NoExperiments: c.noExperiments, NoIsolated: c.noIsolated, NoTrace: c.noTrace, NoAlloc: c.noAlloc,
-		KeepGC: c.keepGC, Loops: c.loops, Rounds: c.rounds, Warmup: c.warmup, SampleTime: c.sampleTime}
+		KeepGC: c.keepGC, ProcessTime: c.processTime, Loops: c.loops, Rounds: c.rounds, Warmup: c.warmup, SampleTime: c.sampleTime}
+}
+
+// referenceIn resolves --reference among cands: "" when not given.
+func (c *commonFlags) referenceIn(cands []result.Candidate) (string, error) {
+	if c.reference == "" {
+		return "", nil
+	}
+	name, err := result.FindCandidate(cands, c.reference)
+	if err != nil {
+		return "", usageErr("--reference %v", err)
+	}
+	return name, nil
 }
 
 // measureAndReport runs the pipeline for req and writes every requested
@@ -181,7 +203,7 @@ func outcome(ctx context.Context, err, werr error, out *outputFlags) error {
 // termOptions are the terminal report's options for w: colour and width
 // only on a terminal.
 func termOptions(w *os.File, out *outputFlags) report.Options {
-	opt := report.Options{Verbose: out.verbose}
+	opt := report.Options{Verbose: out.verbose, Unit: out.unit}
 	if term.IsTerminal(int(w.Fd())) {
 		opt.Color = !out.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 		if width, _, err := term.GetSize(int(w.Fd())); err == nil && width > 40 {

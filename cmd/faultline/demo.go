@@ -48,6 +48,11 @@ func runDemo(cmd *cobra.Command, f *demoFlags) error {
 	for _, c := range workload.Candidates() {
 		req.Candidates = append(req.Candidates, result.Candidate{Name: c.Name, Label: c.Statement, Statement: c.Statement})
 	}
+	ref, err := f.common.referenceIn(req.Candidates)
+	if err != nil {
+		return err
+	}
+	req.Reference = ref
 	py, ok, err := demoPython(cmd.Context(), f)
 	if err != nil {
 		return err
@@ -55,7 +60,7 @@ func runDemo(cmd *cobra.Command, f *demoFlags) error {
 	if ok {
 		req.Python = py.Path
 		fmt.Fprintf(os.Stderr, "faultline demo: the seed case with %s (Python %s, NumPy %s)\n", py.Path, py.Version, py.NumPy)
-		req.Probe = pipeline.PythonTarget(py.Path, req.Setup, os.Stderr)
+		req.Probe = pipeline.PythonTarget(py.Path, req.Setup, false, os.Stderr)
 		req.Traits = pipeline.Traits{Python: true, NumPy: true, Alloc: true}
 		return measureAndReport(cmd.Context(), req, &f.common.out)
 	}

@@ -56,6 +56,9 @@ func (f *runFlags) validate(cmd *cobra.Command) error {
 	case fl.Changed("prepare") && f.prepare == "":
 		return usageErr("--prepare needs a command")
 	}
+	if err := f.around.validate(cmd); err != nil {
+		return err
+	}
 	if f.timeout > 0 && f.timeout < time.Millisecond {
 		return usageErr("--timeout %s is shorter than a process takes to start; want 1ms or more", f.timeout)
 	}

@@ -148,7 +148,7 @@ var number = regexp.MustCompile(`[0-9][0-9,.]*`)
 //
 // faults= says which side of manyFaults the run's minor faults per
 // iteration are; numbers= lists the kinds of figures it has (its sources:
-// time, minor_faults, major_faults, syscalls, allocations; not perf's
+// time, minor_faults, major_faults, cpu, syscalls, allocations; not perf's
 // counters, which the host may not allow). A comparison's
 // significance is kept only for the user's candidates under the baseline
 // configuration in the primary mode, the gap the findings explain;

@@ -17,9 +17,6 @@ import (
 	"github.com/faultline/faultline/internal/reexec"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // Exit codes (documented in README.md).
 const (
 	exitOK          = 0 // measured; every target ran cleanly
@@ -89,7 +86,10 @@ allocators and glibc tunables.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newTimeit(), newRun(), newDemo(), newReport(), newCompare(), newDoctor())
+	root.AddCommand(newTimeit(), newRun(), newDemo(), newReport(), newCompare(), newDoctor(), newMan())
+	for _, c := range root.Commands() {
+		completeFlags(c)
+	}
 	return root
 }
 

@@ -14,7 +14,7 @@ import (
 // paths lists the requested output files.
 func (o *outputFlags) paths() []string {
 	var ps []string
-	for _, p := range []string{o.json, o.markdown, o.html, o.benchstat} {
+	for _, p := range []string{o.json, o.markdown, o.html, o.benchstat, o.exportJSON, o.exportCSV, o.exportMarkdown} {
 		if p != "" {
 			ps = append(ps, p)
 		}
@@ -132,5 +132,8 @@ func renderers(out *outputFlags) []renderer {
 		{out.markdown, report.Markdown},
 		{out.html, report.HTML},
 		{out.benchstat, report.Benchstat},
+		{out.exportJSON, report.HyperfineJSON},
+		{out.exportCSV, report.HyperfineCSV},
+		{out.exportMarkdown, report.HyperfineMarkdown},
 	}
 }

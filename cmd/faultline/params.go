@@ -377,6 +377,9 @@ func writeSweep(doc *result.Sweep, out *outputFlags) error {
 		{out.markdown, func(w io.Writer) error { return report.SweepMarkdown(w, doc) }},
 		{out.html, func(w io.Writer) error { return report.SweepHTML(w, doc) }},
 		{out.benchstat, func(w io.Writer) error { return report.SweepBenchstat(w, doc) }},
+		{out.exportJSON, func(w io.Writer) error { return report.SweepHyperfineJSON(w, doc) }},
+		{out.exportCSV, func(w io.Writer) error { return report.SweepHyperfineCSV(w, doc) }},
+		{out.exportMarkdown, func(w io.Writer) error { return report.SweepHyperfineMarkdown(w, doc) }},
 	}
 	return writeAll(outs, doc.Write, "faultline-sweep-*.json")
 }

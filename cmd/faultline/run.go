@@ -16,11 +16,13 @@ import (
 
 type runFlags struct {
 	labels        []string
+	names         []string // -n/--command-name, hyperfine's word for a label
 	shell         string
 	noShell       bool
 	runs, minRuns int
 	maxRuns       int
 	prepare       string
+	around        aroundFlags
 	timeout       time.Duration
 	ignoreFailure bool
 	showOutput    bool
@@ -48,12 +50,14 @@ and exit status are recorded. Commands are split into words without a shell unle
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "label for the command at the same position (repeatable)")
+	fl.StringArrayVarP(&f.names, "command-name", "n", nil, "same as --label, as hyperfine names it")
 	fl.StringVarP(&f.shell, "shell", "S", "none", "shell that runs each command (none: split into words and exec directly)")
 	fl.BoolVarP(&f.noShell, "no-shell", "N", false, "same as --shell=none (the default)")
 	fl.IntVarP(&f.runs, "runs", "r", 0, "exact number of timed runs per command and configuration (0: adaptive)")
 	fl.IntVarP(&f.minRuns, "min-runs", "m", 10, "adaptive: at least this many runs")
 	fl.IntVarP(&f.maxRuns, "max-runs", "M", 200, "adaptive: at most this many runs")
 	fl.StringVarP(&f.prepare, "prepare", "p", "", "command to run before every timed run (untimed)")
+	f.around.register(cmd)
 	fl.DurationVar(&f.timeout, "timeout", 0, "kill a run's whole process tree after this long (0: no limit)")
 	fl.BoolVarP(&f.ignoreFailure, "ignore-failure", "i", false, "keep measuring when a command exits non-zero or is killed")
 	fl.BoolVar(&f.showOutput, "show-output", false, "show the commands' output (discarded by default)")
@@ -61,11 +65,16 @@ and exit status are recorded. Commands are split into words without a shell unle
 	f.params.register(cmd)
 	f.common.registerBaseline(cmd)
 	f.common.register(cmd)
-	fl.StringVar(&f.common.out.json, "export-json", "", "same as --json")
 	return cmd
 }
 
 func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
+	if len(f.names) > 0 {
+		if len(f.labels) > 0 {
+			return usageErr("-l/--label and -n/--command-name both name the commands: use one")
+		}
+		f.labels = f.names
+	}
 	if len(f.labels) > len(cmds) {
 		return usageErr("%d labels for %d commands", len(f.labels), len(cmds))
 	}
@@ -80,7 +89,7 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 		return err
 	}
 	build := func(pt sweep.Point) (*pipeline.Request, error) {
-		return f.request(pt.ExpandAll(cmds), pt.ExpandAll(f.labels), pt.Expand(f.prepare))
+		return f.request(pt, cmds)
 	}
 	if sw == nil {
 		req, err := build(nil)
@@ -92,10 +101,11 @@ func runRun(cmd *cobra.Command, f *runFlags, cmds []string) error {
 	return measureSweep(cmd.Context(), sw, f.fields(cmds), build, f.params.refine, &f.common)
 }
 
-// request is the measurement of cmds, with their labels and the --prepare
-// command (none when "").
-func (f *runFlags) request(cmds, labels []string, prepare string) (*pipeline.Request, error) {
-	req := &pipeline.Request{Kind: result.KindRun, Candidates: candidates(cmds, labels, false),
+// request is the measurement of cmds at the sweep's point pt (nil: no
+// sweep), with their labels and the commands around the runs.
+func (f *runFlags) request(pt sweep.Point, cmds []string) (*pipeline.Request, error) {
+	cmds = pt.ExpandAll(cmds)
+	req := &pipeline.Request{Kind: result.KindRun, Candidates: candidates(cmds, pt.ExpandAll(f.labels), false),
 		Commands: map[string][]string{}, Settings: f.common.settings(),
 		Process: pipeline.ProcessSettings{Runs: f.runs, MinRuns: f.minRuns, MaxRuns: f.maxRuns,
 			Timeout: f.timeout, IgnoreFailure: f.ignoreFailure}}
@@ -114,14 +124,27 @@ func (f *runFlags) request(cmds, labels []string, prepare string) (*pipeline.Req
 		}
 		req.Commands[c.Name] = argv
 	}
-	if prepare != "" {
-		argv, err := f.argv(prepare)
-		if err != nil {
-			return nil, usageErr("--prepare: %v", err)
-		}
-		req.Process.Prepare = argv
+	err := f.around.apply(&req.Process, pt, f.argv)
+	if err == nil {
+		req.Process.Prepare, err = f.untimed("--prepare", pt.Expand(f.prepare))
 	}
-	return req, nil
+	if err == nil {
+		req.Reference, err = f.common.referenceIn(req.Candidates)
+	}
+	return req, err
+}
+
+// untimed is the argv of one of the commands around the runs, nil when s
+// is "".
+func (f *runFlags) untimed(what, s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	argv, err := f.argv(s)
+	if err != nil {
+		return nil, usageErr("%s: %v", what, err)
+	}
+	return argv, nil
 }
 
 // fields are the texts a sweep substitutes into.
@@ -133,6 +156,7 @@ func (f *runFlags) fields(cmds []string) []sweep.Field {
 	if f.prepare != "" {
 		fs = append(fs, sweep.Field{Where: "--prepare", Text: f.prepare, Use: sweep.Command})
 	}
+	fs = append(fs, f.around.fields()...)
 	return append(fs, labelFields(f.labels)...)
 }
 

@@ -11,14 +11,16 @@ import (
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/sweep"
+	"github.com/faultline/faultline/internal/units"
 )
 
 type timeitFlags struct {
-	setup  []string
-	labels []string
-	python string
-	params paramFlags
-	common commonFlags
+	setup   []string
+	labels  []string
+	python  string
+	process bool
+	params  paramFlags
+	common  commonFlags
 }
 
 func newTimeit() *cobra.Command {
@@ -44,6 +46,8 @@ for one iteration, as in the function you are benchmarking.`,
 	fl.StringArrayVarP(&f.setup, "setup", "s", nil, "setup code, run once before timing (repeatable; joined by newlines)")
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "label for the statement at the same position (repeatable)")
 	fl.StringVar(&f.python, "python", "python3", "Python interpreter to run the statements")
+	fl.BoolVarP(&f.process, "process", "p", false, "time with time.process_time() (the probe's CPU time) instead of time.perf_counter(), as python -m timeit -p")
+	fl.StringVarP(&f.common.out.unit, "unit", "u", "", "print times in this unit: nsec, usec, msec or sec (default: chosen per number)")
 	f.params.register(cmd)
 	f.common.registerBaseline(cmd)
 	f.common.registerProbe(cmd)
@@ -54,6 +58,10 @@ func runTimeit(cmd *cobra.Command, f *timeitFlags, stmts []string) error {
 	if err := f.common.validate(cmd); err != nil {
 		return err
 	}
+	if u := f.common.out.unit; u != "" && !units.IsTimeUnit(u) {
+		return usageErr("-u/--unit %s: want nsec, usec, msec or sec", u)
+	}
+	f.common.processTime = f.process
 	if len(f.labels) > len(stmts) {
 		return usageErr("%d labels for %d statements", len(f.labels), len(stmts))
 	}
@@ -67,14 +75,20 @@ func runTimeit(cmd *cobra.Command, f *timeitFlags, stmts []string) error {
 	}
 	build := func(pt sweep.Point) (*pipeline.Request, error) {
 		setup := strings.Join(pt.ExpandAll(f.setup), "\n")
-		return &pipeline.Request{Kind: result.KindTimeit, Python: py, Setup: setup,
+		req := &pipeline.Request{Kind: result.KindTimeit, Python: py, Setup: setup,
 			Candidates: candidates(pt.ExpandAll(stmts), pt.ExpandAll(f.labels), true),
-			Probe:      pipeline.PythonTarget(py, setup, os.Stderr),
+			Probe:      pipeline.PythonTarget(py, setup, f.process, os.Stderr),
 			Traits:     pipeline.Traits{Python: true, Alloc: true, NumPy: strings.Contains(setup, "numpy")},
-			Settings:   f.common.settings()}, nil
+			Settings:   f.common.settings()}
+		var err error
+		req.Reference, err = f.common.referenceIn(req.Candidates)
+		return req, err
 	}
 	if sw == nil {
-		req, _ := build(nil)
+		req, err := build(nil)
+		if err != nil {
+			return err
+		}
 		return measureAndReport(cmd.Context(), req, &f.common.out)
 	}
 	return measureSweep(cmd.Context(), sw, f.fields(stmts), build, f.params.refine, &f.common)

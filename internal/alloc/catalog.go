@@ -441,3 +441,16 @@ func unknown(catalog []result.Config, n string) error {
 	}
 	return fmt.Errorf("unknown configuration %q (available here: %s)", n, strings.Join(names, ", "))
 }
+
+// Names lists the configurations --configs can name on this machine, for
+// shell completion: the catalog built on the baseline of env with every
+// trait that adds one (a Python, NumPy, threaded target), the skipped
+// ones left out.
+func Names(env []string) []string {
+	o := Options{Base: Baseline(env), Python: true, NumPy: true, Threads: 2}
+	var names []string
+	for _, c := range Runnable(Catalog(o)) {
+		names = append(names, c.Name)
+	}
+	return names
+}

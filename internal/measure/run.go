@@ -28,8 +28,19 @@ type RunOptions struct {
 	Runs    int // exact runs per candidate; 0 = adaptive
 	MinRuns int
 	MaxRuns int
-	// Prepare runs before every timed run, untimed (e.g. dropping caches).
-	Prepare []string
+	// Prepare runs before every timed run, untimed (e.g. dropping caches),
+	// and Conclude after it (e.g. stopping a server Prepare started).
+	Prepare  []string
+	Conclude []string
+	// Setup runs once before each set of runs (a configuration's timed
+	// rounds, the trace pass) and Cleanup once after it, as hyperfine's
+	// --setup and --cleanup around a command's runs: the candidates are
+	// interleaved, so they run around the set, not per candidate.
+	Setup   []string
+	Cleanup []string
+	// Input is the file every run of a candidate reads as its standard
+	// input ("" for none: /dev/null).
+	Input string
 	// Timeout kills a run's whole process tree after this long (0: none).
 	Timeout       time.Duration
 	IgnoreFailure bool
@@ -128,7 +139,7 @@ func RunVerify(ctx context.Context, res *result.Result, configs []result.Config,
 // shuffled rounds, and stores one run per candidate in res. A failed run
 // stops the measurement with a *TargetFailed unless IgnoreFailure is set;
 // what was measured before is kept.
-func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate, cfg result.Config, o *RunOptions) error {
+func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate, cfg result.Config, o *RunOptions) (err error) {
 	o.Defaults()
 	ps := &processSampler{ctx: ctx, o: o, cfg: cfg, env: o.Env(cfg), out: o.Output, b: o.budget(),
 		acc: newAccumulator(cands), byName: map[string]result.Candidate{}, runNum: map[string]int{},
@@ -150,6 +161,15 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 	var hcancel context.CancelFunc
 	ps.hctx, hcancel = ps.b.hard(ctx)
 	defer hcancel()
+	if err := aroundRuns(ps.hctx, "--setup", o.Setup, ps.env, ps.out); err != nil {
+		return err
+	}
+	defer func() {
+		// What was measured stands; a failing cleanup says so.
+		if cerr := aroundRuns(ps.hctx, "--cleanup", o.Cleanup, ps.env, ps.out); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
 	defer func() {
 		ps.flush(res, cands)
 		res.Passes = append(res.Passes, result.Pass{Name: result.PassTiming, Config: cfg.Name,
@@ -161,12 +181,39 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 	rng := rand.New(rand.NewPCG(o.Seed, uint64(len(res.Results))))
 	sched := schedule{fixed: o.Runs, min: o.MinRuns, max: o.MaxRuns, warmup: o.Warmup, share: o.ConfigBudget,
 		done: func() bool { return ps.acc.tight(o.Tight) }}
-	_, err := sched.run(ps.acc.names, rng, ps.b, ps.take, func(n int) {
+	_, err = sched.run(ps.acc.names, rng, ps.b, ps.take, func(n int) {
 		if o.Progress != nil {
 			o.Progress(fmt.Sprintf("timing %s (process): run %d", cfg.Name, n))
 		}
 	})
 	return err
+}
+
+// aroundRuns runs --setup or --cleanup (what), untimed; nothing when argv
+// is empty.
+func aroundRuns(ctx context.Context, what string, argv, env []string, out io.Writer) error {
+	if len(argv) == 0 {
+		return nil
+	}
+	return runUntimed(ctx, what, argv, env, out)
+}
+
+func closeFile(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
+}
+
+// stdin opens the --input file for one run: nil without one.
+func (o *RunOptions) stdin() (*os.File, error) {
+	if o.Input == "" {
+		return nil, nil
+	}
+	f, err := os.Open(o.Input)
+	if err != nil {
+		return nil, fmt.Errorf("--input: %w", err)
+	}
+	return f, nil
 }
 
 // processSampler takes the samples of one configuration of faultline run:
@@ -235,6 +282,14 @@ func (ps *processSampler) once(c result.Candidate, timed bool, round int) error 
 	if ps.ctx.Err() != nil {
 		return ps.ctx.Err()
 	}
+	if timed && len(o.Conclude) > 0 {
+		if err := runUntimed(ps.hctx, "--conclude", o.Conclude, ps.env, ps.out); err != nil {
+			if ps.ctx.Err() == nil && ps.hctx.Err() != nil {
+				return ErrBudget
+			}
+			return err
+		}
+	}
 	if timedOut := rctx.Err() != nil; exit.Failed() || timedOut {
 		return ps.failed(c, exit, timedOut)
 	}
@@ -269,6 +324,13 @@ func (ps *processSampler) reserve() time.Duration {
 // iterations (docs/protocol.md) from FAULTLINE_FD: reading a pipe costs it
 // nothing, so the timing pass listens too.
 func (ps *processSampler) start(ctx context.Context, c result.Candidate) (*proc.Exit, marks, error) {
+	in, err := ps.o.stdin()
+	if err != nil {
+		return nil, marks{}, err
+	}
+	if in != nil {
+		defer in.Close()
+	}
 	markR, markW, err := os.Pipe()
 	if err != nil {
 		return nil, marks{}, err
@@ -276,6 +338,9 @@ func (ps *processSampler) start(ctx context.Context, c result.Candidate) (*proc.
 	marked := make(chan marks, 1)
 	go func() { marked <- readMarks(markR) }()
 	spec := &proc.Spec{Argv: ps.o.Argv(c), Stdout: ps.out, Stderr: ps.out, ExtraFiles: []*os.File{markW}, Marks: markW}
+	if in != nil {
+		spec.Stdin = in
+	}
 	spec.Env = append(ps.env[:len(ps.env):len(ps.env)], spec.MarksEnv())
 	if ps.o.Configure != nil {
 		ps.o.Configure(spec)
@@ -325,7 +390,11 @@ func (ps *processSampler) record(c result.Candidate, exit *proc.Exit, m marks, r
 		after = ps.prev
 	}
 	smp := result.Sample{Seq: ps.seq, Round: round, Seconds: exit.Wall.Seconds(),
-		MinorFaults: float64(exit.Usage.MinFlt), MajorFaults: float64(exit.Usage.MajFlt), After: after}
+		MinorFaults: float64(exit.Usage.MinFlt), MajorFaults: float64(exit.Usage.MajFlt), After: after,
+		UserSeconds: exit.Usage.UTime.Seconds(), SystemSeconds: exit.Usage.STime.Seconds()}
+	// The kernel accounts CPU time per process: per run, also for a
+	// program that marks its iterations.
+	ps.acc.cpu[c.Name] = result.UnitRun
 	ps.acc.loops[c.Name] = 1
 	if m.n > 0 {
 		// Per marked iteration, from the program's own clock and
@@ -392,7 +461,16 @@ func budgetEnd(err error, outOfTime *bool) error {
 // recorder: the whole run is one iteration.
 func runRecorded(ctx context.Context, res *result.Result, r *result.Run, c result.Candidate, env []string, o *RunOptions, cfg result.Config) error {
 	start := time.Now()
-	p, err := proc.Start(ctx, &proc.Spec{Argv: perftrace.HoldArgv(o.Argv(c)), Env: env, Stdout: o.Output, Stderr: o.Output})
+	in, err := o.stdin()
+	if err != nil {
+		return fmt.Errorf("trace pass: %w", err)
+	}
+	defer closeFile(in)
+	spec := &proc.Spec{Argv: perftrace.HoldArgv(o.Argv(c)), Env: env, Stdout: o.Output, Stderr: o.Output}
+	if in != nil {
+		spec.Stdin = in
+	}
+	p, err := proc.Start(ctx, spec)
 	if err != nil {
 		return fmt.Errorf("trace pass: %w", err)
 	}
@@ -477,16 +555,22 @@ func readMarks(r io.Reader) marks {
 }
 
 func runPrepare(ctx context.Context, argv []string, env []string, out io.Writer) error {
+	return runUntimed(ctx, "--prepare", argv, env, out)
+}
+
+// runUntimed runs one of the user's commands around the timed runs
+// (--prepare, --conclude, --setup, --cleanup: what) to its end.
+func runUntimed(ctx context.Context, what string, argv []string, env []string, out io.Writer) error {
 	p, err := proc.Start(ctx, &proc.Spec{Argv: argv, Env: env, Stdout: out, Stderr: out})
 	if err != nil {
-		return fmt.Errorf("--prepare: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	exit, err := p.Wait()
 	if err != nil {
-		return fmt.Errorf("--prepare: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	if exit.Failed() {
-		return fmt.Errorf("--prepare command failed: %s", exit)
+		return fmt.Errorf("%s command failed: %s", what, exit)
 	}
 	return nil
 }
@@ -501,13 +585,21 @@ func IsTargetFailure(err error) bool {
 // once more with its memory syscalls traced. A program that marks its own
 // iterations (docs/protocol.md) gets per-iteration figures; otherwise the
 // whole process counts as one iteration.
-func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, rec Recorders, o *RunOptions) error {
+func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, rec Recorders, o *RunOptions) (err error) {
 	o.Defaults()
 	env := o.Env(cfg)
 	b := o.budget()
 	// A traced command lives at most until the stop.
 	ctx, cancel := b.hard(ctx)
 	defer cancel()
+	if err := aroundRuns(ctx, "--setup", o.Setup, env, o.Output); err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := aroundRuns(ctx, "--cleanup", o.Cleanup, env, o.Output); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
 	perf := rec.Perf
 	for _, c := range res.UserCandidates() {
 		r := res.Run(c.Name, cfg.Name, result.ModeProcess)
@@ -549,12 +641,22 @@ func RunTrace(ctx context.Context, res *result.Result, cfg result.Config, rec Re
 		spec := &proc.Spec{Argv: o.Argv(c), Stdout: o.Output, Stderr: o.Output,
 			ExtraFiles: []*os.File{markW}, Marks: markW, Trace: &proc.TraceOptions{}}
 		spec.Env = append(env, spec.MarksEnv())
+		in, err := o.stdin()
+		if err != nil {
+			markW.Close()
+			return fmt.Errorf("trace pass: %w", err)
+		}
+		if in != nil {
+			spec.Stdin = in
+		}
 		p, err := proc.Start(ctx, spec)
 		markW.Close()
 		if err != nil {
+			closeFile(in)
 			return fmt.Errorf("trace pass: %w", err)
 		}
 		exit, err := p.Wait()
+		closeFile(in)
 		if err != nil {
 			return fmt.Errorf("trace pass: %w", err)
 		}

@@ -258,10 +258,17 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 			after = prev
 		}
 		n := float64(sm.Loops)
-		perIter[c] = float64(sm.NS) / 1e9 / n
+		// The budget and the watchdog go by elapsed time, whatever the
+		// probe times with.
+		perIter[c] = float64(sm.WallNS) / 1e9 / n
 		measured[c] = true
-		acc.add(c, result.Sample{Seq: seq, Round: round, Seconds: perIter[c],
-			MinorFaults: float64(sm.MinFlt) / n, MajorFaults: float64(sm.MajFlt) / n, After: after, Warmup: warm})
+		smp := result.Sample{Seq: seq, Round: round, Seconds: float64(sm.NS) / 1e9 / n,
+			MinorFaults: float64(sm.MinFlt) / n, MajorFaults: float64(sm.MajFlt) / n, After: after, Warmup: warm}
+		if sm.CPU {
+			smp.UserSeconds, smp.SystemSeconds = float64(sm.UserNS)/1e9/n, float64(sm.SysNS)/1e9/n
+			acc.cpu[c] = result.UnitCall
+		}
+		acc.add(c, smp)
 		seq++
 		prev = c
 		return nil
@@ -309,8 +316,7 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 			if ok, err := run(c.Name, -1, true); !ok {
 				return nil, err
 			}
-			last := acc.samples[c.Name][len(acc.samples[c.Name])-1]
-			loops = loopsFor(o.SampleTime, last.Seconds)
+			loops = loopsFor(o.SampleTime, perIter[c.Name])
 			warmup = max(0, o.Warmup-1)
 		}
 		acc.loops[c.Name] = loops
@@ -338,14 +344,22 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 // faults (every sample of a process has the same loop count).
 func summarize(run *result.Run) {
 	ts := run.TimedSeconds()
-	var minf, majf float64
+	var minf, majf, user, sys float64
 	for _, s := range result.Timed(run.Samples) {
 		minf += s.MinorFaults
 		majf += s.MajorFaults
+		user += s.UserSeconds
+		sys += s.SystemSeconds
 	}
 	run.Time = stats.Summarize(ts)
 	if n := float64(len(ts)); n > 0 {
 		run.PerIteration.MinorFaults, run.PerIteration.MajorFaults = minf/n, majf/n
+		// Means, as hyperfine's user and system: CPU time is accounted
+		// in ticks split by sampling, so one sample's figure is coarse
+		// but the sum over samples is not.
+		if run.CPU != nil {
+			run.CPU.User, run.CPU.System = user/n, sys/n
+		}
 	}
 }
 
@@ -379,10 +393,13 @@ type accumulator struct {
 	names   []string
 	loops   map[string]int
 	samples map[string][]result.Sample
+	// cpu is what a candidate's samples' CPU times cover (result.UnitCall
+	// or UnitRun), "" while none has reported them.
+	cpu map[string]string
 }
 
 func newAccumulator(cands []result.Candidate) *accumulator {
-	a := &accumulator{loops: map[string]int{}, samples: map[string][]result.Sample{}}
+	a := &accumulator{loops: map[string]int{}, samples: map[string][]result.Sample{}, cpu: map[string]string{}}
 	for _, c := range cands {
 		a.names = append(a.names, c.Name)
 	}
@@ -471,6 +488,10 @@ func (a *accumulator) flush(res *result.Result, config, mode string, rss int64) 
 		run := result.Run{Candidate: c, Config: config, Mode: mode, Status: result.StatusOK,
 			Loops: a.loops[c], Samples: a.samples[c], PeakRSSBytes: rss,
 			Sources: map[string]string{"time": result.PassTiming, "minor_faults": result.PassTiming, "major_faults": result.PassTiming}}
+		if per := a.cpu[c]; per != "" {
+			run.CPU = &result.CPUTime{Per: per}
+			run.Sources["cpu"] = result.PassTiming
+		}
 		summarize(&run)
 		if old := res.Run(c, config, mode); old != nil {
 			*old = run

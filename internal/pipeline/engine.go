@@ -40,7 +40,8 @@ func newEngine(req *Request, start time.Time) engine {
 	return &processEngine{noTrace: s.NoTrace, o: &measure.RunOptions{
 		Argv:   func(c result.Candidate) []string { return argvs[c.Name] },
 		Warmup: s.Warmup, Runs: p.Runs, MinRuns: p.MinRuns, MaxRuns: p.MaxRuns,
-		Prepare: p.Prepare, Timeout: p.Timeout, IgnoreFailure: p.IgnoreFailure,
+		Prepare: p.Prepare, Conclude: p.Conclude, Setup: p.Setup, Cleanup: p.Cleanup, Input: p.Input,
+		Timeout: p.Timeout, IgnoreFailure: p.IgnoreFailure,
 		Deadline: deadline, Stop: stop, Progress: req.Progress, Env: env, Output: p.Output,
 		// perf_event software counters from exec; rusage when refused.
 		Configure: func(s *proc.Spec) { s.Counters = true },

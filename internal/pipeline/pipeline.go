@@ -44,6 +44,9 @@ type Request struct {
 	Setup   string   // timeit: the setup code
 	// Candidates are the user's, named A, B, ... in order.
 	Candidates []result.Candidate
+	// Reference names the candidate the others are compared with; ""
+	// for the fastest.
+	Reference string
 
 	Probe *measure.Target
 	// Commands is the argv of each candidate, by name.
@@ -74,6 +77,9 @@ type Settings struct {
 	NoTrace       bool
 	NoAlloc       bool
 	KeepGC        bool
+	// ProcessTime times probe samples by the process's CPU time
+	// (timeit -p), not elapsed time.
+	ProcessTime bool
 	// Probe timing: 0 chooses.
 	Loops, Rounds, Warmup int
 	SampleTime            time.Duration
@@ -83,6 +89,9 @@ type Settings struct {
 type ProcessSettings struct {
 	Runs, MinRuns, MaxRuns int
 	Prepare                []string // untimed command before every timed run
+	Conclude               []string // untimed command after every timed run
+	Setup, Cleanup         []string // untimed commands around each set of runs
+	Input                  string   // the file the commands read as stdin
 	Timeout                time.Duration
 	IgnoreFailure          bool
 	Output                 io.Writer // the commands' output; nil discards it
@@ -110,6 +119,9 @@ func Run(ctx context.Context, req *Request) (*result.Result, error) {
 	defer eng.done()
 	// First, so that it counts against the budget like every pass.
 	calibrate(res)
+	if req.Settings.ProcessTime {
+		res.Note("times are the probe process's CPU time (-p/--process), not elapsed time: waiting, sleeping and other processes' work are left out")
+	}
 	err = measureAll(ctx, res, req, plan, eng)
 	measure.SkipRest(res, plan.configs, notRun(ctx, err, eng.deadline()))
 	if err == nil && req.Commands != nil && req.Process.IgnoreFailure {
@@ -169,6 +181,7 @@ func newResult(req *Request) *result.Result {
 	res.Host.Python = req.Python
 	res.Setup = req.Setup
 	res.Candidates = append(res.Candidates, req.Candidates...)
+	res.Reference = req.Reference
 	return res
 }
 
@@ -255,13 +268,19 @@ func usage(format string, args ...any) error {
 // PythonTarget runs statements with the Python interpreter py after setup.
 // The statements' own output goes to stderr, as a file so the kernel moves
 // it and faultline buffers nothing.
-func PythonTarget(py, setup string, stderr *os.File) *measure.Target {
+// With processTime, samples are timed by the process's CPU time, as
+// python -m timeit -p.
+func PythonTarget(py, setup string, processTime bool, stderr *os.File) *measure.Target {
+	timer := probe.TimerWall
+	if processTime {
+		timer = probe.TimerProcess
+	}
 	return &measure.Target{Spec: func(cands []result.Candidate, env []string) (probe.Spec, error) {
 		pc := make([]probe.Candidate, len(cands))
 		for i, c := range cands {
 			pc[i] = probe.Candidate{Name: c.Name, Statement: c.Statement}
 		}
-		s, err := probe.PythonSpec(py, setup, pc)
+		s, err := probe.PythonSpecTimer(py, setup, pc, timer)
 		if err != nil {
 			return s, err
 		}

@@ -28,7 +28,7 @@ func TestTunedCoversBigBlocks(t *testing.T) {
 		Candidates: []result.Candidate{
 			{Name: "A", Label: "big", Statement: "a = np.ones(6_000_000)"},
 			{Name: "B", Label: "small", Statement: "a = np.ones(1_000)"}},
-		Probe:    PythonTarget(py.Path, setup, os.Stderr),
+		Probe:    PythonTarget(py.Path, setup, false, os.Stderr),
 		Traits:   Traits{Python: true, NumPy: true},
 		Settings: Settings{Budget: 30 * time.Second, Configs: "glibc,glibc-tuned", NoIsolated: true, NoAlloc: true, Warmup: 1, SampleTime: 50 * time.Millisecond},
 	}

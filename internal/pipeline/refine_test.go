@@ -78,7 +78,7 @@ func TestSweepRefinesTrimCliff(t *testing.T) {
 		return &Request{Kind: result.KindTimeit, Version: "test", Python: py.Path, Setup: setup,
 			Candidates: []result.Candidate{{Name: "A", Statement: "a.astype(np.float64) / 255.0"},
 				{Name: "B", Statement: "t = a.astype(np.float64); t / 255.0"}},
-			Probe:    PythonTarget(py.Path, setup, os.Stderr),
+			Probe:    PythonTarget(py.Path, setup, false, os.Stderr),
 			Traits:   Traits{Python: true, NumPy: true, Alloc: true},
 			Settings: Settings{NoExperiments: true, NoIsolated: true, Warmup: 1, SampleTime: 50 * time.Millisecond}}, nil
 	}

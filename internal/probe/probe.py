@@ -19,6 +19,9 @@ import time
 import traceback
 
 _perf = time.perf_counter_ns
+# What samples are timed with: perf_counter, or process_time for
+# faultline timeit -p (as python -m timeit -p); set from the job.
+_timer = time.perf_counter_ns
 _rusage = resource.getrusage
 _SELF = resource.RUSAGE_SELF
 
@@ -51,6 +54,9 @@ def main():
     with open(spec_path, encoding="utf-8") as f:
         spec = json.load(f)
     os.unlink(spec_path)
+    global _timer
+    if spec.get("timer") == "process_time":
+        _timer = time.process_time_ns
     sys.argv = ["faultline"]
     emit("hello", [("proto", 1), ("impl", "python"), ("pid", os.getpid()),
                    ("pyver", "%d.%d.%d" % sys.version_info[:3])])
@@ -117,28 +123,40 @@ def main():
     return 0
 
 
-def timed(f, loops, keep_gc):
+def timed(f, loops, keep_gc, timer=None):
     # As timeit does, keep the cyclic GC out of the timed loop unless asked.
+    timer = timer or _timer
     gc_was = gc.isenabled()
     if not keep_gc:
         gc.disable()
     try:
         r0 = _rusage(_SELF)
-        t0 = _perf()
+        w0 = _perf()
+        t0 = timer()
         for _ in range(loops):
             f()
-        t1 = _perf()
+        t1 = timer()
+        w1 = _perf()
         r1 = _rusage(_SELF)
     finally:
         if gc_was:
             gc.enable()
-    return t1 - t0, r1.ru_minflt - r0.ru_minflt, r1.ru_majflt - r0.ru_majflt
+    return t1 - t0, w1 - w0, r0, r1
+
+
+def cpu_ns(t0, t1):
+    return max(0, round((t1 - t0) * 1e9))
 
 
 def run(cand, f, loops, seq, keep_gc):
-    ns, minflt, majflt = timed(f, loops, keep_gc)
-    emit("sample", [("cand", cand), ("seq", seq), ("loops", loops), ("ns", ns),
-                    ("minflt", minflt), ("majflt", majflt)])
+    ns, wall, r0, r1 = timed(f, loops, keep_gc)
+    fields = [("cand", cand), ("seq", seq), ("loops", loops), ("ns", ns),
+              ("minflt", r1.ru_minflt - r0.ru_minflt), ("majflt", r1.ru_majflt - r0.ru_majflt),
+              ("utime", cpu_ns(r0.ru_utime, r1.ru_utime)), ("stime", cpu_ns(r0.ru_stime, r1.ru_stime))]
+    if _timer is not _perf:
+        # The elapsed time too: faultline sizes samples and its budget by it.
+        fields.append(("wall", wall))
+    emit("sample", fields)
 
 
 def autorange(cand, f, target_ns):
@@ -147,7 +165,9 @@ def autorange(cand, f, target_ns):
     while True:
         for j in (1, 2, 5):
             loops = i * j
-            ns, _, _ = timed(f, loops, False)
+            # Sized by elapsed time whatever the timer, so a statement that
+            # waits does not run for ever.
+            ns, _, _, _ = timed(f, loops, False, _perf)
             if ns >= target_ns or loops >= 100_000_000:
                 emit("range", [("cand", cand), ("loops", loops), ("ns", ns)])
                 return

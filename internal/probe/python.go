@@ -30,6 +30,19 @@ var ErrNoInterpreter = errors.New("python interpreter not found")
 // interpreter: the probe and its job are written to a private temporary
 // directory that Cleanup removes.
 func PythonSpec(python, setup string, cands []Candidate) (Spec, error) {
+	return PythonSpecTimer(python, setup, cands, TimerWall)
+}
+
+// Timers a Python probe can time samples with, as python -m timeit's
+// default and its -p/--process.
+const (
+	TimerWall    = "perf_counter" // time.perf_counter_ns: elapsed time
+	TimerProcess = "process_time" // time.process_time_ns: the process's CPU time
+)
+
+// PythonSpecTimer is PythonSpec timing samples with timer (TimerWall or
+// TimerProcess).
+func PythonSpecTimer(python, setup string, cands []Candidate, timer string) (Spec, error) {
 	path, err := LookPython(python)
 	if err != nil {
 		return Spec{}, err
@@ -40,7 +53,7 @@ func PythonSpec(python, setup string, cands []Candidate) (Spec, error) {
 	}
 	cleanup := func() { os.RemoveAll(dir) }
 	script := filepath.Join(dir, "faultline_probe.py")
-	job, err := json.Marshal(map[string]any{"setup": setup, "candidates": cands})
+	job, err := json.Marshal(map[string]any{"setup": setup, "candidates": cands, "timer": timer})
 	if err == nil {
 		err = os.WriteFile(script, pythonProbe, 0o600)
 	}

@@ -70,6 +70,14 @@ type Sample struct {
 	NS     int64
 	MinFlt int64
 	MajFlt int64
+	// CPU says the probe reported the CPU time the kernel accounted to it
+	// over the sample, in user (UserNS) and kernel mode (SysNS): the
+	// optional utime= and stime= fields.
+	CPU           bool
+	UserNS, SysNS int64
+	// WallNS is the sample's elapsed time: NS, unless the probe times by
+	// another clock (timeit -p) and reports it as wall=.
+	WallNS int64
 }
 
 // Session is a running probe.
@@ -300,6 +308,24 @@ func parseSample(r protocol.Record) (Sample, error) {
 	}
 	if sm.Loops <= 0 || sm.NS < 0 || sm.MinFlt < 0 || sm.MajFlt < 0 || float64(sm.MinFlt) > result.MaxMagnitude || float64(sm.MajFlt) > result.MaxMagnitude {
 		return sm, fmt.Errorf("%w: sample with loops=%d ns=%d minflt=%d majflt=%d", ErrGarbage, sm.Loops, sm.NS, sm.MinFlt, sm.MajFlt)
+	}
+	sm.WallNS = sm.NS
+	if r.Get("wall") != "" {
+		sm.WallNS = get("wall")
+		if err := errors.Join(errs...); err != nil || sm.WallNS < 0 {
+			return sm, fmt.Errorf("%w: sample with wall=%q", ErrGarbage, r.Get("wall"))
+		}
+	}
+	if r.Get("utime") == "" && r.Get("stime") == "" {
+		return sm, nil
+	}
+	// Optional: a probe that does not report CPU time leaves both out.
+	sm.CPU, sm.UserNS, sm.SysNS = true, get("utime"), get("stime")
+	if err := errors.Join(errs...); err != nil {
+		return sm, fmt.Errorf("%w: %v", ErrGarbage, err)
+	}
+	if sm.UserNS < 0 || sm.SysNS < 0 || float64(sm.UserNS) > result.MaxMagnitude || float64(sm.SysNS) > result.MaxMagnitude {
+		return sm, fmt.Errorf("%w: sample with utime=%d stime=%d", ErrGarbage, sm.UserNS, sm.SysNS)
 	}
 	return sm, nil
 }

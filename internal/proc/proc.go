@@ -107,8 +107,7 @@ type Exit struct {
 	// Trace: from the release of the exec helper) until it was reaped.
 	Wall time.Duration
 	// Usage is the target's rusage with its reaped descendants. The exec
-	// helper's page faults before the exec are subtracted; its CPU time
-	// (about a millisecond) is not, so prefer the task-clock counter.
+	// helper's page faults and CPU time before the exec are subtracted.
 	Usage Usage
 
 	// Counters holds totals by perf event name (see internal/counters):

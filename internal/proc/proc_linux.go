@@ -353,7 +353,7 @@ func (p *Process) exitFrom(m *exitMsg) *Exit {
 	u := m.Rusage
 	e.Usage = Usage{
 		MinFlt: max(u.MinFlt-m.PreMinFlt, 0), MajFlt: max(u.MajFlt-m.PreMajFlt, 0),
-		MaxRSS: u.MaxRSSKiB * 1024, UTime: time.Duration(u.UTimeNS), STime: time.Duration(u.STimeNS),
+		MaxRSS: u.MaxRSSKiB * 1024, UTime: time.Duration(max(u.UTimeNS-m.PreUTimeNS, 0)), STime: time.Duration(max(u.STimeNS-m.PreSTimeNS, 0)),
 		VolCtxSw: u.NVCSW, InvCtxSw: u.NIVCSW,
 	}
 	if p.spec.Counters {

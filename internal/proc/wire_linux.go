@@ -64,6 +64,9 @@ type exitMsg struct {
 	// exec'd the target, subtracted from the target's rusage.
 	PreMinFlt int64 `json:"pre_minflt,omitempty"`
 	PreMajFlt int64 `json:"pre_majflt,omitempty"`
+	// PreUTimeNS and PreSTimeNS are its CPU time before the exec.
+	PreUTimeNS int64 `json:"pre_utime_ns,omitempty"`
+	PreSTimeNS int64 `json:"pre_stime_ns,omitempty"`
 
 	Counters     map[string]float64 `json:"counters,omitempty"`
 	CounterNotes []string           `json:"counter_notes,omitempty"`

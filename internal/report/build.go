@@ -12,7 +12,14 @@ import (
 // Sections without data are left out, so a result with one configuration
 // has no allocator matrix and one without findings has no "Why".
 func buildDoc(r *result.Result, verbose bool) *doc {
+	return buildDocIn(r, verbose, "")
+}
+
+// buildDocIn is buildDoc with the time columns in a fixed unit ("" to
+// choose per number).
+func buildDocIn(r *result.Result, verbose bool, unit string) *doc {
 	f := newFacts(r)
+	f.unit = unit
 	d := &doc{}
 	d.Title = f.title()
 	if r.Partial {
@@ -185,8 +192,20 @@ func (f *facts) timeSection(verbose bool) *section {
 		head = append(head, "n", "loops")
 		right = append(right, true, true)
 	}
-	head = append(head, "vs "+f.base, "p", "minor flt", "major flt", "peak RSS", "label")
-	right = append(right, false, false, true, true, true, false)
+	head = append(head, "vs "+f.base, "p")
+	right = append(right, false, false)
+	// User and system CPU time, where the sampler measured them: system
+	// time is the first sign that the kernel is where the time goes.
+	cpu := false
+	for _, run := range runs {
+		cpu = cpu || run.CPU != nil
+	}
+	if cpu {
+		head = append(head, "user", "sys")
+		right = append(right, true, true)
+	}
+	head = append(head, "minor flt", "major flt", "peak RSS", "label")
+	right = append(right, true, true, true, false)
 	t := &table{Head: head, Right: right, Fill: len(head) - 1}
 	var after []line
 	for _, run := range runs {
@@ -201,7 +220,11 @@ func (f *facts) timeSection(verbose bool) *section {
 			if verbose {
 				row = append(row, txt(""), txt(""))
 			}
-			row = append(row, txt(""), txt(""), txt(""), txt(""), txt(""), sty(label(c), code))
+			row = append(row, txt(""), txt(""))
+			if cpu {
+				row = append(row, txt(""), txt(""))
+			}
+			row = append(row, txt(""), txt(""), txt(""), sty(label(c), code))
 			t.Rows = append(t.Rows, row)
 			msg := run.Error
 			if msg == "" {
@@ -210,7 +233,7 @@ func (f *facts) timeSection(verbose bool) *section {
 			after = append(after, line{sty(run.Candidate+" failed: "+oneLine(msg), bad)})
 			continue
 		}
-		row = append(row, sty(fmtTime(run.Time.Median), strong), txt(fmtPM(run.Time)))
+		row = append(row, sty(f.time(run.Time.Median), strong), txt(fmtPM(run.Time)))
 		if verbose {
 			row = append(row, txt(fmt.Sprint(run.Time.N)), txt(fmt.Sprint(run.Loops)))
 		}
@@ -225,6 +248,9 @@ func (f *facts) timeSection(verbose bool) *section {
 		if run.PeakRSSBytes > 0 {
 			rss = fmtBytes(float64(run.PeakRSSBytes))
 		}
+		if cpu {
+			row = append(row, f.cpuCells(run.CPU)...)
+		}
 		row = append(row, txt(fmtCount(run.PerIteration.MinorFaults)), txt(fmtCount(run.PerIteration.MajorFaults)),
 			txt(rss), sty(label(c), code))
 		t.Rows = append(t.Rows, row)
@@ -236,10 +262,31 @@ func (f *facts) timeSection(verbose bool) *section {
 	if len(after) > 0 {
 		s.para(after...)
 	}
+	for _, run := range runs {
+		if run.CPU != nil && run.CPU.Per != per {
+			s.para(line{sty("user and sys are per "+run.CPU.Per+", start-up included: the kernel accounts CPU time per process", dim)})
+			break
+		}
+	}
 	if f.mode == result.ModeInterleaved && len(runs) > 1 {
 		s.para(line{sty("peak RSS is the whole process's, shared by the candidates interleaved in it", dim)})
 	}
 	return s
+}
+
+// cpuCells are a run's user and system CPU time per iteration, or empty
+// cells when its sampler did not measure them.
+func (f *facts) cpuCells(c *result.CPUTime) []span {
+	if c == nil {
+		return []span{txt(""), txt("")}
+	}
+	cell := func(v float64) span {
+		if v == 0 {
+			return txt("0")
+		}
+		return txt(f.time(v))
+	}
+	return []span{cell(c.User), cell(c.System)}
 }
 
 // failureLine summarises the failed runs of a process-mode candidate.

@@ -99,6 +99,19 @@ func (f *facts) matrixSection(verbose bool) *section {
 		head = append(head, "faults "+c.Name)
 		right = append(right, true)
 	}
+	// System CPU time beside the faults: an allocator that purges or
+	// trims spends its time in the kernel.
+	cpu := false
+	for _, run := range f.r.Results {
+		cpu = cpu || run.Mode == f.mode && run.CPU != nil
+	}
+	if cpu {
+		s.Subtitle = append(s.Subtitle, txt("; sys is the system CPU time"))
+		for _, c := range cands {
+			head = append(head, "sys "+c.Name)
+			right = append(right, true)
+		}
+	}
 	best := map[string]string{}
 	for _, c := range cands {
 		best[c.Name], _ = f.best(c.Name)
@@ -137,7 +150,7 @@ func (f *facts) matrixSection(verbose bool) *section {
 			case !ok(run):
 				row = append(row, sty("failed", bad))
 			default:
-				cell := txt(fmtTime(run.Time.Median))
+				cell := txt(f.time(run.Time.Median))
 				if best[c.Name] == cfg {
 					cell = sty(cell.Text+" *", good)
 				}
@@ -151,6 +164,13 @@ func (f *facts) matrixSection(verbose bool) *section {
 			if run := f.r.Run(c.Name, cfg, f.mode); ok(run) {
 				row = append(row, txt(fmtCount(run.PerIteration.MinorFaults)))
 			} else {
+				row = append(row, txt(""))
+			}
+		}
+		for _, c := range cands {
+			if run := f.r.Run(c.Name, cfg, f.mode); cpu && ok(run) && run.CPU != nil {
+				row = append(row, f.cpuCells(run.CPU)[1])
+			} else if cpu {
 				row = append(row, txt(""))
 			}
 		}

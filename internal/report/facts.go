@@ -3,6 +3,8 @@ package report
 import (
 	"slices"
 
+	"github.com/faultline/faultline/internal/units"
+
 	"github.com/faultline/faultline/internal/result"
 )
 
@@ -18,6 +20,17 @@ type facts struct {
 	users   []*result.Candidate
 	fixes   []*result.Candidate // code-fix candidates, measured to verify a fix
 	configs []string            // every configuration, in result order
+	// unit fixes the unit of the time columns (a units.TimeUnits name;
+	// "" chooses per number).
+	unit string
+}
+
+// time prints a duration of the time columns, in the fixed unit if any.
+func (f *facts) time(s float64) string {
+	if f.unit == "" || s <= 0 {
+		return fmtTime(s)
+	}
+	return units.SecondsIn(s, f.unit)
 }
 
 func newFacts(r *result.Result) *facts {

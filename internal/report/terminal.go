@@ -23,6 +23,10 @@ type Options struct {
 	// Verbose adds sample counts and loops, how thresholds were derived,
 	// and every pass instead of one line per kind of pass.
 	Verbose bool
+	// Unit fixes the unit of the time columns, by python -m timeit's
+	// names (units.TimeUnits: nsec, usec, msec, sec); "" chooses one per
+	// number.
+	Unit string
 }
 
 // Terminal writes the compact report for a terminal: the header (what was
@@ -30,7 +34,7 @@ type Options struct {
 // activity per iteration, the order effect, the allocator matrix, the
 // findings and their fixes, notes, and which pass each number came from.
 func Terminal(w io.Writer, r *result.Result, opt Options) error {
-	return writeTerminal(w, buildDoc(r, opt.Verbose), opt)
+	return writeTerminal(w, buildDocIn(r, opt.Verbose, opt.Unit), opt)
 }
 
 // writeTerminal renders a document model for a terminal.

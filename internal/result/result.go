@@ -77,7 +77,10 @@ type Result struct {
 	Host  Host   `json:"host"`
 	Setup string `json:"setup,omitempty"` // timeit: the setup code (all -s joined)
 
-	Candidates  []Candidate  `json:"candidates"`
+	Candidates []Candidate `json:"candidates"`
+	// Reference names the candidate the user chose to compare the others
+	// with (--reference); empty when it is the fastest (BaselineCandidate).
+	Reference   string       `json:"reference,omitempty"`
 	Configs     []Config     `json:"configs"`
 	Results     []Run        `json:"results"`
 	Comparisons []Comparison `json:"comparisons"`
@@ -186,6 +189,10 @@ type Run struct {
 	Sources map[string]string `json:"sources,omitempty"`
 
 	PeakRSSBytes int64 `json:"peak_rss_bytes,omitempty"`
+	// CPU is the mean user and system CPU time of the timed samples; nil
+	// when the sampler could not measure it (a probe that does not report
+	// it).
+	CPU *CPUTime `json:"cpu,omitempty"`
 	// Loops is the number of iterations per timed sample (timeit's
 	// "number"); for process runs 1, or the marked iterations per run of a
 	// program that marks them (its times and faults are then per marked
@@ -242,6 +249,24 @@ type Sample struct {
 	// Process numbers the fresh process a sample ran in, from 0, when a
 	// run is made of several (isolated runs); Round counts within it.
 	Process int `json:"process,omitempty"`
+	// UserSeconds and SystemSeconds are the CPU time the kernel accounted
+	// to the target in user and kernel mode, per iteration as Seconds is
+	// (per run for a marking program: CPUTime.Per says which); 0 when not
+	// measured, which Run.CPU tells apart.
+	UserSeconds   float64 `json:"user_s,omitempty"`
+	SystemSeconds float64 `json:"sys_s,omitempty"`
+}
+
+// CPUTime is user and system CPU time, in seconds. System time is the
+// first sign that the kernel is where the time goes (page faults, brk and
+// munmap are all kernel time).
+type CPUTime struct {
+	User   float64 `json:"user_s"`
+	System float64 `json:"system_s"`
+	// Per is what one figure covers: UnitCall (timeit, demo) or UnitRun
+	// (a whole process run, also for a marking program, whose time is
+	// per marked iteration: the kernel accounts CPU per process).
+	Per string `json:"per"`
 }
 
 // Failure records a process run that did not exit cleanly.

@@ -1,5 +1,10 @@
 package result
 
+import (
+	"fmt"
+	"strings"
+)
+
 // The rules below are shared by measurement, diagnosis and every renderer;
 // each has this one definition so that they cannot drift apart.
 
@@ -29,11 +34,14 @@ func (r *Result) UserCandidates() []Candidate {
 }
 
 // BaselineCandidate returns the name of the candidate every other is
-// compared against: the fastest user candidate with a successful run under
-// the baseline configuration in the primary mode, so every ratio reads
-// "x times slower". Without such a run it is the first user candidate, or
-// "" when there is none.
+// compared against: the one the user chose (Reference), else the fastest
+// user candidate with a successful run under the baseline configuration
+// in the primary mode, so every ratio reads "x times slower". Without such
+// a run it is the first user candidate, or "" when there is none.
 func (r *Result) BaselineCandidate() string {
+	if c := r.Candidate(r.Reference); c != nil && !c.IsFix() {
+		return c.Name
+	}
 	mode, cfg := r.PrimaryMode(), r.BaselineConfig()
 	best, bestT := "", 0.0
 	users := r.UserCandidates()
@@ -97,4 +105,40 @@ func (r *Result) Unit() string {
 		return UnitIteration
 	}
 	return UnitRun
+}
+
+// FindCandidate returns the name of the user candidate that key names: its
+// name (A, B, ...), else its label, else its statement or command line as
+// given, the way a user refers to a candidate on the command line
+// (--reference). It fails when none matches or a label is ambiguous.
+func FindCandidate(cands []Candidate, key string) (string, error) {
+	for _, c := range cands {
+		if c.Name == key {
+			return c.Name, nil
+		}
+	}
+	for _, text := range []func(Candidate) string{
+		func(c Candidate) string { return c.Label },
+		func(c Candidate) string { return c.Statement },
+		func(c Candidate) string { return strings.Join(c.Command, " ") },
+	} {
+		var found []string
+		for _, c := range cands {
+			if t := text(c); t != "" && t == key {
+				found = append(found, c.Name)
+			}
+		}
+		switch len(found) {
+		case 1:
+			return found[0], nil
+		case 0:
+		default:
+			return "", fmt.Errorf("%q names candidates %s: use a name (A, B, ...)", key, strings.Join(found, " and "))
+		}
+	}
+	names := make([]string, len(cands))
+	for i, c := range cands {
+		names[i] = c.Name
+	}
+	return "", fmt.Errorf("%q is not a candidate: want a name (%s), a label or a command", key, strings.Join(names, ", "))
 }

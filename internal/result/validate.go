@@ -44,7 +44,7 @@ func (r *Result) Check() error {
 	}
 	for i, run := range r.Results {
 		for j, s := range run.Samples {
-			if s.Seconds < 0 || s.MinorFaults < 0 || s.MajorFaults < 0 {
+			if s.Seconds < 0 || s.MinorFaults < 0 || s.MajorFaults < 0 || s.UserSeconds < 0 || s.SystemSeconds < 0 {
 				return fmt.Errorf("results[%d].samples[%d] has a negative time or fault count", i, j)
 			}
 		}
@@ -53,6 +53,9 @@ func (r *Result) Check() error {
 		}
 		if p := run.PerIteration; p.MinorFaults < 0 || p.MajorFaults < 0 {
 			return fmt.Errorf("results[%d].per_iteration has a negative fault count", i)
+		}
+		if c := run.CPU; c != nil && (c.User < 0 || c.System < 0) {
+			return fmt.Errorf("results[%d].cpu has a negative time", i)
 		}
 	}
 	for i, c := range r.Comparisons {

@@ -49,3 +49,40 @@ func Sig3(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'f', 2, 64)
 }
+
+// TimeUnits are the units a user may fix durations in, by python -m
+// timeit's names for them (its -u/--unit), with how they are written.
+var TimeUnits = []struct{ Name, Symbol string }{
+	{"nsec", "ns"}, {"usec", "µs"}, {"msec", "ms"}, {"sec", "s"},
+}
+
+// IsTimeUnit says whether name is one of TimeUnits.
+func IsTimeUnit(name string) bool {
+	for _, u := range TimeUnits {
+		if u.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// SecondsIn prints a duration in the unit named (one of TimeUnits) with
+// three significant digits, or as Seconds does when the unit is "" or
+// unknown.
+func SecondsIn(s float64, unit string) string {
+	scale := map[string]float64{"nsec": 1e9, "usec": 1e6, "msec": 1e3, "sec": 1}[unit]
+	if scale == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+		return Seconds(s)
+	}
+	for _, u := range TimeUnits {
+		if u.Name == unit {
+			v := s * scale
+			if math.Abs(v) < 1 {
+				// Small in a fixed unit: significant digits, not zeros.
+				return strconv.FormatFloat(v, 'g', 3, 64) + " " + u.Symbol
+			}
+			return Sig3(v) + " " + u.Symbol
+		}
+	}
+	return Seconds(s)
+}

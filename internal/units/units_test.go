@@ -27,3 +27,22 @@ func TestSeconds(t *testing.T) {
 		}
 	}
 }
+
+func TestSecondsIn(t *testing.T) {
+	for _, c := range []struct {
+		s    float64
+		unit string
+		want string
+	}{
+		{0.0162, "usec", "16200 µs"},
+		{0.0162, "msec", "16.2 ms"},
+		{0.0162, "sec", "0.0162 s"},
+		{2.89e-7, "nsec", "289 ns"},
+		{2.89e-7, "", "289 ns"},
+		{2.89e-7, "hours", "289 ns"},
+	} {
+		if got := SecondsIn(c.s, c.unit); got != c.want {
+			t.Errorf("SecondsIn(%g, %q) = %q, want %q", c.s, c.unit, got, c.want)
+		}
+	}
+}

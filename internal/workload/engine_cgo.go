@@ -27,7 +27,8 @@ func engineSetup(madviseHugepage, prewarm bool) error {
 func engineRun(cand int, loops, iter0 int64) (measurement, error) {
 	var m C.fl_meas
 	rc := C.fl_run(C.int(cand), C.int64_t(loops), C.int64_t(iter0), &m)
-	meas := measurement{ns: int64(m.ns), minflt: int64(m.minflt), majflt: int64(m.majflt)}
+	meas := measurement{ns: int64(m.ns), minflt: int64(m.minflt), majflt: int64(m.majflt),
+		utime: int64(m.utime_ns), stime: int64(m.stime_ns)}
 	if rc != 0 {
 		return meas, errNoMemory
 	}

@@ -184,7 +184,9 @@ func engineRun(cand int, loops, iter0 int64) (measurement, error) {
 	}
 	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &t1)
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &r1)
-	return measurement{ns: t1.Nano() - t0.Nano(), minflt: r1.Minflt - r0.Minflt, majflt: r1.Majflt - r0.Majflt}, err
+	return measurement{ns: t1.Nano() - t0.Nano(), minflt: r1.Minflt - r0.Minflt, majflt: r1.Majflt - r0.Majflt,
+		utime: unix.TimevalToNsec(r1.Utime) - unix.TimevalToNsec(r0.Utime),
+		stime: unix.TimevalToNsec(r1.Stime) - unix.TimevalToNsec(r0.Stime)}, err
 }
 
 func engineAllocStats() (c, b, p int64) { return count, bytes, pk }

@@ -177,6 +177,10 @@ static int64_t fl_ns(const struct timespec *t) {
 // fl_run runs one candidate loops times back to back, timed and counted
 // around the whole loop (in the order the Python probe uses: rusage, clock,
 // loop, clock, rusage). Returns -1 when malloc fails.
+static int64_t fl_tv_ns(const struct timeval *tv) {
+	return (int64_t)tv->tv_sec * 1000000000 + (int64_t)tv->tv_usec * 1000;
+}
+
 int fl_run(int cand, int64_t loops, int64_t iter0, fl_meas *m) {
 	int (*fn)(int64_t) = cand == FL_CAND_B ? fl_cand_b : fl_cand_a;
 	struct rusage r0, r1;
@@ -196,6 +200,8 @@ int fl_run(int cand, int64_t loops, int64_t iter0, fl_meas *m) {
 	m->ns = fl_ns(&t1) - fl_ns(&t0);
 	m->minflt = (int64_t)(r1.ru_minflt - r0.ru_minflt);
 	m->majflt = (int64_t)(r1.ru_majflt - r0.ru_majflt);
+	m->utime_ns = fl_tv_ns(&r1.ru_utime) - fl_tv_ns(&r0.ru_utime);
+	m->stime_ns = fl_tv_ns(&r1.ru_stime) - fl_tv_ns(&r0.ru_stime);
 	return rc;
 }
 

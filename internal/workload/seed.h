@@ -7,11 +7,14 @@
 
 #include <stdint.h>
 
-// What one timed stretch cost: wall time and the process's page faults.
+// What one timed stretch cost: wall time, the process's page faults and
+// its user and system CPU time.
 typedef struct {
 	int64_t ns;
 	int64_t minflt;
 	int64_t majflt;
+	int64_t utime_ns;
+	int64_t stime_ns;
 } fl_meas;
 
 // Candidate numbers for fl_run.

@@ -65,6 +65,7 @@ func init() { reexec.Register(role, serve) }
 // measurement is what one timed stretch cost.
 type measurement struct {
 	ns, minflt, majflt int64
+	utime, stime       int64 // CPU time in user and kernel mode, ns
 }
 
 // Candidate indices known to the C side (seed.h).
@@ -313,7 +314,7 @@ func (p *prober) run(name string, cand int, loops int64, seq string) error {
 		seq = "0"
 	}
 	p.emit(protocol.VerbSample, kvs("cand", name), kvs("seq", seq), kvi("loops", loops), kvi("ns", m.ns),
-		kvi("minflt", m.minflt), kvi("majflt", m.majflt))
+		kvi("minflt", m.minflt), kvi("majflt", m.majflt), kvi("utime", m.utime), kvi("stime", m.stime))
 	return nil
 }
 

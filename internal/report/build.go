@@ -29,7 +29,10 @@ func buildDocIn(r *result.Result, verbose bool, unit string) *doc {
 		}
 		d.Warning = line{sty("partial result: "+oneLine(why)+"; the numbers cover what was measured until then", warn)}
 	}
-	d.Head = f.head()
+	if v := f.verdict(); len(v) > 0 {
+		d.Head = append(d.Head, block{Para: v, Verdict: true})
+	}
+	d.Head = append(d.Head, f.head()...)
 	for _, s := range []*section{
 		f.timeSection(verbose),
 		f.memorySection(),

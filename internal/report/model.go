@@ -69,6 +69,9 @@ type block struct {
 	// Bar is a share (0..1) drawn as a small bar in HTML only; the text
 	// renderings already print the percentage.
 	Bar float64
+	// Verdict marks the report's opening lines (verdict.go): set apart
+	// from what follows.
+	Verdict bool
 }
 
 type section struct {

@@ -144,6 +144,9 @@ func buildSweepDoc(s *result.Sweep, full bool) *doc {
 		}
 		params = append(params, line{sty(p.Name, strong), txt(": " + strings.Join(vals, ", "))})
 	}
+	if v := sweepVerdict(s); len(v) > 0 {
+		d.Head = append(d.Head, block{Para: v, Verdict: true})
+	}
 	d.Head = append(d.Head, block{Para: params})
 	for i, ln := range lines {
 		d.Sections = append(d.Sections, sweepSection(s, ln, i, full))

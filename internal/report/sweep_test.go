@@ -135,8 +135,8 @@ func TestSweepTerminalWidth(t *testing.T) {
 				t.Errorf("line wider than %d: %q", width, l)
 			}
 		}
-		if n := strings.Count(b.String(), "53.8x"); n != 4 {
-			t.Errorf("width %d: 53.8x appears %d times, want 4 (three rows and the cliff)", width, n)
+		if n := strings.Count(b.String(), "53.8x"); n != 5 {
+			t.Errorf("width %d: 53.8x appears %d times, want 5 (the verdict, three rows and the cliff)", width, n)
 		}
 	}
 }

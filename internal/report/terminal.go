@@ -49,6 +49,9 @@ func writeTerminal(w io.Writer, d *doc, opt Options) error {
 	}
 	for _, b := range d.Head {
 		tw.block(b)
+		if b.Verdict {
+			tw.nl()
+		}
 	}
 	for _, s := range d.Sections {
 		tw.nl()

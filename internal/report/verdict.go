@@ -1,0 +1,224 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+// The verdict opens every report (terminal, Markdown, HTML): which
+// candidate is slower and by how much, the primary cause in one sentence,
+// and the best verified fix with what it measured, in a few lines before
+// any table. It reads the same findings as the sections below it and adds
+// nothing they do not say.
+
+// Causes that explain no gap: they follow a verdict's cause, never lead it.
+var notACause = map[string]bool{causeConfigRegression: true, "order-effect": true}
+
+// verdict returns the verdict's lines; nil when the result has nothing to
+// compare (one candidate that did not run).
+func (f *facts) verdict() []line {
+	var ls []line
+	slow := f.slowest()
+	switch {
+	case slow != nil:
+		base := f.r.Run(f.base, f.baseCfg, f.mode)
+		l := line{sty("Verdict: ", strong), sty(slow.Other, strong),
+			txt(fmt.Sprintf(" is %s slower than %s (%s vs %s per %s", fmtRatio(slow.Ratio), f.base,
+				fmtTime(f.medianOf(slow.Other)), fmtTime(base.Time.Median), f.r.Unit()))}
+		if slow.P > 0 {
+			l = append(l, txt(fmt.Sprintf(", p = %.2g", slow.P)))
+		}
+		l = append(l, txt(")."))
+		ls = append(ls, l)
+	case len(f.users) > 1:
+		ls = append(ls, line{sty("Verdict: ", strong), txt("no significant difference between the candidates under " + f.baseCfg + ".")})
+	}
+	if fd := f.primary(slow); fd != nil {
+		l := line{sty("Why: ", strong), sty(fd.Cause, strong)}
+		var facts []string
+		if fd.Confidence != "" {
+			facts = append(facts, fd.Confidence+" confidence")
+		}
+		if fd.Explains > 0 {
+			facts = append(facts, "explains "+fmtPct(fd.Explains)+" of the gap")
+		}
+		if len(facts) > 0 {
+			l = append(l, txt(" ("+strings.Join(facts, ", ")+")"))
+		}
+		if fd.Summary != "" {
+			l = append(l, txt(": "+firstSentence(fd.Summary)))
+		}
+		ls = append(ls, l)
+		if c := f.r.Candidate(fd.Candidate); c != nil && label(c) != "" {
+			ls = append(ls, line{sty("Where: ", strong), txt(fd.Candidate + ", "), sty(oneLine(label(c)), code)})
+		}
+		ls = append(ls, f.verdictFix(fd))
+	} else if slow != nil {
+		ls = append(ls, line{sty("Why: ", strong), txt("unexplained: no memory-management cause fits the measurements; the numbers are below.")})
+	}
+	return ls
+}
+
+// slowest is the comparison of the slowest user candidate that differs
+// significantly from the baseline candidate under the baseline
+// configuration.
+func (f *facts) slowest() *result.Comparison {
+	var best *result.Comparison
+	for i := range f.r.Comparisons {
+		c := &f.r.Comparisons[i]
+		if c.Config != f.baseCfg || c.Mode != f.mode || !c.Significant || c.Other == c.Baseline || c.Ratio <= 1 {
+			continue
+		}
+		if cand := f.r.Candidate(c.Other); cand == nil || cand.IsFix() {
+			continue
+		}
+		if best == nil || c.Ratio > best.Ratio {
+			best = c
+		}
+	}
+	if best != nil && f.r.Run(f.base, f.baseCfg, f.mode) == nil {
+		return nil
+	}
+	return best
+}
+
+func (f *facts) medianOf(cand string) float64 {
+	if run := f.r.Run(cand, f.baseCfg, f.mode); run != nil {
+		return run.Time.Median
+	}
+	return 0
+}
+
+// primary is the first finding that explains a gap: about the slowest
+// candidate when there is one.
+func (f *facts) primary(slow *result.Comparison) *result.Finding {
+	for i := range f.r.Findings {
+		fd := &f.r.Findings[i]
+		if notACause[fd.Cause] || slow != nil && fd.Candidate != "" && fd.Candidate != slow.Other {
+			continue
+		}
+		return fd
+	}
+	return nil
+}
+
+// verdictFix is the best verified fix of fd (findings list theirs best
+// first), or says that none was verified.
+func (f *facts) verdictFix(fd *result.Finding) line {
+	for _, fx := range fd.Fixes {
+		if !fx.Verified {
+			continue
+		}
+		l := line{sty("Fix: ", strong), sty(fixWhat(fx), code)}
+		if m := f.fixMeasured(fixRef{fx, fd}); m != "" {
+			l = append(l, txt(" — "+m))
+		}
+		return l
+	}
+	if len(fd.Fixes) > 0 {
+		return line{sty("Fix: ", strong), txt("none verified; untested: "), sty(fixWhat(fd.Fixes[0]), code)}
+	}
+	return line{sty("Fix: ", strong), txt("none found")}
+}
+
+// firstSentence is a summary's first sentence: the verdict's one line.
+func firstSentence(s string) string {
+	s = oneLine(s)
+	if i := strings.Index(s, ". "); i > 0 {
+		return s[:i+1]
+	}
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// sweepVerdict opens a sweep's report: for each candidate slower at some
+// point, at how many points and by how much; the primary cause where the
+// gap is widest; and the cliffs, counted (they are listed below).
+func sweepVerdict(s *result.Sweep) []line {
+	type span struct {
+		n, of          int
+		lo, hi         float64
+		loAt, hiAt     string
+		cause, causeAt string
+	}
+	slower := map[string]*span{}
+	var order []string
+	measured := 0
+	for _, pt := range s.Points {
+		f := sweepFacts(pt)
+		if f == nil || pt.Refine {
+			continue
+		}
+		measured++
+		at := pointText(pt)
+		for i := range f.r.Comparisons {
+			c := &f.r.Comparisons[i]
+			if c.Config != f.baseCfg || c.Mode != f.mode || c.Other == c.Baseline {
+				continue
+			}
+			sp := slower[c.Other]
+			if sp == nil {
+				sp = &span{lo: -1}
+				slower[c.Other] = sp
+				order = append(order, c.Other)
+			}
+			sp.of++
+			if !c.Significant || c.Ratio <= 1 {
+				continue
+			}
+			sp.n++
+			if sp.lo < 0 || c.Ratio < sp.lo {
+				sp.lo, sp.loAt = c.Ratio, at
+			}
+			if c.Ratio > sp.hi {
+				sp.hi, sp.hiAt = c.Ratio, at
+				if fd := f.primary(c); fd != nil {
+					sp.cause, sp.causeAt = fd.Cause+" ("+fd.Confidence+")", at
+				} else {
+					sp.cause, sp.causeAt = "", at
+				}
+			}
+		}
+	}
+	var ls []line
+	for _, name := range order {
+		sp := slower[name]
+		if sp.n == 0 {
+			continue
+		}
+		l := line{sty("Verdict: ", strong), sty(name, strong), txt(fmt.Sprintf(" is slower at %d of %d points", sp.n, measured))}
+		if sp.lo == sp.hi {
+			l = append(l, txt(fmt.Sprintf(" (%s at %s)", fmtRatio(sp.hi), sp.hiAt)))
+		} else {
+			l = append(l, txt(fmt.Sprintf(" (%s at %s to %s at %s)", fmtRatio(sp.lo), sp.loAt, fmtRatio(sp.hi), sp.hiAt)))
+		}
+		if sp.cause != "" {
+			l = append(l, txt("; where the gap is widest: "), sty(sp.cause, strong))
+		} else {
+			l = append(l, txt("; unexplained where the gap is widest"))
+		}
+		ls = append(ls, append(l, txt(".")))
+	}
+	if len(ls) == 0 && len(order) > 0 {
+		ls = append(ls, line{sty("Verdict: ", strong), txt("no candidate is significantly slower at any point.")})
+	}
+	if n := len(s.Cliffs); n > 0 {
+		ls = append(ls, line{sty("Cliffs: ", strong), txt(fmt.Sprintf("%d, where a figure jumps between neighbouring values (listed after the points).", n))})
+	}
+	return ls
+}
+
+// pointText names a point by its values as written: "n = 1000000".
+func pointText(pt result.SweepPoint) string {
+	var parts []string
+	for k, v := range pt.Text {
+		parts = append(parts, k+" = "+v)
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
+}

@@ -125,7 +125,7 @@ func (a *analysis) pairs() []*pair {
 		if s == nil || f == nil || s.Time.Median <= f.Time.Median {
 			continue
 		}
-		out = append(out, &pair{slow: slow, fast: fast, s: s, f: f, gap: s.Time.Median - f.Time.Median, cmp: c})
+		out = append(out, &pair{slow: slow, fast: fast, s: a.withRepeating(s), f: a.withRepeating(f), gap: s.Time.Median - f.Time.Median, cmp: c})
 	}
 	return out
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/runtimeid"
 )
 
 // Pass sizes: iterations per candidate of the diagnostic passes. Ten traced
@@ -181,6 +182,16 @@ func newResult(req *Request) *result.Result {
 	res.Host.Python = req.Python
 	res.Setup = req.Setup
 	res.Candidates = append(res.Candidates, req.Candidates...)
+	for i := range res.Candidates {
+		c := &res.Candidates[i]
+		switch {
+		case c.Runtime != "":
+		case req.Traits.Python:
+			c.Runtime = runtimeid.Python
+		case req.Commands != nil:
+			c.Runtime = runtimeid.Of(req.Commands[c.Name], c.Shell)
+		}
+	}
 	res.Reference = req.Reference
 	return res
 }

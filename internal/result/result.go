@@ -130,6 +130,10 @@ type Candidate struct {
 	// by the diagnosis (e.g. an in-place ufunc); such candidates are
 	// measured to verify the fix and are not part of the user's comparison.
 	FixOf string `json:"fix_of,omitempty"`
+	// Runtime is what runs the candidate's code (internal/runtimeid):
+	// python, go, rust, jvm, node, native (malloc from the C library) or
+	// static; empty when unknown.
+	Runtime string `json:"runtime,omitempty"`
 }
 
 // Config is an environment under which every candidate is run.

@@ -1,0 +1,80 @@
+package diagnose
+
+import (
+	"math"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+// A whole process measured as one iteration (faultline run of a program
+// that does not mark its iterations) mixes its start-up and shutdown into
+// the per-iteration figures: the dynamic loader maps each library once,
+// libc and the runtime map their arenas once. A program that loops does
+// its work many times, so what it repeats is its work: the syscall sizes
+// made about as often as the most repeated one. repeating keeps those and
+// drops the ones made a few times per process, so that the signatures
+// (a block mapped every iteration, ever larger blocks) read the loop
+// alone. It changes nothing for a program that marks its iterations, or
+// one that repeats nothing.
+
+// startupMax is how often a start-up call of one size can be made per
+// process (a loader mapping a few segments of one size) and still count as
+// start-up when the loop repeats far more.
+const startupMax = 8
+
+// repeats is the loop count the sizes show: the most common frequency
+// among sizes made more than startupMax times (ties: the higher), 1 when
+// none is.
+func repeats(s *result.Syscalls) float64 {
+	if s == nil {
+		return 1
+	}
+	seen := map[float64]int{}
+	best, bestN := 1.0, 0
+	for _, z := range s.Sizes {
+		n := math.Round(z.Per)
+		if n <= startupMax {
+			continue
+		}
+		seen[n]++
+		if seen[n] > bestN || seen[n] == bestN && n > best {
+			best, bestN = n, seen[n]
+		}
+	}
+	return best
+}
+
+// repeating returns s without the sizes made fewer than half as often as
+// the loop repeats, for a run whose whole process is one iteration; s
+// itself otherwise. The counts and byte totals are left as measured.
+func (a *analysis) repeating(s *result.Syscalls) *result.Syscalls {
+	if s == nil || a.unit != result.UnitRun || s.Iterations > 1 {
+		return s
+	}
+	k := repeats(s)
+	if k <= 1 {
+		return s
+	}
+	c := *s
+	c.Sizes = nil
+	for _, z := range s.Sizes {
+		if z.Per >= k/2 {
+			c.Sizes = append(c.Sizes, z)
+		}
+	}
+	return &c
+}
+
+// withRepeating is a copy of run whose syscalls are read by repeating.
+func (a *analysis) withRepeating(run *result.Run) *result.Run {
+	if run == nil || run.PerIteration.Syscalls == nil {
+		return run
+	}
+	s := a.repeating(run.PerIteration.Syscalls)
+	if s == run.PerIteration.Syscalls {
+		return run
+	}
+	c := *run
+	c.PerIteration.Syscalls = s
+	return &c
+}

@@ -2,7 +2,6 @@
 
 package uprobe
 
-
 // x86-64 perf register numbers (arch/x86/include/uapi/asm/perf_regs.h).
 const (
 	regAX = 0
@@ -26,4 +25,3 @@ const stackBytes = 8
 func decodeRegs(r *[regsCount]uint64) (args [3]uint64, ret, caller uint64) {
 	return [3]uint64{r[3], r[2], r[1]}, r[0], 0
 }
-

@@ -29,7 +29,7 @@ func probeSelf() error {
 	if !ok {
 		return fmt.Errorf("%w: no entry point in %s to try a probe on", ErrUnavailable, exe)
 	}
-	fd, err := openOne(p, Probe{Path: exe, Offset: off}, os.Getpid(), -1, false, false)
+	fd, err := openProbe(p, Probe{Path: exe, Offset: off}, os.Getpid(), false)
 	if err != nil {
 		return err
 	}

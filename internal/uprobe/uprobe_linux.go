@@ -102,8 +102,17 @@ type Session struct {
 	drained chan struct{}
 }
 
-// Open places probes for pid and the tasks it creates from now on, on
-// every CPU. A probe whose file the process never maps costs nothing.
+// Open places probes for pid and the tasks it creates from now on.
+// A probe whose file the process never maps costs nothing.
+//
+// Each probe is one event for the whole task tree (cpu -1, inherited),
+// all writing into one ring: closing a uprobe event waits for the
+// kernel's RCU grace periods, about 85 ms each here and one close at a
+// time, so one event per probe rather than one per CPU halves what
+// ending a session costs. The kernel refuses to map an inherited per-task
+// event, so the ring belongs to a dummy event of the task alone, and the
+// probes and the side-band event (mappings, forks, execs) are redirected
+// into it.
 func Open(pid int, probes []Probe, o Options) (*Session, error) {
 	p, err := loadPMU()
 	if err != nil {
@@ -116,71 +125,66 @@ func Open(pid int, probes []Probe, o Options) (*Session, error) {
 	if s.max <= 0 {
 		s.max = 1 << 20
 	}
-	page := os.Getpagesize()
-	for cpu := 0; cpu < runtime.NumCPU(); cpu++ {
-		leader := -1
-		for i, pr := range probes {
-			fd, err := openOne(p, pr, pid, cpu, leader < 0, o.EnableOnExec)
-			if err != nil {
-				if leader < 0 && i == 0 && cpu > 0 && (errors.Is(err, unix.ENODEV) || errors.Is(err, unix.EINVAL)) {
-					break // an offline CPU
-				}
-				s.closeAll()
-				return nil, err
-			}
-			s.fds = append(s.fds, fd)
-			var id uint64
-			if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.PERF_EVENT_IOC_ID, uintptr(unsafe.Pointer(&id))); e != 0 {
-				s.closeAll()
-				return nil, fmt.Errorf("%w: perf event id: %v", ErrUnavailable, e)
-			}
-			s.ids[id] = int32(i)
-			if leader >= 0 {
-				if err := unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_SET_OUTPUT, leader); err != nil {
-					s.closeAll()
-					return nil, fmt.Errorf("%w: share perf ring buffer: %v", ErrUnavailable, err)
-				}
-				continue
-			}
-			leader = fd
-			mem, err := unix.Mmap(fd, 0, (1+ringPages)*page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
-			if err != nil {
-				s.closeAll()
-				return nil, fmt.Errorf("%w: map perf ring buffer: %v", ErrUnavailable, err)
-			}
-			meta := (*unix.PerfEventMmapPage)(unsafe.Pointer(&mem[0]))
-			off, size := uint64(page), uint64(ringPages*page)
-			if meta.Data_offset != 0 && meta.Data_size != 0 {
-				off, size = meta.Data_offset, meta.Data_size
-			}
-			s.rings = append(s.rings, &ring{mem: mem, meta: meta, data: mem[off : off+size]})
-		}
-	}
-	if len(s.rings) == 0 {
+	fail := func(err error) (*Session, error) {
 		s.closeAll()
-		return nil, fmt.Errorf("%w: no CPU accepted the probes", ErrUnavailable)
+		return nil, err
+	}
+	leader, err := openEvent(dummyAttr(false, false), pid, "ring")
+	if err != nil {
+		return fail(err)
+	}
+	s.fds = append(s.fds, leader)
+	page := os.Getpagesize()
+	mem, err := unix.Mmap(leader, 0, (1+ringPages)*page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return fail(fmt.Errorf("%w: map perf ring buffer: %v", ErrUnavailable, err))
+	}
+	meta := (*unix.PerfEventMmapPage)(unsafe.Pointer(&mem[0]))
+	off, size := uint64(page), uint64(ringPages*page)
+	if meta.Data_offset != 0 && meta.Data_size != 0 {
+		off, size = meta.Data_offset, meta.Data_size
+	}
+	s.rings = append(s.rings, &ring{mem: mem, meta: meta, data: mem[off : off+size]})
+	redirect := func(fd int) error {
+		s.fds = append(s.fds, fd)
+		if err := unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_SET_OUTPUT, leader); err != nil {
+			return fmt.Errorf("%w: share perf ring buffer: %v", ErrUnavailable, err)
+		}
+		return nil
+	}
+	side, err := openEvent(dummyAttr(true, o.EnableOnExec), pid, "side-band")
+	if err != nil {
+		return fail(err)
+	}
+	if err := redirect(side); err != nil {
+		return fail(err)
+	}
+	for i, pr := range probes {
+		fd, err := openProbe(p, pr, pid, o.EnableOnExec)
+		if err != nil {
+			return fail(err)
+		}
+		if err := redirect(fd); err != nil {
+			return fail(err)
+		}
+		var id uint64
+		if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.PERF_EVENT_IOC_ID, uintptr(unsafe.Pointer(&id))); e != 0 {
+			return fail(fmt.Errorf("%w: perf event id: %v", ErrUnavailable, e))
+		}
+		s.ids[id] = int32(i)
 	}
 	go s.loop()
 	return s, nil
 }
 
-// openOne opens one probe on one CPU. The leader of each CPU also carries
-// the side-band records: executable mappings (the kernel counts mapping
-// listeners by attr.mmap; attr.mmap2 picks the record with the file),
-// forks and execs.
-func openOne(p pmu, pr Probe, pid, cpu int, leader, onExec bool) (int, error) {
-	path, err := unix.BytePtrFromString(pr.Path)
-	if err != nil {
-		return -1, fmt.Errorf("uprobe %s: %w", pr.Path, err)
-	}
+// sampleAttr is what every event of a session shares: its samples' and
+// side-band records' layout and clock.
+func sampleAttr() unix.PerfEventAttr {
 	attr := unix.PerfEventAttr{
-		Type:        p.typ,
 		Size:        uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
-		Ext1:        uint64(uintptr(unsafe.Pointer(path))),
-		Ext2:        pr.Offset,
 		Sample:      1, // every hit
 		Sample_type: unix.PERF_SAMPLE_IDENTIFIER | unix.PERF_SAMPLE_TID | unix.PERF_SAMPLE_TIME | unix.PERF_SAMPLE_REGS_USER,
-		Bits:        unix.PerfBitInherit | unix.PerfBitUseClockID | unix.PerfBitSampleIDAll,
+		Bits:        unix.PerfBitUseClockID | unix.PerfBitSampleIDAll,
 		Clockid:     unix.CLOCK_MONOTONIC,
 
 		Sample_regs_user: regsMask,
@@ -189,27 +193,67 @@ func openOne(p pmu, pr Probe, pid, cpu int, leader, onExec bool) (int, error) {
 		attr.Sample_type |= unix.PERF_SAMPLE_STACK_USER
 		attr.Sample_stack_user = stackBytes
 	}
+	return attr
+}
+
+// dummyAttr is a software event that samples nothing: the ring's owner,
+// or (sideband) the carrier of the task tree's executable mappings (the
+// kernel counts mapping listeners by attr.mmap; attr.mmap2 picks the
+// record with the file), forks and execs.
+func dummyAttr(sideband, onExec bool) unix.PerfEventAttr {
+	attr := sampleAttr()
+	attr.Type = unix.PERF_TYPE_SOFTWARE
+	attr.Config = unix.PERF_COUNT_SW_DUMMY
+	if sideband {
+		attr.Bits |= unix.PerfBitInherit | unix.PerfBitMmap | unix.PerfBitMmap2 | unix.PerfBitComm | unix.PerfBitCommExec | unix.PerfBitTask
+		if onExec {
+			attr.Bits |= unix.PerfBitDisabled | unix.PerfBitEnableOnExec
+		}
+	}
+	return attr
+}
+
+func openEvent(attr unix.PerfEventAttr, pid int, what string) (int, error) {
+	fd, err := unix.PerfEventOpen(&attr, pid, -1, -1, unix.PERF_FLAG_FD_CLOEXEC)
+	if err != nil {
+		return -1, fmt.Errorf("%w: perf_event_open(%s): %v%s", ErrUnavailable, what, err, permission(err))
+	}
+	return fd, nil
+}
+
+func permission(err error) string {
+	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
+		return " (needs root or CAP_PERFMON)"
+	}
+	return ""
+}
+
+// openProbe opens one probe on the task tree of pid (-1 for none: a
+// probe of this process only, for Available).
+func openProbe(p pmu, pr Probe, pid int, onExec bool) (int, error) {
+	path, err := unix.BytePtrFromString(pr.Path)
+	if err != nil {
+		return -1, fmt.Errorf("uprobe %s: %w", pr.Path, err)
+	}
+	attr := sampleAttr()
+	attr.Type = p.typ
+	attr.Ext1 = uint64(uintptr(unsafe.Pointer(path)))
+	attr.Ext2 = pr.Offset
+	attr.Bits |= unix.PerfBitInherit
 	if pr.Return {
 		attr.Config = 1 << p.retBit
 	}
 	if onExec {
 		attr.Bits |= unix.PerfBitDisabled | unix.PerfBitEnableOnExec
 	}
-	if leader {
-		attr.Bits |= unix.PerfBitMmap | unix.PerfBitMmap2 | unix.PerfBitComm | unix.PerfBitCommExec | unix.PerfBitTask
-	}
-	fd, err := unix.PerfEventOpen(&attr, pid, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
+	fd, err := unix.PerfEventOpen(&attr, pid, -1, -1, unix.PERF_FLAG_FD_CLOEXEC)
 	runtime.KeepAlive(path)
 	if err != nil {
 		kind := "uprobe"
 		if pr.Return {
 			kind = "uretprobe"
 		}
-		why := ""
-		if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
-			why = " (needs root or CAP_PERFMON)"
-		}
-		return -1, fmt.Errorf("%w: perf_event_open(%s %s+%#x): %v%s", ErrUnavailable, kind, pr.Path, pr.Offset, err, why)
+		return -1, fmt.Errorf("%w: perf_event_open(%s %s+%#x): %v%s", ErrUnavailable, kind, pr.Path, pr.Offset, err, permission(err))
 	}
 	return fd, nil
 }
@@ -259,9 +303,14 @@ func (s *Session) closeAll() {
 		_ = unix.Munmap(rg.mem)
 	}
 	s.rings = nil
+	// Each close unregisters a probe and waits for the kernel's RCU grace
+	// periods (tens of milliseconds here); closed together the waits
+	// overlap.
+	var wg sync.WaitGroup
 	for _, fd := range s.fds {
-		unix.Close(fd)
+		wg.Go(func() { unix.Close(fd) })
 	}
+	wg.Wait()
 	s.fds = nil
 }
 

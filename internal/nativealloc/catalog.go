@@ -13,11 +13,11 @@ package nativealloc
 type kind int
 
 const (
-	kAlloc   kind = iota // returns a new block
-	kRealloc             // moves or resizes a block
-	kFree                // releases a block
-	kOutAlloc            // writes a new block through its first argument (posix_memalign)
-	kTune                // changes the allocator's behaviour (mallopt, malloc_trim)
+	kAlloc    kind = iota // returns a new block
+	kRealloc              // moves or resizes a block
+	kFree                 // releases a block
+	kOutAlloc             // writes a new block through its first argument (posix_memalign)
+	kTune                 // changes the allocator's behaviour (mallopt, malloc_trim)
 )
 
 // fn is one API function: its name, what it does and where its size and

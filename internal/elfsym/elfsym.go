@@ -81,7 +81,7 @@ func load(path string) (*File, error) {
 	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
 		return nil, fmt.Errorf("read .dynsym of %s: %w", path, err)
 	}
-	seen := map[uint64]bool{}
+	seen := map[uint64]int{} // address -> index in funcs
 	for _, list := range [][]elf.Symbol{syms, dyn} {
 		for _, s := range list {
 			t := elf.ST_TYPE(s.Info)
@@ -92,10 +92,15 @@ func load(path string) (*File, error) {
 			if _, ok := f.byName[name]; !ok || elf.ST_BIND(s.Info) == elf.STB_GLOBAL {
 				f.byName[name] = s.Value
 			}
-			if seen[s.Value] {
-				continue // an alias: the first name (from .symtab) wins
+			if i, ok := seen[s.Value]; ok {
+				// An alias (glibc's __libc_free is free): the public
+				// name, the one a user wrote, wins.
+				if underscores(name) < underscores(f.funcs[i].name) {
+					f.funcs[i].name = name
+				}
+				continue
 			}
-			seen[s.Value] = true
+			seen[s.Value] = len(f.funcs)
 			f.funcs = append(f.funcs, sym{addr: s.Value, size: s.Size, name: name})
 		}
 	}
@@ -109,6 +114,10 @@ func load(path string) (*File, error) {
 		return 0
 	})
 	return f, nil
+}
+
+func underscores(name string) int {
+	return len(name) - len(strings.TrimLeft(name, "_"))
 }
 
 // Base is a symbol's name without its version ("malloc@@GLIBC_2.2.5" is

@@ -41,8 +41,9 @@ func RunNative(ctx context.Context, res *result.Result, cfg result.Config, o *Ru
 		if r == nil || r.Status != result.StatusOK {
 			continue
 		}
-		// Probes slow a command down: it needs at least its time.
-		if need := time.Duration(r.Time.Median*float64(max(1, r.Loops))*1e9) + 300*time.Millisecond; !b.fits(need) {
+		// Probes slow a command down: it needs at least its time, and
+		// removing them about 1.5 s (docs/tracing.md).
+		if need := time.Duration(r.Time.Median*float64(max(1, r.Loops))*1e9) + 2*time.Second; !b.fits(need) {
 			skippedPass(res, result.PassNative, cfg.Name, c.Name, "", ErrBudget.Error())
 			continue
 		}

@@ -96,9 +96,14 @@ type tally struct {
 func (t *tally) replay(rec uprobe.Recording) {
 	hi, mi, ti := 0, 0, 0
 	for hi < len(rec.Hits) {
-		h := rec.Hits[hi]
+		at := rec.Hits[hi].Time
+		task := ti < len(rec.Tasks) && rec.Tasks[ti].Time <= at
+		mapping := mi < len(rec.Maps) && rec.Maps[mi].Time <= at
+		if task && mapping && rec.Maps[mi].Time < rec.Tasks[ti].Time {
+			task = false // the earlier of the two first
+		}
 		switch {
-		case ti < len(rec.Tasks) && rec.Tasks[ti].Time <= h.Time:
+		case task:
 			tk := rec.Tasks[ti]
 			if tk.Exec {
 				t.spaces[tk.Pid] = nil
@@ -106,12 +111,12 @@ func (t *tally) replay(rec uprobe.Recording) {
 				t.spaces[tk.Pid] = slices.Clone(t.spaces[tk.Parent])
 			}
 			ti++
-		case mi < len(rec.Maps) && rec.Maps[mi].Time <= h.Time:
+		case mapping:
 			m := rec.Maps[mi]
 			t.spaces[m.Pid] = append(t.spaces[m.Pid], m)
 			mi++
 		default:
-			t.hit(h)
+			t.hit(rec.Hits[hi])
 			hi++
 		}
 	}

@@ -165,10 +165,7 @@ func (t *tally) hit(h uprobe.Hit) {
 		t.release(h.Args[s.fn.ptr])
 	case kTune:
 		site := t.where(h)
-		site.Function, site.Args = s.fn.name, []int64{int64(h.Args[0]), int64(h.Args[1])}
-		if s.fn.name == "malloc_trim" || s.fn.name == "mi_collect" {
-			site.Args = site.Args[:1]
-		}
+		site.Function, site.Args = s.fn.name, tuneArgs(s.fn.name, h.Args)
 		key := fmt.Sprint(site.Function, site.Args, site.Caller, site.Object)
 		if g := t.tune[key]; g != nil {
 			g.n++
@@ -176,6 +173,22 @@ func (t *tally) hit(h uprobe.Hit) {
 			t.tune[key] = &tuneGroup{site: site, n: 1}
 		}
 	}
+}
+
+// tuneArgs are a tuning call's arguments as its C signature has them:
+// mallopt's are ints (M_TRIM_THRESHOLD is -1: only the low 32 bits of the
+// register are the argument), malloc_trim's a size, mallctl's pointers,
+// which are not shown.
+func tuneArgs(name string, a [3]uint64) []int64 {
+	switch name {
+	case "mallopt", "tc_mallopt":
+		return []int64{int64(int32(a[0])), int64(int32(a[1]))}
+	case "mi_option_set":
+		return []int64{int64(int32(a[0])), int64(a[1])}
+	case "malloc_trim", "mi_collect":
+		return []int64{int64(a[0])}
+	}
+	return nil
 }
 
 // ret closes the innermost open call of the same function on the thread.

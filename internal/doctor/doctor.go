@@ -23,6 +23,7 @@ import (
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/uprobe"
 )
 
 // Status of a check.
@@ -57,6 +58,12 @@ func Run(ctx context.Context) []Check {
 			"run as root (or sysctl kernel.perf_event_paranoid=-1) on a kernel with CONFIG_FTRACE_SYSCALLS"})
 	} else {
 		add(Check{"syscall tracepoints", OK, "perf syscall tracepoints: the timeit/demo trace pass records without stopping the target", ""})
+	}
+	if err := uprobe.Available(); err != nil {
+		add(Check{"uprobes", Missing, oneLine(err) + ": run's native allocation pass is off (no allocator calls or their callers)",
+			"run as root, or give faultline CAP_PERFMON (setcap cap_perfmon+ep), on a kernel with CONFIG_UPROBE_EVENTS"})
+	} else {
+		add(Check{"uprobes", OK, "uprobe PMU: run's native allocation pass counts allocator calls and names their callers", ""})
 	}
 	cp := counters.Probe()
 	switch {

@@ -113,8 +113,12 @@ func (e *processEngine) trace(ctx context.Context, res *result.Result, cfg resul
 	return measure.RunTrace(ctx, res, cfg, rec, e.o)
 }
 
-func (e *processEngine) alloc(context.Context, *result.Result, result.Config) error { return nil }
-func (e *processEngine) done()                                                      {}
+// alloc is the native allocation pass: uprobes on the allocator's API.
+func (e *processEngine) alloc(ctx context.Context, res *result.Result, cfg result.Config) error {
+	return measure.RunNative(ctx, res, cfg, e.o)
+}
+
+func (e *processEngine) done() {}
 
 func (e *processEngine) experiments(ctx context.Context, res *result.Result, cfgs []result.Config) error {
 	if len(cfgs) == 0 {

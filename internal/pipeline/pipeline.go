@@ -136,7 +136,8 @@ func Run(ctx context.Context, req *Request) (*result.Result, error) {
 	return res, err
 }
 
-// measureAll is the sequence: baseline, trace, allocations, experiments,
+// measureAll is the sequence: baseline, trace, allocations (tracemalloc in
+// a Python probe, uprobes on a command's allocator), experiments,
 // proposed fixes. The first error ends it.
 func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, eng engine) error {
 	if err := eng.baseline(ctx, res, p.configs[0]); err != nil {
@@ -154,7 +155,9 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 			p.retune(res)
 		}
 	}
-	if req.Traits.Alloc && !req.Settings.NoAlloc {
+	// Probes answer allocation commands; whole commands get the native
+	// pass.
+	if (req.Traits.Alloc || req.Commands != nil) && !req.Settings.NoAlloc {
 		if err := diagnosticPass(ctx, res, "allocation", eng.alloc(ctx, res, p.configs[0])); err != nil {
 			return err
 		}

@@ -342,7 +342,11 @@ func (f *facts) memorySection() *section {
 				allocRun = run
 			}
 		}
+		native := nativeBlock(f.configTitle(cfg), runs)
 		if sysRun == nil && allocRun == nil {
+			if len(native) > 0 {
+				s.para(native...)
+			}
 			continue
 		}
 		var src []string
@@ -422,6 +426,9 @@ func (f *facts) memorySection() *section {
 		}
 		s.para(line{sty(f.configTitle(cfg), strong), txt(": " + strings.Join(src, "; "))})
 		s.table(t)
+		if len(native) > 0 {
+			s.para(native...)
+		}
 	}
 	return s
 }

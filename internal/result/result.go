@@ -44,6 +44,9 @@ const (
 	PassTiming = "timing"
 	PassTrace  = "trace"
 	PassAlloc  = "alloc"
+	// PassNative is the native allocation pass: uprobes on the allocator
+	// API of a program that is not Python (faultline run).
+	PassNative = "native"
 )
 
 // Configuration and run status values.
@@ -291,6 +294,9 @@ type PerIteration struct {
 	Counters    map[string]float64 `json:"counters,omitempty"`
 	Syscalls    *Syscalls          `json:"syscalls,omitempty"`
 	Allocations *Allocations       `json:"allocations,omitempty"`
+	// Native holds a native program's allocator calls, from the native
+	// pass.
+	Native *NativeAllocations `json:"native_allocations,omitempty"`
 }
 
 // Syscalls are memory-management system calls per iteration, from the
@@ -338,6 +344,67 @@ type Allocations struct {
 	// Large lists allocations of at least 256 KiB by size, per iteration.
 	Large      []SizeCount `json:"large,omitempty"`
 	Iterations int         `json:"iterations"`
+}
+
+// NativeAllocations are a native program's calls of its allocator's API
+// per iteration, from the native pass (uprobes; docs/tracing.md).
+type NativeAllocations struct {
+	// Allocator is the allocator that served the calls: glibc, jemalloc,
+	// tcmalloc, mimalloc, or the base name of the object that did.
+	Allocator string `json:"allocator"`
+	// Object is the file whose functions were called ("" when none was).
+	Object string `json:"object,omitempty"`
+	// Calls and Bytes are the allocating calls (malloc, calloc, realloc,
+	// ...) and the bytes they asked for; Frees the releasing ones.
+	Calls float64 `json:"calls"`
+	Bytes float64 `json:"bytes"`
+	Frees float64 `json:"frees"`
+	// PeakLiveBytes is the most memory the program held allocated at
+	// once (requested sizes), from its exec on.
+	PeakLiveBytes float64 `json:"peak_live_bytes"`
+	// Functions has every API function called, by calls.
+	Functions []NativeFunction `json:"functions,omitempty"`
+	// Large lists the allocations of at least LargeBytes, by size and
+	// calling function, per iteration.
+	Large []NativeSite `json:"large,omitempty"`
+	// Tuning lists the calls of the allocator's tuning API (mallopt,
+	// malloc_trim, mallctl, mi_option_set, ...) with their arguments.
+	Tuning     []NativeSite `json:"tuning,omitempty"`
+	Iterations int          `json:"iterations"`
+	// Scope is "process" when an iteration is the whole process (an
+	// unmarked command, or a marking one whose calls were not split).
+	Scope string `json:"scope,omitempty"`
+	// Truncated: the pass stopped recording after its limit of calls
+	// (the figures cover the start of the run only).
+	Truncated bool `json:"truncated,omitempty"`
+	// Lost counts calls the kernel dropped.
+	Lost int64 `json:"lost,omitempty"`
+}
+
+// LargeBytes is the smallest allocation listed in NativeAllocations.Large.
+const LargeBytes = 64 << 10
+
+// NativeFunction is one API function's calls and requested bytes per
+// iteration.
+type NativeFunction struct {
+	Name  string  `json:"name"`
+	Calls float64 `json:"calls"`
+	Bytes float64 `json:"bytes,omitempty"`
+}
+
+// NativeSite is a group of calls of one function from one caller: the
+// allocations of one size, or the tuning calls with the same arguments.
+type NativeSite struct {
+	Function string  `json:"function"`
+	Bytes    int64   `json:"bytes,omitempty"`
+	Args     []int64 `json:"args,omitempty"`
+	Per      float64 `json:"per_iteration"`
+	// Caller is the function the call returns to, from the symbol table
+	// of Object; "" when Stripped (no symbol covers the address) or the
+	// address fell in no mapped file (JIT code, a vanished mapping).
+	Caller   string `json:"caller,omitempty"`
+	Object   string `json:"object,omitempty"`
+	Stripped bool   `json:"stripped,omitempty"`
 }
 
 // Comparison compares a candidate against the baseline within one config

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/faultline/faultline/internal/alloc"
+	"github.com/faultline/faultline/internal/proc/proctest"
+	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/uprobe"
+)
+
+// TestNativeAllocationsNameTheCaller: `faultline run './buffers 20'
+// './buffers 20 two'` (unmarked: a run is one iteration) reports 20
+// against 40 allocations of 8 MiB per run, each made by make_buffers in
+// the program, under glibc and under a preloaded jemalloc, with the
+// allocator named from what the process really called, the live peak of
+// one buffer against two, and the line in the terminal report.
+func TestNativeAllocationsNameTheCaller(t *testing.T) {
+	if err := uprobe.Available(); err != nil {
+		t.Skipf("uprobes not usable here (CI runs as root, where they are): %v", err)
+	}
+	bin := proctest.BuildC(t, "buffers")
+	var jem string
+	for _, l := range alloc.Libraries {
+		if l.Name == alloc.Jemalloc {
+			jem = alloc.Find(l)
+		}
+	}
+	if jem == "" {
+		t.Fatal("jemalloc not installed: apt-get install libjemalloc2 (test.sh does)")
+	}
+	for _, tc := range []struct{ allocator, preload string }{{alloc.Glibc, ""}, {alloc.Jemalloc, jem}} {
+		t.Run(tc.allocator, func(t *testing.T) {
+			cmd, tmp := cliCmd(t, "run", "--json", "out.json", "--no-experiments", "--no-trace", "-w", "0", "--runs", "3", "--budget", "40s",
+				bin+" 20", bin+" 20 two")
+			if tc.preload != "" {
+				cmd.Env = append(cmd.Env, "LD_PRELOAD="+tc.preload)
+			}
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("faultline run: %v\n%s", err, out)
+			}
+			data, err := os.ReadFile(filepath.Join(tmp, "out.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := new(result.Result)
+			if err := json.Unmarshal(data, r); err != nil {
+				t.Fatal(err)
+			}
+			for cand, want := range map[string]float64{"A": 20, "B": 40} {
+				run := r.Run(cand, r.Configs[0].Name, result.ModeProcess)
+				if run == nil || run.PerIteration.Native == nil {
+					t.Fatalf("%s: no native allocations; notes %q", cand, r.Notes)
+				}
+				na := run.PerIteration.Native
+				if na.Allocator != tc.allocator || na.Scope != "process" || run.Sources["native_allocations"] != result.PassNative {
+					t.Errorf("%s: allocator %q scope %q source %q, want %s per process from the native pass",
+						cand, na.Allocator, na.Scope, run.Sources["native_allocations"], tc.allocator)
+				}
+				var big float64
+				for _, l := range na.Large {
+					if l.Bytes == 8<<20 {
+						big += l.Per
+						if l.Function != "malloc" || l.Caller != "make_buffers" || l.Object != bin {
+							t.Errorf("%s: 8 MiB from %s called by %q in %q, want malloc from make_buffers in %s", cand, l.Function, l.Caller, l.Object, bin)
+						}
+					}
+				}
+				if big != want {
+					t.Errorf("%s: %v allocations of 8 MiB per run, want %v (large: %+v)", cand, big, want, na.Large)
+				}
+				// 16 small mallocs per iteration besides the buffers.
+				if small := 20 * 16.0; na.Calls < want+small || na.Frees < want+small {
+					t.Errorf("%s: %v allocations and %v frees, want at least %v", cand, na.Calls, na.Frees, want+small)
+				}
+				peak := float64(want / 20 * (8 << 20))
+				if na.PeakLiveBytes < peak || na.PeakLiveBytes > peak+1<<20 {
+					t.Errorf("%s: peak live %v bytes, want %v and a little", cand, na.PeakLiveBytes, peak)
+				}
+			}
+			if !strings.Contains(string(out), "B: 40 x 8.0 MiB per run from make_buffers in buffers") {
+				t.Errorf("the report does not show B's buffers with their caller:\n%s", out)
+			}
+		})
+	}
+}

@@ -1,0 +1,69 @@
+package uprobe
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+const childEnv = "FAULTLINE_UPROBE_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		// As another user: say what Available found.
+		fmt.Print(Available())
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestUnprivileged: as user nobody the kernel refuses the uprobe PMU
+// (it asks for CAP_PERFMON whatever perf_event_paranoid says), and
+// Available says so in one line naming the fix.
+func TestUnprivileged(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to switch to user nobody")
+	}
+	if err := Available(); err != nil {
+		t.Skipf("uprobes unusable even as root: %v", err)
+	}
+	// The test binary sits in a private build directory: copy it where
+	// nobody may execute it.
+	dir, err := os.MkdirTemp("", "faultline-uprobe-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "uprobe.test")
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin)
+	cmd.Dir = dir
+	cmd.Env = []string{childEnv + "=1"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	msg := string(out)
+	t.Logf("as nobody: %s", msg)
+	if !strings.HasPrefix(msg, ErrUnavailable.Error()) || !strings.Contains(msg, "CAP_PERFMON") || strings.Contains(msg, "\n") {
+		t.Errorf("as nobody Available said %q, want one line: uprobes unavailable ... needs root or CAP_PERFMON", msg)
+	}
+}

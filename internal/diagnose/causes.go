@@ -51,8 +51,8 @@ const (
 // Catalog lists every cause id in the order findings of equal weight are
 // shown.
 var Catalog = []string{
-	HeapTrimRefault, MmapPerAllocation, AllocatorPurge, LazyZeroing, HugePages,
-	ReallocCopy, RuntimePoolRelease, PageFaults, ExtraBuffer, OrderEffect, ConfigRegression,
+	ProgramTuning, ProgramTrim, HeapTrimRefault, MmapPerAllocation, AllocatorPurge, LazyZeroing, HugePages, THP,
+	ReallocCopy, RuntimePoolRelease, SyscallCost, PageFaults, ExtraBuffer, OrderEffect, ConfigRegression,
 }
 
 func catalogRank(id string) int {

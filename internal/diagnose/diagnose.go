@@ -53,6 +53,9 @@ type draft struct {
 	proposals []Proposal
 	// group orders kinds of findings: causes (0) before regressions (1).
 	group int
+	// lowOnly caps the confidence at low: who issued the mechanism's
+	// calls is inferred, not seen.
+	lowOnly bool
 }
 
 func newAnalysis(r *result.Result) *analysis {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/runtimeid"
 	"github.com/faultline/faultline/internal/units"
 )
 
@@ -24,6 +25,13 @@ const (
 func (a *analysis) causes(p *pair) []*draft {
 	var ds []*draft
 	dF := faults(p.s) - faults(p.f)
+	// Kernel time the fault model does not count.
+	var kernel []*draft
+	for _, det := range []func(*pair) *draft{a.syscallCost, a.thp} {
+		if d := det(p); d != nil {
+			kernel = append(kernel, d)
+		}
+	}
 	if dF >= minFaultDiff {
 		if d := a.lazyZeroing(p); d != nil {
 			ds = append(ds, d)
@@ -40,13 +48,27 @@ func (a *analysis) causes(p *pair) []*draft {
 				ds = append(ds, d)
 			}
 		}
-		if len(ds) == 0 {
+		if len(ds) == 0 && len(kernel) == 0 {
 			if d := a.pageFaults(p); d != nil {
 				ds = append(ds, d)
 			}
 		}
 		a.finishFaultDrafts(p, ds)
+		a.programCauses(p, ds)
+		trimmed := slices.ContainsFunc(ds, func(d *draft) bool { return d.f.Cause == ProgramTrim })
+		for _, d := range ds {
+			if trimmed && d.f.Cause == HeapTrimRefault {
+				// A program that trims its heap itself shrinks the
+				// top too: which part of the brk shrink is free's own
+				// trim cannot be told apart.
+				d.lowOnly = true
+			}
+			if d.lowOnly {
+				d.f.Confidence = Low
+			}
+		}
 	}
+	ds = append(ds, kernel...)
 	if d := a.extraBuffer(p, ds); d != nil {
 		ds = append(ds, d)
 	}
@@ -329,7 +351,7 @@ func (a *analysis) mmapPerAllocation(p *pair) *draft {
 
 // isPoolArena reports a CPython obmalloc arena size in a Python result.
 func (a *analysis) isPoolArena(bytes int64) bool {
-	py := a.r.Kind == result.KindTimeit || a.r.Kind == result.KindDemo || a.r.Host.PyVer != ""
+	py := a.r.Kind == result.KindTimeit || a.r.Kind == result.KindDemo || a.r.Host.PyVer != "" || a.anyRuntime(runtimeid.Python)
 	return py && (bytes == 1*mib || bytes == 256*kib)
 }
 
@@ -384,20 +406,17 @@ func (a *analysis) allocatorPurge(p *pair) *draft {
 	if sz := sizesOf(ss, "madvise:MADV_DONTNEED"); len(sz) > 0 {
 		size = sz[0].Bytes
 	}
-	jemallocLike := size > 4096 && (size-4096)&(size-4096-1) == 0 // a size class + 4 KiB (cache-oblivious extent)
 	who := "the allocator"
+	cause := AllocatorPurge
+	sure := true
 	switch {
 	case t.Allocator != alloc.Glibc:
 		who = t.Allocator
-	case jemallocLike:
-		who = "the allocator (the " + fmtBytes(float64(size)) + " extents, a power of two plus 4 KiB, look like jemalloc's)"
-	}
-	cause := AllocatorPurge
-	if t.Allocator == alloc.Glibc && !jemallocLike && t.Preload == "" {
-		cause = HeapTrimRefault
-		who = "glibc (trimming a thread's arena)"
+	case t.Preload == "":
+		cause, who, sure = a.releaser(p)
 	}
 	d := a.newDraft(p, cause)
+	d.lowOnly = !sure
 	d.faultBytes = purged
 	d.f.Evidence = append(a.faultEvidence(p),
 		ev("madvise(MADV_DONTNEED) calls "+a.per(), p.slow, a.base, ss.Advice["MADV_DONTNEED"], "calls", result.PassTrace),
@@ -410,7 +429,11 @@ func (a *analysis) allocatorPurge(p *pair) *draft {
 	d.f.Summary = fmt.Sprintf("%s returns %s of %s's freed memory to the kernel with madvise(MADV_DONTNEED) every %s (%s for %s) and the next %s faults it in again: %s minor faults %s against %s for %s",
 		who, fmtBytes(adviceBytes(ss, "MADV_DONTNEED")), p.slow, a.unit, fmtBytes(adviceBytes(fs, "MADV_DONTNEED")), p.fast, a.unit,
 		fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
-	if c, ok := alloc.Keep(a.baseline()); ok {
+	if cause == ProgramTrim {
+		// An explicit release ignores the allocator's thresholds.
+		d.f.Fixes = []result.Fix{{Kind: result.FixCode,
+			Change: "release memory less often (when idle, or after a large release), not after every operation"}}
+	} else if c, ok := alloc.Keep(a.baseline()); ok {
 		d.proposals = a.envProposal(cause, c, "keep freed pages in the allocator instead of returning them after every "+a.unit)
 	} else if cause == HeapTrimRefault {
 		d.proposals = a.envProposal(cause, a.tuned(math.Max(a.largestBlock(p), float64(size))),

@@ -1,0 +1,180 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/faultline/faultline/internal/alloc"
+	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/runtimeid"
+)
+
+// Mechanisms the program asks for itself. The allocator's behaviour is
+// the mechanism, but what the user must change is the program's own call:
+// a mallopt that turns glibc's dynamic thresholds off (program-tuning),
+// or a malloc_trim, an madvise of its own or a runtime's forced release
+// (program-trim). The native allocation pass sees the calls and their
+// callers; without it, a single-threaded glibc program that returns heap
+// pages with madvise is the sign, since glibc's free never does that in
+// its main arena.
+const (
+	ProgramTuning = "program-tuning"
+	ProgramTrim   = "program-trim"
+)
+
+// glibc's mallopt parameters (malloc.h) that turn the dynamic mmap
+// threshold off when set.
+var freezing = map[int64]string{-1: "M_TRIM_THRESHOLD", -2: "M_TOP_PAD", -3: "M_MMAP_THRESHOLD", -4: "M_MMAP_MAX"}
+
+// releasers are the allocator APIs that give free memory back on request.
+var releasers = map[string]bool{"malloc_trim": true, "MallocExtension_ReleaseFreeMemory": true, "mi_collect": true}
+
+// native is a run's native allocation evidence, nil without it.
+func native(r *result.Run) *result.NativeAllocations {
+	if r == nil {
+		return nil
+	}
+	return r.PerIteration.Native
+}
+
+// tuningCalls returns the sites of r's calls that match keep.
+func tuningCalls(r *result.Run, keep func(result.NativeSite) bool) []result.NativeSite {
+	n := native(r)
+	if n == nil {
+		return nil
+	}
+	var out []result.NativeSite
+	for _, t := range n.Tuning {
+		if keep(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func freezes(t result.NativeSite) bool {
+	return t.Function == "mallopt" && len(t.Args) > 0 && freezing[t.Args[0]] != ""
+}
+
+func releases(t result.NativeSite) bool {
+	return releasers[t.Function] || t.Function == "mallctl" && len(t.Args) == 0
+}
+
+// site says where a call came from: "main in ./chunks".
+func site(t result.NativeSite) string {
+	switch {
+	case t.Caller != "" && t.Object != "":
+		return t.Caller + " in " + baseName(t.Object)
+	case t.Stripped:
+		return "a stripped caller"
+	}
+	return "an unknown caller"
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// programCauses renames the fault findings of p that the slow side's own
+// calls bring about: the mechanism stays in the summary, the cause names
+// the call to change.
+func (a *analysis) programCauses(p *pair, ds []*draft) {
+	if a.baseSettings().Allocator != alloc.Glibc {
+		return
+	}
+	tune := tuningCalls(p.s, freezes)
+	if len(tune) > 0 && len(tuningCalls(p.f, freezes)) == 0 {
+		for _, d := range ds {
+			if d.f.Cause != MmapPerAllocation && d.f.Cause != HeapTrimRefault {
+				continue
+			}
+			t := tune[0]
+			val := ""
+			if len(t.Args) > 1 {
+				val = fmt.Sprintf(", %d", t.Args[1])
+			}
+			d.f.Cause = ProgramTuning
+			d.f.Summary = fmt.Sprintf("%s calls mallopt(%s%s) itself (from %s), which turns glibc's dynamic mmap threshold off: %s",
+				p.slow, freezing[t.Args[0]], val, site(t), d.f.Summary)
+			d.f.Evidence = append(d.f.Evidence, ev("mallopt calls "+a.per()+" ("+freezing[t.Args[0]]+")", p.slow, a.base, t.Per, "calls", result.PassNative))
+			d.f.Fixes = append([]result.Fix{{Kind: result.FixCode,
+				Change: "remove the mallopt call, or set M_MMAP_THRESHOLD as well (to at least the largest block), so large blocks are not mapped and unmapped every time"}}, d.f.Fixes...)
+			return
+		}
+	}
+	rel := tuningCalls(p.s, releases)
+	if len(rel) == 0 || len(tuningCalls(p.f, releases)) > 0 {
+		return
+	}
+	// The release the trace already blamed on the program, or else the
+	// first mechanism that gives memory back.
+	var target *draft
+	for _, d := range ds {
+		if d.f.Cause == ProgramTrim {
+			target = d
+			break
+		}
+		if target == nil && (d.f.Cause == AllocatorPurge || d.f.Cause == HeapTrimRefault) {
+			target = d
+		}
+	}
+	if target == nil {
+		return
+	}
+	t := rel[0]
+	target.f.Cause, target.lowOnly = ProgramTrim, false
+	target.f.Summary = fmt.Sprintf("%s calls %s itself (%s %s, from %s), which hands the free heap back to the kernel: %s",
+		p.slow, t.Function, fmtCount(t.Per), a.per(), site(t), target.f.Summary)
+	target.f.Evidence = append(target.f.Evidence, ev(t.Function+" calls "+a.per(), p.slow, a.base, t.Per, "calls", result.PassNative))
+	target.f.Fixes = append([]result.Fix{{Kind: result.FixCode,
+		Change: "call " + t.Function + " less often (when idle, or after a large release), not after every operation"}}, target.f.Fixes...)
+}
+
+// releaser names who returns memory with madvise(MADV_DONTNEED) when the
+// baseline is glibc with nothing preloaded, from what runs the slow
+// candidate and its threads: cause, who, and whether the reading is
+// certain enough for more than low confidence.
+func (a *analysis) releaser(p *pair) (cause, who string, sure bool) {
+	s := p.s.PerIteration.Syscalls
+	if n := native(p.s); n != nil && n.Allocator != "" && n.Allocator != alloc.Glibc && n.Allocator != "none" {
+		// A program linked with its own allocator.
+		return AllocatorPurge, n.Allocator + " (linked into the program)", true
+	}
+	switch a.runtimeOf(p.slow) {
+	case runtimeid.Go:
+		return ProgramTrim, "the Go runtime (debug.FreeOSMemory, or its scavenger)", false
+	case runtimeid.JVM, runtimeid.Node:
+		return AllocatorPurge, "the " + a.runtimeOf(p.slow) + " runtime", false
+	case runtimeid.Static:
+		return AllocatorPurge, "the program's own allocator (it is statically linked)", false
+	}
+	if s != nil && s.Threads > 1 {
+		return HeapTrimRefault, "glibc (trimming a thread's arena)", true
+	}
+	if s != nil && s.Threads == 1 {
+		// glibc's free gives the main arena back with brk only.
+		return ProgramTrim, "the program itself (malloc_trim, or its own madvise: glibc's free does not madvise in a single-threaded program)", native(p.s) != nil
+	}
+	return HeapTrimRefault, "glibc (trimming a thread's arena)", false
+}
+
+// runtimeOf is what runs cand's code ("" when unknown).
+func (a *analysis) runtimeOf(cand string) string {
+	if c := a.r.Candidate(cand); c != nil {
+		return c.Runtime
+	}
+	return ""
+}
+
+// anyRuntime says whether some user candidate runs on rt.
+func (a *analysis) anyRuntime(rt string) bool {
+	for _, c := range a.r.Candidates {
+		if c.Runtime == rt && !c.IsFix() {
+			return true
+		}
+	}
+	return false
+}

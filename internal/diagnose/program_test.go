@@ -1,0 +1,132 @@
+package diagnose
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/runtimeid"
+)
+
+// purging is a slow side that returns 6 MiB with MADV_DONTNEED every
+// iteration from a process of threads threads.
+func purging(threads int) side {
+	return side{t: 12e-3, faults: 1100, sys: &result.Syscalls{Madvise: 1, AdvisedBytes: 6 << 20, Advice: map[string]float64{"MADV_DONTNEED": 1},
+		Threads: threads, Sizes: []result.SizeCount{{Call: "madvise:MADV_DONTNEED", Bytes: 6 << 20, Per: 1}}}}
+}
+
+// glibc's free does not madvise in a single-threaded program: the
+// program does (malloc_trim, its own madvise). Without the native pass's
+// calls to show it the reading is low; with a malloc_trim call it names
+// the call and its caller.
+func TestSingleThreadedMadviseIsTheProgram(t *testing.T) {
+	r := pairResult("", side{t: 0.5e-3, sys: &result.Syscalls{Threads: 1}}, purging(1), nil, nil)
+	f := first(t, r, ProgramTrim)
+	if f.Confidence != Low || !strings.Contains(f.Summary, "malloc_trim") {
+		t.Errorf("without native calls: %s, %q", f.Confidence, f.Summary)
+	}
+	run := r.Run("B", "glibc", r.PrimaryMode())
+	run.PerIteration.Native = &result.NativeAllocations{Allocator: "glibc",
+		Tuning: []result.NativeSite{{Function: "malloc_trim", Args: []int64{0}, Per: 1, Caller: "handle_request", Object: "/srv/bin/server"}}}
+	f = first(t, r, ProgramTrim)
+	if f.Confidence == Low || !strings.Contains(f.Summary, "calls malloc_trim itself") || !strings.Contains(f.Summary, "handle_request in server") {
+		t.Errorf("with a malloc_trim call: %s, %q", f.Confidence, f.Summary)
+	}
+}
+
+// Who releases follows what runs the code and its threads.
+func TestReleaserFollowsTheRuntime(t *testing.T) {
+	r := pairResult("", side{t: 0.5e-3, sys: &result.Syscalls{}}, purging(3), nil, nil)
+	if f := first(t, r, HeapTrimRefault); !strings.Contains(f.Summary, "thread's arena") {
+		t.Errorf("threads: %q", f.Summary)
+	}
+	r.Candidates[1].Runtime = runtimeid.Go
+	if f := first(t, r, ProgramTrim); f.Confidence != Low || !strings.Contains(f.Summary, "Go runtime") {
+		t.Errorf("a Go binary: %s %q", f.Confidence, f.Summary)
+	}
+	r.Candidates[1].Runtime = runtimeid.Native
+	run := r.Run("B", "glibc", r.PrimaryMode())
+	run.PerIteration.Native = &result.NativeAllocations{Allocator: "libjemalloc_pic"}
+	if f := first(t, r, AllocatorPurge); !strings.Contains(f.Summary, "linked into the program") {
+		t.Errorf("a linked allocator: %q", f.Summary)
+	}
+}
+
+// A mallopt that freezes glibc's dynamic threshold, from the program:
+// the mechanism (every 1 MiB chunk mapped) is named, the cause is the call.
+func TestFreezingMalloptIsProgramTuning(t *testing.T) {
+	const chunk = 1<<20 + 4096
+	b := side{t: 60e-3, faults: 128000, sys: &result.Syscalls{Mmap: 500, Munmap: 500, MappedBytes: 500 * chunk, UnmappedBytes: 500 * chunk,
+		Sizes: []result.SizeCount{{Call: "mmap", Bytes: chunk, Per: 500}, {Call: "munmap", Bytes: chunk, Per: 500}}}}
+	r := pairResult("", side{t: 2e-3, faults: 570, sys: &result.Syscalls{}}, b, nil, nil)
+	r.Run("B", "glibc", r.PrimaryMode()).PerIteration.Native = &result.NativeAllocations{Allocator: "glibc",
+		Tuning: []result.NativeSite{{Function: "mallopt", Args: []int64{-1, 64 << 20}, Per: 1, Caller: "main", Object: "/w/chunks"}}}
+	f := first(t, r, ProgramTuning)
+	if !strings.Contains(f.Summary, "mallopt(M_TRIM_THRESHOLD, 67108864)") || !strings.Contains(f.Summary, "main in chunks") {
+		t.Errorf("summary %q", f.Summary)
+	}
+	code := false
+	for _, fx := range f.Fixes {
+		code = code || fx.Kind == result.FixCode && strings.Contains(fx.Change, "mallopt")
+	}
+	if !code {
+		t.Errorf("no code fix for the call: %+v", f.Fixes)
+	}
+}
+
+// One mmap and munmap per 16 KiB value: the calls cost more than their
+// faults.
+func TestSyscallCost(t *testing.T) {
+	b := side{t: 288e-3, faults: 30064, sys: &result.Syscalls{Mmap: 30008, Munmap: 30001, MappedBytes: 30008 * 16500,
+		Sizes: []result.SizeCount{{Call: "mmap", Bytes: 1974096, Per: 1}}}}
+	r := pairResult("", side{t: 2.8e-3, faults: 66, sys: &result.Syscalls{Mmap: 8, Munmap: 1}}, b, nil, nil)
+	r.Host.FaultCostSeconds = 1.8e-6
+	f := first(t, r, SyscallCost)
+	if f.Explains < 0.5 || !strings.Contains(f.Summary, "60,009 memory syscalls") {
+		t.Errorf("explains %.2f, %q", f.Explains, f.Summary)
+	}
+	// Large mappings are their faults' cost, not the calls'.
+	b.sys.MappedBytes = 30008 * (1 << 20)
+	r = pairResult("", side{t: 2.8e-3, faults: 66, sys: &result.Syscalls{Mmap: 8, Munmap: 1}}, b, nil, nil)
+	for _, f := range Diagnose(r) {
+		if f.Cause == SyscallCost {
+			t.Errorf("syscall-cost for 1 MiB mappings: %q", f.Summary)
+		}
+	}
+}
+
+// Huge pages on the slow side, the same faults, each far dearer: thp.
+func TestTHPMakesTheSlowSideSlower(t *testing.T) {
+	const table = 256 << 20
+	mapped := func(advise bool) *result.Syscalls {
+		s := &result.Syscalls{Mmap: 4, Munmap: 4, Sizes: []result.SizeCount{{Call: "mmap", Bytes: table + 2<<20, Per: 4}, {Call: "munmap", Bytes: table + 2<<20, Per: 4}}}
+		if advise {
+			s.Madvise, s.Advice = 4, map[string]float64{"MADV_HUGEPAGE": 4}
+			s.Sizes = append(s.Sizes, result.SizeCount{Call: "madvise:MADV_HUGEPAGE", Bytes: table, Per: 4})
+		}
+		return s
+	}
+	r := pairResult("", side{t: 3.8e-3, faults: 575, sys: mapped(false)}, side{t: 61e-3, faults: 575, sys: mapped(true)}, nil, nil)
+	r.Host.FaultCostSeconds = 1.8e-6
+	f := first(t, r, THP)
+	if f.Candidate != "B" || !strings.Contains(f.Summary, "2 MiB page") {
+		t.Errorf("%s: %q", f.Candidate, f.Summary)
+	}
+}
+
+// A whole process is one iteration: the loader's and libc's mappings,
+// made once, are not the loop's. A program that maps one 1 MiB chunk 500
+// times is mmap-per-allocation, not "ever larger blocks".
+func TestStartupIsNotTheLoop(t *testing.T) {
+	const chunk = 1<<20 + 4096
+	startup := []result.SizeCount{{Call: "mmap", Bytes: 1974096, Per: 1}, {Call: "mmap", Bytes: 1400832, Per: 1}, {Call: "mmap", Bytes: 339968, Per: 1}}
+	b := side{t: 60e-3, faults: 128000, sys: &result.Syscalls{Mmap: 508, Munmap: 501, MappedBytes: 500*chunk + 3.7e6, UnmappedBytes: 500 * chunk,
+		Sizes: append([]result.SizeCount{{Call: "mmap", Bytes: chunk, Per: 500}, {Call: "munmap", Bytes: chunk, Per: 500}}, startup...)}}
+	r := pairResult("", side{t: 2e-3, faults: 570, sys: &result.Syscalls{Mmap: 8, Munmap: 1, Sizes: startup}}, b, nil, nil)
+	r.Kind = result.KindRun
+	for i := range r.Results {
+		r.Results[i].Mode, r.Results[i].Loops = result.ModeProcess, 1
+	}
+	compare(r)
+	first(t, r, MmapPerAllocation)
+}

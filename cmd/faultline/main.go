@@ -88,7 +88,7 @@ allocators and glibc tunables.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newTimeit(), newRun(), newDemo(), newReport(), newDoctor())
+	root.AddCommand(newTimeit(), newRun(), newDemo(), newReport(), newDoctor(), newPython())
 	return root
 }
 

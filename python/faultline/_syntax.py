@@ -48,7 +48,7 @@ def parse_cell(line, cell):
     for (n, body), label in zip(cands, labels):
         code = "\n".join(body).strip("\n")
         if not code.strip():
-            raise SyntaxUsageError(f"the candidate after line {n} ('# --{' ' + label if label else ''}') has no code")
+            raise SyntaxUsageError(f"line {n} ('# --{' ' + label if label else ''}') starts a candidate with no code")
         stmts.append(code)
     if any(labels) and any(f in ("-l", "--label") or f.startswith("--label=") for f in flags):
         raise SyntaxUsageError("labels come from the '# -- LABEL' lines; leave out -l/--label")
@@ -98,9 +98,9 @@ def split_statements(text):
         # Code Python cannot even tokenize: split naively and let faultline
         # report the SyntaxError with the candidate it belongs to.
         semis = [i for i, c in enumerate(text) if c == ";"]
-    doubles = [a for a, b in zip(semis, semis[1:]) if text[a + 1:b].strip() == ""]
+    doubles = [a for a, b in zip(semis, semis[1:]) if b == a + 1]
     if doubles:
-        cuts = [(a, text.index(";", a + 1) + 1) for a in doubles]
+        cuts = [(a, a + 2) for a in doubles]
     else:
         cuts = [(a, a + 1) for a in semis]
     parts, start = [], 0

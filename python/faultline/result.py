@@ -290,7 +290,8 @@ def render_html(res):
             share = f" · explains {f.explains:.0%} of the gap" if f.explains else ""
             out.append(f'<li><code style="font-weight: bold">{e(f.cause)}</code> '
                        f"({e(f.candidate)}, {e(f.config)}, {e(f.confidence)} confidence{share}): {e(f.summary)}")
-            for fx in f.verified_fixes:
+            # The best verified fix; the report below lists them all.
+            for fx in f.verified_fixes[:1]:
                 sp = f", {fx['speedup']:.3g}x faster" if fx.get("speedup") else ""
                 out.append(f"<br>fix (verified under {e(fx.get('config', ''))}{e(sp)}): <code>{e(fx.get('change', ''))}</code>")
             out.append("</li>")

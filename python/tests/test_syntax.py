@@ -77,5 +77,17 @@ class FlagsTest(unittest.TestCase):
         self.assertEqual(_run.error_message(err, 2).splitlines()[0], "candidate B failed: NameError: x")
 
 
+
+class ReadmeTest(unittest.TestCase):
+    def test_readme_line_magic_is_the_seed(self):
+        import os
+        from helpers import REPO
+        with open(os.path.join(REPO, "README.md"), encoding="utf-8") as f:
+            line = next(s.strip() for s in f if s.strip().startswith("%faultline "))
+        flags, stmts = parse_line(line[len("%faultline "):])
+        self.assertEqual(flags, ["-s", "import numpy as np; a = np.random.randint(0, 256, 1_000_000, dtype=np.uint8)"])
+        self.assertEqual(stmts, ["a.astype(np.float64) / 255.0", "t = a.astype(np.float64); t / 255.0"])
+
+
 if __name__ == "__main__":
     unittest.main()

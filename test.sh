@@ -9,6 +9,12 @@ export PATH="$PATH:$(go env GOPATH)/bin"
 
 need=()
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
+# The notebook tests (cmd/faultline TestPythonPackage): the magics in real
+# IPython, a notebook run by nbclient and exported by nbconvert.
+for mod in IPython:python3-ipython ipykernel:python3-ipykernel nbclient:python3-nbclient \
+	nbconvert:python3-nbconvert nbformat:python3-nbformat; do
+	/usr/bin/python3 -c "import ${mod%%:*}" >/dev/null 2>&1 || need+=("${mod#*:}")
+done
 # grep -q would stop reading early, and pipefail would count ldconfig's SIGPIPE as a miss.
 have_lib() { ldconfig -p 2>/dev/null | grep "$1" >/dev/null; }
 have_lib libtcmalloc_minimal.so.4 || need+=(libgoogle-perftools4)

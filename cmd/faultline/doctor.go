@@ -12,12 +12,13 @@ import (
 
 func newDoctor() *cobra.Command {
 	var asJSON, noColor bool
+	var python string
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Show what this machine lets faultline measure, and how to get the rest",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cs := doctor.Run(cmd.Context())
+			cs := doctor.Run(cmd.Context(), python)
 			if asJSON {
 				enc := json.NewEncoder(os.Stdout)
 				enc.SetIndent("", "  ")
@@ -30,5 +31,6 @@ func newDoctor() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the checks as JSON")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "no colour")
+	cmd.Flags().StringVar(&python, "python", "", "the interpreter whose IPython and faultline package to check (default: the first with NumPy)")
 	return cmd
 }

@@ -86,7 +86,7 @@ allocators and glibc tunables.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newTimeit(), newRun(), newDemo(), newReport(), newCompare(), newDoctor(), newMan())
+	root.AddCommand(newTimeit(), newRun(), newDemo(), newReport(), newCompare(), newDoctor(), newMan(), newPython())
 	for _, c := range root.Commands() {
 		completeFlags(c)
 	}

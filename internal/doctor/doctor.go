@@ -20,6 +20,7 @@ import (
 	"github.com/faultline/faultline/internal/counters"
 	"github.com/faultline/faultline/internal/faultcost"
 	"github.com/faultline/faultline/internal/host"
+	"github.com/faultline/faultline/internal/notebook"
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/trace"
@@ -41,8 +42,9 @@ type Check struct {
 	Next   string `json:"next,omitempty"`
 }
 
-// Run performs every check.
-func Run(ctx context.Context) []Check {
+// Run performs every check. python is the interpreter whose IPython and
+// faultline package are checked: "" for the first one with NumPy.
+func Run(ctx context.Context, python string) []Check {
 	var cs []Check
 	add := func(c Check) { cs = append(cs, c) }
 
@@ -118,6 +120,7 @@ func Run(ctx context.Context) []Check {
 	default:
 		add(Check{"python", Missing, "no Python interpreter found: timeit is unavailable", "apt-get install python3 python3-numpy"})
 	}
+	add(ipython(ctx, python, pys))
 	add(governor())
 	if c, err := faultcost.Measure(); err == nil {
 		add(Check{"page-fault cost", OK, fmt.Sprintf("%.2f µs per 4 KiB minor fault (bare metal: ~0.5-1 µs; VMs with shadow paging: ~10 µs)", c.FaultSeconds*1e6), ""})
@@ -126,6 +129,41 @@ func Run(ctx context.Context) []Check {
 	}
 	add(noise())
 	return cs
+}
+
+// ipython says whether %load_ext faultline works for the chosen
+// interpreter: IPython present, and the faultline package importable.
+func ipython(ctx context.Context, python string, pys []probe.Python) Check {
+	const name = "ipython"
+	if python == "" {
+		for _, p := range pys {
+			if python == "" || p.NumPy != "" {
+				python = p.Path
+			}
+			if p.NumPy != "" {
+				break
+			}
+		}
+	}
+	if python == "" {
+		return Check{name, Missing, "no Python interpreter found: no IPython magic", "apt-get install python3 python3-ipython"}
+	}
+	path, err := probe.LookPython(python)
+	if err != nil {
+		return Check{name, Missing, err.Error(), "choose the interpreter of your IPython or Jupyter kernel with --python"}
+	}
+	st, err := notebook.Inspect(ctx, path)
+	switch {
+	case err != nil:
+		return Check{name, Missing, oneLine(err), "choose the interpreter of your IPython or Jupyter kernel with --python"}
+	case st.IPython == "":
+		return Check{name, Missing, path + " has no IPython: faultline.compare() only, no %faultline magic",
+			"apt-get install python3-ipython (Debian's python3), or pip install ipython, then faultline python --install --python " + path}
+	case st.Package == "":
+		return Check{name, Missing, fmt.Sprintf("%s has IPython %s but not the faultline package", path, st.IPython),
+			"faultline python --install --python " + path + " (then %load_ext faultline)"}
+	}
+	return Check{name, OK, fmt.Sprintf("%s: IPython %s, faultline package in %s (%%load_ext faultline)", path, st.IPython, st.Package), ""}
 }
 
 func orNone(s []string) string {

@@ -8,7 +8,7 @@ import (
 )
 
 func TestRun(t *testing.T) {
-	cs := Run(context.Background())
+	cs := Run(context.Background(), "")
 	names := map[string]Check{}
 	for _, c := range cs {
 		names[c.Name] = c
@@ -19,7 +19,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("%s is missing but names no next step", c.Name)
 		}
 	}
-	for _, want := range []string{"syscall tracing", "perf counters", "hardware PMU", "transparent huge pages", "allocators", "python", "cpu frequency governor", "page-fault cost", "timing noise"} {
+	for _, want := range []string{"syscall tracing", "perf counters", "hardware PMU", "transparent huge pages", "allocators", "python", "cpu frequency governor", "page-fault cost", "timing noise", "ipython"} {
 		if _, ok := names[want]; !ok {
 			t.Errorf("no %q check", want)
 		}

@@ -1,0 +1,306 @@
+"""The faultline/v1 result document (docs/json-schema.md) as Python objects.
+
+Nothing here measures or diagnoses: every number is read from the JSON that
+the faultline binary wrote, so a Result says exactly what the terminal and
+HTML reports say.
+"""
+
+import copy
+import html
+import json
+
+SCHEMA = "faultline/v1"
+SWEEP_SCHEMA = "faultline-sweep/v1"
+
+
+class SchemaError(ValueError):
+    """The document is not a faultline/v1 result."""
+
+
+def load(path):
+    """Read a saved result (faultline ... --json FILE)."""
+    with open(path, encoding="utf-8") as f:
+        return Result(json.load(f))
+
+
+def format_seconds(s):
+    """A duration with three significant digits, as faultline prints it."""
+    if s is None:
+        return "?"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if abs(s) >= scale or unit == "ns":
+            v = s / scale
+            if v >= 100:
+                return f"{v:.0f} {unit}"
+            if v >= 10:
+                return f"{v:.1f} {unit}"
+            return f"{v:.2f} {unit}"
+    return f"{s} s"
+
+
+class Ratio(float):
+    """time(other) / time(base): how many times slower `other` is.
+
+    low and high bound its 95% interval and p is the Mann-Whitney p-value,
+    when faultline compared the two directly (None otherwise).
+    """
+
+    def __new__(cls, value, low=None, high=None, p=None, significant=None):
+        r = super().__new__(cls, value)
+        r.low, r.high, r.p, r.significant = low, high, p, significant
+        return r
+
+    def __repr__(self):
+        s = f"{float(self):.3g}x"
+        if self.low is not None and self.high is not None:
+            s += f" [{self.low:.3g}, {self.high:.3g}]"
+        if self.p is not None:
+            s += f" p={self.p:.2g}"
+        return s
+
+
+class Finding:
+    """One entry of the diagnosis: a cause, its evidence and its fixes."""
+
+    def __init__(self, doc):
+        self._doc = doc
+        self.cause = doc.get("cause", "")
+        self.summary = doc.get("summary", "")
+        self.candidate = doc.get("candidate", "")
+        self.config = doc.get("config", "")
+        self.explains = doc.get("explains", 0.0)
+        self.confidence = doc.get("confidence", "")
+        self.evidence = doc.get("evidence") or []
+        self.fixes = doc.get("fixes") or []
+
+    @property
+    def verified_fixes(self):
+        return [f for f in self.fixes if f.get("verified")]
+
+    def to_dict(self):
+        return copy.deepcopy(self._doc)
+
+    def __repr__(self):
+        return f"<Finding {self.cause} ({self.candidate}, {self.config}): {self.summary}>"
+
+
+class Result:
+    """A faultline/v1 result: what was compared, the times, the findings.
+
+    text and html hold faultline's own terminal and HTML reports of it when
+    they were asked for; the rest is read from the JSON document.
+    """
+
+    def __init__(self, doc, text="", html=""):
+        if not isinstance(doc, dict):
+            raise SchemaError("a faultline result is a JSON object")
+        schema = doc.get("schema")
+        if schema == SWEEP_SCHEMA:
+            raise SchemaError("this is a sweep (faultline-sweep/v1): read each point's result from "
+                              "doc['points'][i]['result'], or open the sweep's HTML report")
+        if schema != SCHEMA:
+            raise SchemaError(f"schema {schema!r}: this package reads {SCHEMA} results only")
+        self._doc = doc
+        self.text = text
+        self.html = html
+        self.kind = doc.get("kind", "")
+        self.partial = bool(doc.get("partial"))
+        self.interrupted = doc.get("interrupted", "")
+        self.candidates = doc.get("candidates") or []
+        self.configs = doc.get("configs") or []
+        self.findings = [Finding(f) for f in doc.get("findings") or []]
+        self.notes = doc.get("notes") or []
+
+    # --- lookups ---------------------------------------------------------
+
+    @property
+    def baseline_config(self):
+        return self.configs[0]["name"] if self.configs else ""
+
+    @property
+    def primary_mode(self):
+        """The mode the headline table reads: interleaved rounds for timeit,
+        one process per run for run."""
+        modes = [r.get("mode") for r in self._doc.get("results") or []]
+        for m in ("interleaved", "process"):
+            if m in modes:
+                return m
+        return modes[0] if modes else ""
+
+    def user_candidates(self):
+        """The candidates the user gave (not the code fixes faultline added)."""
+        return [c for c in self.candidates if not c.get("fix_of")]
+
+    def candidate(self, key):
+        """The candidate named key ('A'), or labelled key."""
+        for c in self.candidates:
+            if c.get("name") == key:
+                return c
+        for c in self.candidates:
+            if key in (c.get("label"), c.get("statement")):
+                return c
+        names = ", ".join(f"{c['name']} ({c.get('label', '')})" for c in self.candidates)
+        raise KeyError(f"no candidate {key!r}; the candidates are {names}")
+
+    def run(self, candidate, config=None, mode=None):
+        """The results[] entry of candidate under config (default: the
+        baseline configuration) in mode (default: the primary mode)."""
+        name = self.candidate(candidate)["name"]
+        config = config or self.baseline_config
+        mode = mode or self.primary_mode
+        for r in self._doc.get("results") or []:
+            if r.get("candidate") == name and r.get("config") == config and r.get("mode") == mode:
+                return r
+        raise KeyError(f"no {mode} run of {name} under {config}")
+
+    def time(self, candidate, config=None, mode=None):
+        """Median seconds per call."""
+        return (self.run(candidate, config, mode).get("time") or {}).get("median")
+
+    def faults_per_call(self, candidate, config=None, mode=None):
+        """Minor page faults per call, from the timing pass (nearly
+        deterministic, unlike time: fit for a CI gate)."""
+        return (self.run(candidate, config, mode).get("per_iteration") or {}).get("minor_faults", 0.0)
+
+    def syscalls_per_call(self, candidate, call, config=None):
+        """Memory syscalls (brk, mmap, munmap, mremap, madvise) per call,
+        from the trace pass; None when no trace pass ran."""
+        per = self.run(candidate, config).get("per_iteration") or {}
+        sc = per.get("syscalls")
+        if sc is None:
+            return None
+        return sc.get(call, 0)
+
+    def comparison(self, other, config=None, mode=None):
+        name = self.candidate(other)["name"]
+        config = config or self.baseline_config
+        mode = mode or self.primary_mode
+        for c in self._doc.get("comparisons") or []:
+            if c.get("other") == name and c.get("config") == config and c.get("mode") == mode:
+                return c
+        return None
+
+    def ratio(self, base, other, config=None, mode=None):
+        """time(other) / time(base) from faultline's comparisons: 2.0 means
+        other is twice as slow. A Ratio: a float with low, high and p when
+        faultline compared the pair directly."""
+        b, o = self.candidate(base)["name"], self.candidate(other)["name"]
+        if b == o:
+            return Ratio(1.0)
+        cb, co = self.comparison(b, config, mode), self.comparison(o, config, mode)
+        if co is not None and co.get("baseline") == b:
+            return Ratio(co["ratio"], co.get("low"), co.get("high"), co.get("p"), co.get("significant"))
+        if cb is not None and cb.get("baseline") == o:
+            inv = lambda x: 1 / x if x else None  # noqa: E731
+            return Ratio(1 / cb["ratio"], inv(cb.get("high")), inv(cb.get("low")), cb.get("p"), cb.get("significant"))
+        if cb is not None and co is not None:
+            # Both against a third candidate: the ratio of ratios, without
+            # an interval of its own.
+            return Ratio(co["ratio"] / cb["ratio"])
+        raise KeyError(f"faultline compared neither {b} nor {o} with the other under "
+                       f"{config or self.baseline_config} ({mode or self.primary_mode})")
+
+    def causes(self):
+        return [f.cause for f in self.findings]
+
+    def to_dict(self):
+        """The JSON document, as faultline wrote it."""
+        return copy.deepcopy(self._doc)
+
+    # --- renderings --------------------------------------------------------
+
+    def verdict(self):
+        """One line per user candidate against the fastest, as the report's
+        headline table reads (~ when not significant, as benchstat)."""
+        lines = []
+        if self.partial:
+            lines.append("partial result: " + (self.interrupted or "interrupted") + " (what was measured is kept)")
+        users = self.user_candidates()
+        base = self._baseline_candidate()
+        # The fastest first, then the others against it.
+        users = sorted(users, key=lambda c: c["name"] != base)
+        for c in users:
+            try:
+                r = self.run(c["name"])
+            except KeyError:
+                lines.append(f"{c['name']}: not measured")
+                continue
+            if r.get("status") not in (None, "ok"):
+                lines.append(f"{c['name']} failed: {r.get('error', r.get('status'))}")
+                continue
+            t = format_seconds((r.get("time") or {}).get("median"))
+            if base is None or c["name"] == base:
+                if len(users) > 1:
+                    lines.append(f"{c['name']} is the fastest: {t} per call")
+                else:
+                    lines.append(f"{c['name']}: {t} per call")
+                continue
+            cmp = self.comparison(c["name"])
+            if cmp is None:
+                lines.append(f"{c['name']}: {t} per call")
+            elif cmp.get("significant"):
+                lines.append(f"{c['name']} is {cmp['ratio']:.3g}x slower than {base} "
+                             f"({t} per call, 95% interval {cmp['low']:.3g}-{cmp['high']:.3g}x, p={cmp['p']:.2g})")
+            else:
+                lines.append(f"{c['name']} and {base}: no significant difference (~{cmp['ratio']:.3g}x, "
+                             f"p={cmp['p']:.2g}, {t} per call)")
+        return lines
+
+    def _baseline_candidate(self):
+        for c in self._doc.get("comparisons") or []:
+            if c.get("config") == self.baseline_config and c.get("mode") == self.primary_mode:
+                return c.get("baseline")
+        return None
+
+    def __repr__(self):
+        lines = [f"<faultline {self.kind} result: "
+                 + ", ".join(f"{c['name']} = {c.get('label', '')}" for c in self.user_candidates())]
+        lines += ["  " + v for v in self.verdict()]
+        for f in self.findings:
+            lines.append(f"  {f.cause} ({f.candidate}, {f.config}): {f.summary}")
+        return "\n".join(lines) + ">"
+
+    def __str__(self):
+        return self.text or repr(self)
+
+    def _repr_pretty_(self, p, cycle):
+        # IPython in a terminal: faultline's own terminal report.
+        p.text(self.text.rstrip("\n") if self.text else repr(self))
+
+    def _repr_html_(self):
+        return render_html(self)
+
+
+def render_html(res):
+    """The verdict and findings first, then faultline's full HTML report in
+    a sandboxed iframe: the report is a whole page with its own styles and
+    Content-Security-Policy, so it goes in srcdoc, isolated from the
+    notebook, and sandbox (no allowances) keeps it from running anything."""
+    e = html.escape
+    out = ['<div class="faultline-result" style="font-family: sans-serif; line-height: 1.4">']
+    names = "; ".join(f"<b>{e(c['name'])}</b> <code>{e(c.get('label', ''))}</code>" for c in res.user_candidates())
+    out.append(f'<p style="margin: 0.2em 0">faultline {e(res.kind)}: {names}</p>')
+    out.append('<div class="faultline-verdict" style="font-size: 1.15em; margin: 0.4em 0">')
+    for v in res.verdict():
+        out.append(f"<div>{e(v)}</div>")
+    out.append("</div>")
+    if res.findings:
+        out.append('<ol class="faultline-findings" style="margin: 0.4em 0">')
+        for f in res.findings:
+            share = f" · explains {f.explains:.0%} of the gap" if f.explains else ""
+            out.append(f'<li><code style="font-weight: bold">{e(f.cause)}</code> '
+                       f"({e(f.candidate)}, {e(f.config)}, {e(f.confidence)} confidence{share}): {e(f.summary)}")
+            # The best verified fix; the report below lists them all.
+            for fx in f.verified_fixes[:1]:
+                sp = f", {fx['speedup']:.3g}x faster" if fx.get("speedup") else ""
+                out.append(f"<br>fix (verified under {e(fx.get('config', ''))}{e(sp)}): <code>{e(fx.get('change', ''))}</code>")
+            out.append("</li>")
+        out.append("</ol>")
+    elif not res.partial:
+        out.append("<p>No findings: no memory-management cause explains a difference.</p>")
+    if res.html:
+        out.append('<iframe class="faultline-report" sandbox="" title="faultline report" '
+                   'style="width: 100%; height: 900px; border: 1px solid #ccc" '
+                   f'srcdoc="{e(res.html, quote=True)}"></iframe>')
+    out.append("</div>")
+    return "\n".join(out)

@@ -1,0 +1,91 @@
+import html
+import json
+import unittest
+
+import faultline
+from faultline.testing import assert_memory
+from helpers import fixture
+
+
+class SeedResultTest(unittest.TestCase):
+    """internal/report/testdata/seed.json: the NumPy case, as the Go
+    renderers' own fixture has it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.r = faultline.load(fixture("seed.json"))
+        with open(fixture("seed.json")) as f:
+            cls.doc = json.load(f)
+
+    def test_findings(self):
+        self.assertEqual(self.r.findings[0].cause, "heap-trim-refault")
+        self.assertEqual(self.r.findings[0].candidate, "B")
+        self.assertEqual(self.r.causes(), [f["cause"] for f in self.doc["findings"]])
+
+    def test_ratio_from_comparisons(self):
+        cmp = next(c for c in self.doc["comparisons"]
+                   if c["config"] == "glibc" and c["mode"] == "interleaved" and c["other"] == "B")
+        ab = self.r.ratio("A", "B")
+        self.assertEqual(float(ab), cmp["ratio"])
+        self.assertEqual((ab.low, ab.high, ab.p), (cmp["low"], cmp["high"], cmp["p"]))
+        ba = self.r.ratio("B", "A")
+        self.assertAlmostEqual(float(ba) * float(ab), 1.0)
+        self.assertAlmostEqual(ba.high, 1 / cmp["low"])
+        # By label as well as by name.
+        self.assertEqual(float(self.r.ratio(self.r.candidate("A")["label"], "B")), cmp["ratio"])
+        with self.assertRaisesRegex(KeyError, "no candidate 'Z'"):
+            self.r.ratio("A", "Z")
+
+    def test_to_dict_is_the_document(self):
+        self.assertEqual(self.r.to_dict(), self.doc)
+        self.r.to_dict()["findings"].clear()
+        self.assertTrue(self.r.findings and self.r.to_dict()["findings"])
+
+    def test_repr_and_verdict(self):
+        text = repr(self.r)
+        self.assertIn("B is ", text)
+        self.assertIn("slower than A", text)
+        self.assertIn("heap-trim-refault (B, glibc)", text)
+        self.assertEqual(str(self.r), text)  # no terminal report captured
+
+    def test_html(self):
+        self.r.html = "<!DOCTYPE html><html><body><p class=\"x\">report & 'plots'</p></body></html>"
+        page = self.r._repr_html_()
+        self.assertIn('class="faultline-verdict"', page)
+        self.assertIn("<code style=\"font-weight: bold\">heap-trim-refault</code>", page)
+        self.assertIn('sandbox=""', page)
+        self.assertIn('srcdoc="' + html.escape(self.r.html, quote=True) + '"', page)
+        self.assertLess(page.index("faultline-verdict"), page.index("<iframe"))
+
+    def test_assert_memory(self):
+        assert_memory(self.r, "A", max_faults_per_call=10, no_cause="heap-trim-refault")
+        with self.assertRaises(AssertionError) as ctx:
+            assert_memory(self.r, "B", max_faults_per_call=10, max_syscalls_per_call={"brk": 0},
+                          no_cause=["heap-trim-refault"])
+        msg = str(ctx.exception)
+        self.assertTrue(msg.startswith("faultline: B ("), msg)
+        self.assertIn("minor page faults per call (limit 10)", msg)
+        self.assertIn("brk calls per call (limit 0)", msg)
+        self.assertIn("finding heap-trim-refault: ", msg)
+
+
+class OtherResultsTest(unittest.TestCase):
+    def test_not_significant(self):
+        r = faultline.load(fixture("nodiff.json"))
+        self.assertIn("no significant difference", "\n".join(r.verdict()))
+
+    def test_run_with_failures(self):
+        r = faultline.load(fixture("run.json"))
+        self.assertEqual(r.kind, "run")
+        self.assertEqual(r.primary_mode, "process")
+        self.assertTrue(r.verdict())
+
+    def test_refuses_other_documents(self):
+        with self.assertRaisesRegex(faultline.SchemaError, "sweep"):
+            faultline.load(fixture("sweep.json"))
+        with self.assertRaisesRegex(faultline.SchemaError, "faultline/v1 results only"):
+            faultline.Result({"schema": "faultline/v9"})
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
@@ -65,5 +66,44 @@ func TestVersionOfABuild(t *testing.T) {
 		if !strings.HasPrefix(string(out), tc.want) {
 			t.Errorf("--version printed %q, want it to start with %q", out, tc.want)
 		}
+	}
+}
+
+// TestVersionOfATaggedBuild: a build of a tagged commit says the tag, as a
+// `go install ...@vX` binary does (the go command stamps the main module's
+// version from the VCS tag). The repository is cloned and the clone tagged,
+// so the checkout under test is left alone.
+func TestVersionOfATaggedBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: clones the repository and builds the command")
+	}
+	root, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		t.Skipf("not a git checkout (%v): the version comes from a tag", err)
+	}
+	clone := filepath.Join(t.TempDir(), "faultline")
+	git := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git(".", "clone", "--quiet", "--local", "--no-hardlinks", strings.TrimSpace(string(root)), clone)
+	git(clone, "-c", "user.name=test", "-c", "user.email=test@localhost", "tag", "v0.9.9")
+	bin := filepath.Join(t.TempDir(), "faultline")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/faultline")
+	// The stamp needs VCS information, which GOFLAGS may turn off.
+	build.Dir, build.Env = clone, append(os.Environ(), "GOFLAGS=-buildvcs=true")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		t.Fatalf("--version: %v", err)
+	}
+	if string(out) != "faultline version v0.9.9\n" {
+		t.Errorf("--version of a build tagged v0.9.9 printed %q", out)
 	}
 }

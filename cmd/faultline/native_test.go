@@ -35,7 +35,7 @@ func TestNativeAllocationsNameTheCaller(t *testing.T) {
 	}
 	for _, tc := range []struct{ allocator, preload string }{{alloc.Glibc, ""}, {alloc.Jemalloc, jem}} {
 		t.Run(tc.allocator, func(t *testing.T) {
-			cmd, tmp := cliCmd(t, "run", "--json", "out.json", "--no-experiments", "--no-trace", "-w", "0", "--runs", "3", "--budget", "40s",
+			cmd, tmp := cliCmd(t, "run", "--json", "out.json", "--no-experiments", "--no-trace", "-w", "0", "--runs", "8", "--budget", "40s",
 				bin+" 20", bin+" 20 two")
 			if tc.preload != "" {
 				cmd.Env = append(cmd.Env, "LD_PRELOAD="+tc.preload)
@@ -85,6 +85,17 @@ func TestNativeAllocationsNameTheCaller(t *testing.T) {
 			}
 			if !strings.Contains(string(out), "B: 40 x 8.0 MiB per run from make_buffers in buffers") {
 				t.Errorf("the report does not show B's buffers with their caller:\n%s", out)
+			}
+			// The diagnosis reasons with it: B's second buffer is an
+			// extra buffer, from make_buffers.
+			var extra *result.Finding
+			for i, f := range r.Findings {
+				if f.Cause == "extra-buffer" && f.Candidate == "B" {
+					extra = &r.Findings[i]
+				}
+			}
+			if extra == nil || !strings.Contains(extra.Summary, "make_buffers in buffers") {
+				t.Errorf("no extra-buffer finding for B naming make_buffers: %+v", r.Findings)
 			}
 		})
 	}

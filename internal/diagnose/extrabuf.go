@@ -30,6 +30,11 @@ import (
 //     medium otherwise); without a measured rewrite 0 and low.
 func (a *analysis) extraBuffer(p *pair, mech []*draft) *draft {
 	as, af := p.s.PerIteration.Allocations, p.f.PerIteration.Allocations
+	pass := result.PassAlloc
+	if as == nil || af == nil {
+		// A native program: its allocator calls, from the native pass.
+		as, af, pass = nativeLarge(native(p.s)), nativeLarge(native(p.f)), result.PassNative
+	}
 	if as == nil || af == nil {
 		return nil
 	}
@@ -41,12 +46,12 @@ func (a *analysis) extraBuffer(p *pair, mech []*draft) *draft {
 	}
 	d := a.newDraft(p, ExtraBuffer)
 	d.f.Evidence = []result.Evidence{
-		ev("allocations of 256 KiB or more "+a.per(), p.slow, a.base, as.Count, "allocs", result.PassAlloc),
-		ev("allocations of 256 KiB or more "+a.per(), p.fast, a.base, af.Count, "allocs", result.PassAlloc),
-		ev("bytes in those allocations "+a.per(), p.slow, a.base, as.Bytes, "B", result.PassAlloc),
-		ev("bytes in those allocations "+a.per(), p.fast, a.base, af.Bytes, "B", result.PassAlloc),
-		ev("peak traced memory "+a.per(), p.slow, a.base, as.PeakBytes, "B", result.PassAlloc),
-		ev("peak traced memory "+a.per(), p.fast, a.base, af.PeakBytes, "B", result.PassAlloc),
+		ev("allocations of 256 KiB or more "+a.per(), p.slow, a.base, as.Count, "allocs", pass),
+		ev("allocations of 256 KiB or more "+a.per(), p.fast, a.base, af.Count, "allocs", pass),
+		ev("bytes in those allocations "+a.per(), p.slow, a.base, as.Bytes, "B", pass),
+		ev("bytes in those allocations "+a.per(), p.fast, a.base, af.Bytes, "B", pass),
+		ev("peak traced memory "+a.per(), p.slow, a.base, as.PeakBytes, "B", pass),
+		ev("peak traced memory "+a.per(), p.fast, a.base, af.PeakBytes, "B", pass),
 	}
 
 	cs, cf := a.r.Candidate(p.slow), a.r.Candidate(p.fast)
@@ -85,6 +90,9 @@ func (a *analysis) extraBuffer(p *pair, mech []*draft) *draft {
 			mechCause = m.f.Cause
 		}
 		mechSeconds += m.seconds
+	}
+	if where := callers(native(p.s)); where != "" {
+		fmt.Fprintf(&b, "; %s allocates them in %s", p.slow, where)
 	}
 	if mechCause != "" {
 		fmt.Fprintf(&b, "; that extra memory is what %s cycles through the kernel", mechCause)
@@ -209,4 +217,41 @@ func (a *analysis) slowerUnder(p *pair, rm *removal) bool {
 		return stats.MannWhitneyP(xs, ys) < stats.Alpha
 	}
 	return rm.s.Time.Low > rm.f.Time.High
+}
+
+// nativeLarge reads the native pass's allocations of 256 KiB or more as
+// the allocation pass's figures; nil without the pass. The peak is the
+// most memory the program held allocated at once.
+func nativeLarge(n *result.NativeAllocations) *result.Allocations {
+	if n == nil {
+		return nil
+	}
+	al := &result.Allocations{PeakBytes: n.PeakLiveBytes, Iterations: n.Iterations}
+	for _, l := range n.Large {
+		if l.Bytes < 256*kib {
+			continue
+		}
+		al.Count += l.Per
+		al.Bytes += float64(l.Bytes) * l.Per
+		al.Large = append(al.Large, result.SizeCount{Call: l.Function, Bytes: l.Bytes, Per: l.Per})
+	}
+	return al
+}
+
+// callers names where the large allocations come from: "make_buffers in
+// x (2 x 8.0 MiB)", the largest first; "" when the pass did not run or
+// saw no caller.
+func callers(n *result.NativeAllocations) string {
+	if n == nil {
+		return ""
+	}
+	var parts []string
+	for _, l := range n.Large {
+		if l.Bytes < 256*kib || len(parts) == 2 {
+			continue
+		}
+		who := site(result.NativeSite{Caller: l.Caller, Object: l.Object, Stripped: l.Stripped})
+		parts = append(parts, fmt.Sprintf("%s (%s x %s, %s)", who, fmtCount(l.Per), fmtBytes(float64(l.Bytes)), l.Function))
+	}
+	return strings.Join(parts, " and ")
 }

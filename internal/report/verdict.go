@@ -53,7 +53,11 @@ func (f *facts) verdict() []line {
 		}
 		ls = append(ls, l)
 		if c := f.r.Candidate(fd.Candidate); c != nil && label(c) != "" {
-			ls = append(ls, line{sty("Where: ", strong), txt(fd.Candidate + ", "), sty(oneLine(label(c)), code)})
+			l := line{sty("Where: ", strong), txt(fd.Candidate + ", "), sty(oneLine(label(c)), code)}
+			if sites := f.largeSites(fd.Candidate); sites != "" {
+				l = append(l, txt("; "+sites))
+			}
+			ls = append(ls, l)
 		}
 		ls = append(ls, f.verdictFix(fd))
 	} else if slow != nil {
@@ -221,4 +225,35 @@ func pointText(pt result.SweepPoint) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, ", ")
+}
+
+// largeSites names where cand's largest allocations come from, from the
+// native allocation pass: "40 x 8.0 MiB from make_buffers in buffers".
+func (f *facts) largeSites(cand string) string {
+	run := f.r.Run(cand, f.baseCfg, f.mode)
+	if run == nil || run.PerIteration.Native == nil {
+		return ""
+	}
+	var parts []string
+	for _, l := range run.PerIteration.Native.Large {
+		if len(parts) == 2 {
+			break
+		}
+		who := "a stripped caller"
+		if l.Caller != "" {
+			who = l.Caller
+			if l.Object != "" {
+				who += " in " + baseName(l.Object)
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s x %s from %s", fmtCount(l.Per), fmtBytes(float64(l.Bytes)), who))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
 }

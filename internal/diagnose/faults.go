@@ -54,6 +54,7 @@ func (a *analysis) causes(p *pair) []*draft {
 			}
 		}
 		a.finishFaultDrafts(p, ds)
+		ds = a.withGrowth(ds)
 		a.programCauses(p, ds)
 		trimmed := slices.ContainsFunc(ds, func(d *draft) bool { return d.f.Cause == ProgramTrim })
 		for _, d := range ds {
@@ -558,7 +559,7 @@ func (a *analysis) reallocCopy(p *pair) *draft {
 		}
 	}
 	if len(steps) < 2 || ss.Munmap < 1 {
-		return nil
+		return a.heapGrowth(p)
 	}
 	if fs != nil && fs.Mremap < 0.5 && fs.Mmap >= 0.5*ss.Mmap {
 		return nil
@@ -583,6 +584,92 @@ func (a *analysis) reallocCopy(p *pair) *draft {
 		fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
 	d.f.Fixes = []result.Fix{{Kind: result.FixCode,
 		Change: "reserve the final size up front, or grow with realloc (glibc moves a large block with mremap, without copying or faulting it again)"}}
+	return d
+}
+
+// withGrowth folds the heap trim that growth by copying leads to into the
+// growth's finding: the trim returns the heap top the copies left, its
+// faults are the growth's cost, and the growth is what to change (the
+// trim's verified settings stay among the fixes).
+func (a *analysis) withGrowth(ds []*draft) []*draft {
+	var grow, trim *draft
+	for _, d := range ds {
+		switch d.f.Cause {
+		case ReallocCopy:
+			grow = d
+		case HeapTrimRefault:
+			trim = d
+		}
+	}
+	if grow == nil || trim == nil || grow.f.Candidate != trim.f.Candidate {
+		return ds
+	}
+	shrink := 0.0
+	if s := grow.p.s.PerIteration.Syscalls; s != nil {
+		shrink = s.BrkShrinkBytes
+	}
+	grow.f.Summary += fmt.Sprintf("; the heap top the copies leave (%s) is given back with brk after every %s and faulted in again", fmtBytes(shrink), a.unit)
+	grow.f.Explains = math.Min(1, grow.f.Explains+trim.f.Explains)
+	grow.seconds += trim.seconds
+	if confidenceRank(trim.f.Confidence) < confidenceRank(grow.f.Confidence) {
+		grow.f.Confidence = trim.f.Confidence
+	}
+	grow.f.Fixes = append(grow.f.Fixes, trim.f.Fixes...)
+	grow.proposals = append(grow.proposals, trim.proposals...)
+	return slices.DeleteFunc(ds, func(d *draft) bool { return d == trim })
+}
+
+// heapGrowth is realloc-copy on the heap: below the mmap threshold each
+// larger copy is carved from the heap top, which grows by brk step after
+// step (at least eight an iteration, where the fast side grows it a
+// quarter as often) to several times what the iteration keeps live.
+func (a *analysis) heapGrowth(p *pair) *draft {
+	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
+	if ss == nil || a.baseSettings().Allocator != alloc.Glibc {
+		return nil
+	}
+	steps, fsteps := 0.0, 0.0
+	for _, sc := range sizesOf(ss, "brk+") {
+		steps += sc.Per
+	}
+	for _, sc := range sizesOf(fs, "brk+") {
+		fsteps += sc.Per
+	}
+	shrinks := 0.0
+	for _, sc := range sizesOf(ss, "brk-") {
+		shrinks += sc.Per
+	}
+	peak := 0.0
+	if al := p.s.PerIteration.Allocations; al != nil {
+		peak = al.PeakBytes
+	} else if n := native(p.s); n != nil {
+		peak = n.PeakLiveBytes
+	}
+	// Many steps up for each step down: growth. A heap that grows once
+	// and is trimmed once per iteration, many iterations a process, is
+	// the trim's cycle, not growth. And more heap than was ever live at
+	// once: copies, not blocks that accumulate (which the allocations
+	// must show, the trace cannot).
+	if steps < 8*max(1, shrinks) || fsteps > steps/4 || ss.BrkGrowBytes < mib || peak == 0 || ss.BrkGrowBytes < 1.4*peak {
+		return nil
+	}
+	d := a.newDraft(p, ReallocCopy)
+	d.faultBytes = ss.BrkGrowBytes
+	d.f.Evidence = append(a.faultEvidence(p),
+		ev("heap growth steps (brk) "+a.per(), p.slow, a.base, steps, "calls", result.PassTrace),
+		ev("heap growth steps (brk) "+a.per(), p.fast, a.base, fsteps, "calls", result.PassTrace),
+		ev("heap grown with brk "+a.per(), p.slow, a.base, ss.BrkGrowBytes, "B", result.PassTrace))
+	if peak > 0 {
+		d.f.Evidence = append(d.f.Evidence, ev("peak traced memory "+a.per(), p.slow, a.base, peak, "B", result.PassAlloc))
+	}
+	d.f.Summary = fmt.Sprintf("%s grows its data by copying it into ever larger blocks: its heap grows in %s steps %s to %s (%s against %s for %s), every copy touching fresh pages: %s minor faults %s against %s for %s",
+		p.slow, fmtCount(steps), a.per(), fmtBytes(ss.BrkGrowBytes), fmtCount(steps), fmtCount(fsteps), p.fast,
+		fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
+	if peak > 0 {
+		d.f.Summary += fmt.Sprintf("; it keeps at most %s live", fmtBytes(peak))
+	}
+	d.f.Fixes = []result.Fix{{Kind: result.FixCode,
+		Change: "grow in place (a bytearray, realloc, a list joined once) or reserve the final size, instead of building a new, larger copy each step"}}
 	return d
 }
 

@@ -130,3 +130,26 @@ func TestStartupIsNotTheLoop(t *testing.T) {
 	compare(r)
 	first(t, r, MmapPerAllocation)
 }
+
+// Growth by copying on the heap: twenty brk steps up for one trim, more
+// heap than was ever live. The trim is folded into the growth's finding;
+// blocks that accumulate (as much live as grown) stay a heap trim.
+func TestHeapGrowthByCopying(t *testing.T) {
+	grow := func(peak float64) side {
+		sizes := []result.SizeCount{{Call: "brk-", Bytes: 12386304, Per: 1}, {Call: "brk+", Bytes: 589824, Per: 20}, {Call: "brk+", Bytes: 327680, Per: 1}}
+		return side{t: 11.5e-3, faults: 2878, sys: &result.Syscalls{Brk: 23, BrkGrowBytes: 12386304, BrkShrinkBytes: 12386304, Sizes: sizes},
+			alloc: &result.Allocations{Count: 1, Bytes: 4 << 20, PeakBytes: peak}}
+	}
+	fast := side{t: 0.1e-3, faults: 1, sys: &result.Syscalls{}, alloc: &result.Allocations{Count: 1, Bytes: 4 << 20, PeakBytes: 4 << 20}}
+	r := pairResult("", fast, grow(8.3e6), nil, nil)
+	f := first(t, r, ReallocCopy)
+	if !strings.Contains(f.Summary, "21 steps") || !strings.Contains(f.Summary, "(11.8 MiB) is given back with brk after every call") {
+		t.Errorf("summary %q", f.Summary)
+	}
+	for _, g := range Diagnose(r) {
+		if g.Cause == HeapTrimRefault {
+			t.Errorf("the trim is reported apart: %q", g.Summary)
+		}
+	}
+	first(t, pairResult("", fast, grow(12e6), nil, nil), HeapTrimRefault)
+}

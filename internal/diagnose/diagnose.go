@@ -79,7 +79,10 @@ func analyse(r *result.Result) []*draft {
 	for _, p := range a.pairs() {
 		ds = append(ds, a.causes(p)...)
 	}
+	alone := a.aloneCauses()
+	ds = append(ds, alone...)
 	ds = append(ds, a.orderEffects(ds)...)
+	demoteOrder(ds, alone)
 	ds = append(ds, a.regressions(ds)...)
 	for _, d := range ds {
 		d.f.Explains = round3(clamp01(d.f.Explains))
@@ -107,6 +110,8 @@ type pair struct {
 	s, f       *result.Run
 	gap        float64 // seconds per iteration
 	cmp        *result.Comparison
+	// alone: the pair's runs are the isolated ones (alone.go).
+	alone bool
 }
 
 // pairs returns the significant comparisons between user candidates.

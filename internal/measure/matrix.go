@@ -539,7 +539,7 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 		return nil
 	}
 	if rec.Perf {
-		err := tracePass(ctx, res, tgt, cfg, iters, ts, o, true, live)
+		err := tracePass(ctx, res, tgt, cfg, iters, ts, o, true, live, cands, result.ModeInterleaved)
 		if err == nil || !errors.Is(err, perftrace.ErrUnavailable) || !rec.Ptrace {
 			return err
 		}
@@ -547,12 +547,35 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 	} else if rec.PerfWhy != "" {
 		res.Note("trace: recorded with ptrace stops, which slow the target (%s)", rec.PerfWhy)
 	}
-	return tracePass(ctx, res, tgt, cfg, iters, ts, o, false, nil)
+	return tracePass(ctx, res, tgt, cfg, iters, ts, o, false, nil, cands, result.ModeInterleaved)
 }
 
+// TraceAlone traces cand alone in a fresh probe, as its isolated runs ran,
+// into its isolated run: where a candidate faults alone but not
+// interleaved (another candidate's memory keeps its pages mapped), the
+// mechanism is only seen there. It records nothing when the budget has no
+// room for a probe's start and iters iterations.
+func TraceAlone(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, cand string, iters int, rec Recorders, o *Options) error {
+	o.Defaults()
+	c := res.Candidate(cand)
+	r := res.Run(cand, cfg.Name, result.ModeIsolated)
+	if c == nil || r == nil {
+		return nil
+	}
+	need := probeStartCost + time.Duration(float64(iters+2)*r.Time.Median*1e9)
+	if !o.budget().fits(need) {
+		skippedPass(res, result.PassTrace, cfg.Name, cand, "alone", ErrBudget.Error())
+		return nil
+	}
+	return tracePass(ctx, res, tgt, cfg, iters, 0, o, rec.Perf, nil, []result.Candidate{*c}, result.ModeIsolated)
+}
+
+// probeStartCost is what starting a probe takes, about.
+const probeStartCost = 300 * time.Millisecond
+
 // tracePass is one trace pass with the perf recorder or the ptrace tracer.
-func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, sampleTime time.Duration, o *Options, perf bool, live *Live) error {
-	cands := slices.Clone(res.Candidates)
+func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, sampleTime time.Duration, o *Options, perf bool, live *Live, cands []result.Candidate, mode string) error {
+	cands = slices.Clone(cands)
 	start := time.Now()
 	b := o.budget()
 	hctx, cancel := b.hard(ctx)
@@ -584,7 +607,7 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 	// req bounds one request expected to take about n of c's iterations.
 	req := func(c string, n int) (context.Context, context.CancelFunc) {
 		var d time.Duration
-		if r := res.Run(c, cfg.Name, result.ModeInterleaved); r != nil {
+		if r := res.Run(c, cfg.Name, mode); r != nil {
 			d = time.Duration(float64(n) * r.Time.Median * 1e9)
 		}
 		return watch(hctx, d)
@@ -643,7 +666,13 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 	// interleaved samples of the timing pass's shape (unmarked, so the
 	// ptrace tracer stops only on memory syscalls) against the untraced
 	// medians.
-	for round := 0; round < traceTimingRounds; round++ {
+	rounds := traceTimingRounds
+	if mode != result.ModeInterleaved {
+		// Alone, only the syscalls are wanted: the tracing cost was
+		// timed in the interleaved pass.
+		rounds = 0
+	}
+	for round := 0; round < rounds; round++ {
 		for _, c := range cands {
 			r := res.Run(c.Name, cfg.Name, result.ModeInterleaved)
 			if r == nil || r.Time.Median <= 0 {
@@ -707,7 +736,7 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 	var ratios []float64
 	for _, c := range cands {
 		sc := tally.Syscalls(c.Name)
-		r := res.Run(c.Name, cfg.Name, result.ModeInterleaved)
+		r := res.Run(c.Name, cfg.Name, mode)
 		if r == nil || sc == nil {
 			continue
 		}
@@ -722,6 +751,9 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 		}
 	}
 	pass := result.Pass{Name: result.PassTrace, Config: cfg.Name, Seconds: time.Since(start).Seconds(), Note: note}
+	if mode != result.ModeInterleaved {
+		pass.Candidate, pass.Note = cands[0].Name, "alone in a fresh probe, as its isolated runs; "+note
+	}
 	if len(ratios) > 0 {
 		pass.Overhead = stats.Summarize(ratios).Median
 	}

@@ -67,8 +67,27 @@ func (e *probeEngine) baseline(ctx context.Context, res *result.Result, cfg resu
 }
 
 func (e *probeEngine) trace(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error {
-	return measure.Trace(ctx, res, e.tgt, cfg, traceIterations, rec, e.live, e.o)
+	if err := measure.Trace(ctx, res, e.tgt, cfg, traceIterations, rec, e.live, e.o); err != nil {
+		return err
+	}
+	// A candidate that faults alone but not interleaved shows its
+	// mechanism only alone: trace it there too.
+	for _, c := range res.UserCandidates() {
+		inter, iso := res.Run(c.Name, cfg.Name, result.ModeInterleaved), res.Run(c.Name, cfg.Name, result.ModeIsolated)
+		if inter == nil || iso == nil || !faultsAlone(inter.PerIteration.MinorFaults, iso.PerIteration.MinorFaults) {
+			continue
+		}
+		if err := measure.TraceAlone(ctx, res, e.tgt, cfg, c.Name, traceIterations, rec, e.o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// faultsAlone says whether a candidate's isolated runs fault materially
+// more than its interleaved ones: at least 64 faults an iteration and
+// twice as many.
+func faultsAlone(inter, iso float64) bool { return iso >= inter*2+64 }
 
 func (e *probeEngine) alloc(ctx context.Context, res *result.Result, cfg result.Config) error {
 	return measure.Alloc(ctx, res, e.tgt, cfg, allocIterations, e.live, e.o)

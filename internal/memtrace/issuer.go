@@ -30,7 +30,7 @@ type Site struct {
 // issuerKey groups calls by kind, size class and site.
 type issuerKey struct {
 	call  string // as in sizeKey
-	class int    // bits.Len64 of the size: powers of two
+	class int    // sizes up to 2^class and above 2^(class-1)
 	site  Site
 }
 
@@ -49,7 +49,7 @@ func (c *counts) issued(call string, bytes int64, s *Site) {
 	if s == nil || bytes == 0 {
 		return
 	}
-	c.issue(issuerKey{call: call, class: bits.Len64(uint64(bytes)), site: *s}, issuerCount{1, bytes})
+	c.issue(issuerKey{call: call, class: bits.Len64(uint64(bytes) - 1), site: *s}, issuerCount{1, bytes})
 }
 
 func (c *counts) issue(k issuerKey, v issuerCount) {
@@ -143,7 +143,7 @@ func (c *counts) issuerStates() []issuerState {
 }
 
 func (s issuerState) valid() bool {
-	return s.Call != "" && s.Class > 0 && s.Class <= 64 && s.N > 0 && s.Bytes > 0
+	return s.Call != "" && s.Class >= 0 && s.Class <= 64 && s.N > 0 && s.Bytes > 0
 }
 
 func (s issuerState) key() issuerKey {

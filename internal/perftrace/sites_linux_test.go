@@ -1,11 +1,13 @@
 package perftrace
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline/faultline/internal/proc/proctest"
 	"github.com/faultline/faultline/internal/result"
@@ -98,4 +100,61 @@ func TestIssuerGoRuntime(t *testing.T) {
 	if is.Object != bin || !strings.HasPrefix(is.Function, "runtime.") || is.CallerObject != bin || !strings.HasPrefix(is.Caller, "runtime.") {
 		t.Errorf("madvise issued by %+v, want runtime functions of %s", is, bin)
 	}
+}
+
+// TestIssuerAttachRunning: attached to a program that is already
+// running (as the trace pass attaches to a probe), the calls are named
+// through the mappings the process had made before.
+func TestIssuerAttachRunning(t *testing.T) {
+	needRecorder(t)
+	bin := proctest.BuildC(t, "trim")
+	cmd := exec.Command(bin, "3", "wait")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	// Blocked in its read: every mapping of its start-up is made.
+	if err := waitBlocked(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Attach(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Write([]byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	ev, st, err := r.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.NoSites != "" {
+		t.Skipf("no issuing sites here: %s", st.NoSites)
+	}
+	is := Tally(ev, nil, cmd.Process.Pid).Whole().IssuedBy("madvise:MADV_DONTNEED")
+	if is == nil || !isLibc(is.Object) || is.Function != "madvise" || !isLibc(is.CallerObject) || is.Per != 3 {
+		t.Errorf("MADV_DONTNEED issued by %+v, want 3 from inside libc", is)
+	}
+}
+
+// waitBlocked waits until pid sleeps in a read of its stdin.
+func waitBlocked(pid int) error {
+	for range 500 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid))
+		if err != nil {
+			return err
+		}
+		if w := string(b); strings.Contains(w, "pipe_read") || strings.Contains(w, "wait") {
+			return nil
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return fmt.Errorf("pid %d never blocked in its read", pid)
 }

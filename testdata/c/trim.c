@@ -3,11 +3,14 @@
  * above them, then frees the 256 (one free chunk of 16 MiB the guard keeps
  * from the top) and calls malloc_trim(0): glibc returns the chunk's
  * pages with madvise(MADV_DONTNEED) from inside libc. Unmarked.
+ * MODE "wait": read one byte of stdin before the loop (a recorder can
+ * attach to the running program).
  *
- * usage: trim N */
+ * usage: trim N [MODE] */
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "escape.h"
 
@@ -38,6 +41,11 @@ int main(int argc, char **argv) {
 	 * 16 MiB go back only through malloc_trim. */
 	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	if (argc > 2 && strcmp(argv[2], "wait") == 0) {
+		char c;
+		if (read(0, &c, 1) != 1)
+			return 1;
+	}
 	long sum = 0;
 	for (int i = 0; i < n; i++)
 		sum += churn_and_trim();

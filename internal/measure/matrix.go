@@ -723,6 +723,9 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 		if st.Lost > 0 {
 			notes = append(notes, fmt.Sprintf("the kernel dropped %d of %d syscall samples: counts are low", st.Lost, st.Lost+st.Samples))
 		}
+		if st.NoSites != "" {
+			notes = append(notes, st.NoSites+": no issuing functions for the memory syscalls")
+		}
 	} else {
 		exit, err := s.Close()
 		if err != nil {

@@ -513,6 +513,10 @@ func runRecorded(ctx context.Context, res *result.Result, r *result.Run, c resul
 	if st.Lost > 0 {
 		res.Note("trace: the kernel dropped %d of %d syscall samples of %s: counts are low", st.Lost, st.Lost+st.Samples, c.Name)
 	}
+	if st.NoSites != "" {
+		// One note for every candidate: the kernel's answer is the same.
+		res.Note("trace: %s: no issuing functions for the memory syscalls", st.NoSites)
+	}
 	return nil
 }
 

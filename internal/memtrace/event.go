@@ -65,6 +65,9 @@ type Event struct {
 	// Truncated is set when the marker write was longer than MaxMark or
 	// could not be read in full.
 	Truncated bool
+	// Site is where the call was issued, for recorders that sample the
+	// caller's registers (the perf recorder); nil when not sampled.
+	Site *Site
 }
 
 // MaxMark bounds the bytes read from one marker write. A begin or end

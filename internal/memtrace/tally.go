@@ -54,6 +54,7 @@ type counts struct {
 	brkGrow, brkShrink, mapped, unmapped, advised int64
 	advice                                        map[string]int64
 	sizes                                         map[sizeKey]int64
+	issuers                                       map[issuerKey]issuerCount
 }
 
 type sizeKey struct {
@@ -213,6 +214,7 @@ func (c *counts) add(e Event) {
 		case e.Size > 0:
 			c.brkGrow = satAdd(c.brkGrow, e.Size)
 			c.size("brk+", e.Size, 1)
+			c.issued("brk+", e.Size, e.Site)
 		case e.Size < 0:
 			n := -e.Size
 			if n < 0 { // -MinInt64
@@ -220,18 +222,22 @@ func (c *counts) add(e Event) {
 			}
 			c.brkShrink = satAdd(c.brkShrink, n)
 			c.size("brk-", n, 1)
+			c.issued("brk-", n, e.Site)
 		}
 	case CallMmap:
 		c.mmap++
 		c.mapped = satAdd(c.mapped, length(e.Size))
 		c.size(CallMmap, length(e.Size), 1)
+		c.issued(CallMmap, length(e.Size), e.Site)
 	case CallMunmap:
 		c.munmap++
 		c.unmapped = satAdd(c.unmapped, length(e.Size))
 		c.size(CallMunmap, length(e.Size), 1)
+		c.issued(CallMunmap, length(e.Size), e.Site)
 	case CallMremap:
 		c.mremap++
 		c.size(CallMremap, length(e.Size), 1)
+		c.issued(CallMremap, length(e.Size), e.Site)
 	case CallMadvise:
 		c.madvise++
 		c.advised = satAdd(c.advised, length(e.Size))
@@ -245,6 +251,7 @@ func (c *counts) add(e Event) {
 		}
 		c.advice[name]++
 		c.size("madvise:"+name, length(e.Size), 1)
+		c.issued("madvise:"+name, length(e.Size), e.Site)
 	}
 }
 
@@ -284,6 +291,9 @@ func (c *counts) merge(o *counts) {
 	}
 	for k, v := range o.sizes {
 		c.size(k.call, k.bytes, v)
+	}
+	for k, v := range o.issuers {
+		c.issue(k, v)
 	}
 }
 
@@ -328,6 +338,7 @@ func (c *counts) perIteration(iters int) *result.Syscalls {
 	for _, k := range keys {
 		s.Sizes = append(s.Sizes, result.SizeCount{Call: k.call, Bytes: k.bytes, Per: float64(c.sizes[k]) / n})
 	}
+	s.Issuers = c.issuersPerIteration(n)
 	return s
 }
 
@@ -364,14 +375,16 @@ type countsState struct {
 	SizeCalls []string         `json:"size_calls,omitempty"`
 	SizeBytes []int64          `json:"size_bytes,omitempty"`
 	SizeN     []int64          `json:"size_n,omitempty"`
+	Issuers   []issuerState    `json:"issuers,omitempty"`
 }
 
 func (c *counts) state() countsState {
 	s := countsState{
-		Iters:  c.iters,
-		Calls:  [5]int64{c.brk, c.mmap, c.munmap, c.mremap, c.madvise},
-		Bytes:  [5]int64{c.brkGrow, c.brkShrink, c.mapped, c.unmapped, c.advised},
-		Advice: c.advice,
+		Iters:   c.iters,
+		Calls:   [5]int64{c.brk, c.mmap, c.munmap, c.mremap, c.madvise},
+		Bytes:   [5]int64{c.brkGrow, c.brkShrink, c.mapped, c.unmapped, c.advised},
+		Advice:  c.advice,
+		Issuers: c.issuerStates(),
 	}
 	for k, n := range c.sizes {
 		s.SizeCalls = append(s.SizeCalls, k.call)
@@ -408,6 +421,15 @@ func (s *countsState) counts() (counts, error) {
 			return c, fmt.Errorf("malformed size entry")
 		}
 		c.size(call, s.SizeBytes[i], s.SizeN[i])
+	}
+	if len(s.Issuers) > maxIssuerKeys {
+		return c, fmt.Errorf("malformed counts: %d issuer groups", len(s.Issuers))
+	}
+	for _, is := range s.Issuers {
+		if !is.valid() {
+			return c, fmt.Errorf("malformed issuer entry")
+		}
+		c.issue(is.key(), issuerCount{is.N, is.Bytes})
 	}
 	return c, nil
 }

@@ -88,6 +88,9 @@ type Stats struct {
 	Samples int64 // samples read
 	Lost    int64 // samples the kernel dropped (ring buffer full)
 	Threads int   // distinct threads seen making traced calls (at least 1)
+	// NoSites says why the events carry no issuing site ("" when they
+	// do): the kernel refused to sample user registers on tracepoints.
+	NoSites string
 }
 
 // HoldArgv returns argv behind a shell that stops itself (SIGSTOP) and,

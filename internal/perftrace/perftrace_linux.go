@@ -174,8 +174,15 @@ type Recorder struct {
 	rings []*ring
 	fmts  map[uint16]*format
 
+	// sites: the tracepoints sample the user registers and stack top,
+	// and a side-band event per CPU reports the mappings, forks and execs
+	// that name them.
+	sites bool
+
 	mu      sync.Mutex
-	events  []memtrace.Event
+	samples []sample
+	maps    []mapping
+	tasks   []task
 	stats   Stats
 	tids    map[int]bool
 	brk     map[int]int64 // last known program break by process
@@ -196,6 +203,10 @@ const maxEvents = 1 << 20
 // Attach starts recording pid's memory syscalls, on every CPU, from now.
 // Threads pid has already started are not followed (a perf event follows
 // one task and what it creates afterwards); the probe starts none.
+//
+// Each call's issuing site is recorded too where the kernel lets a
+// tracepoint sample the user registers; where it refuses, the calls are
+// recorded without and Stats.NoSites says why.
 func Attach(pid int) (*Recorder, error) {
 	fmts, err := loadFormats()
 	if err != nil {
@@ -203,11 +214,36 @@ func Attach(pid int) (*Recorder, error) {
 	}
 	r := &Recorder{pid: pid, fmts: fmts, tids: map[int]bool{}, brk: map[int]int64{},
 		stop: make(chan struct{}), drained: make(chan struct{})}
+	if regsMask == 0 {
+		r.stats.NoSites = "no user register layout known for " + runtime.GOARCH
+	} else if err := r.open(true); err != nil {
+		r.closeAll()
+		r.stats.NoSites = fmt.Sprintf("the kernel refused user registers or mappings on syscall tracepoints (%v)", errors.Unwrap(err))
+	} else {
+		r.sites = true
+		// What the process mapped before now: the side-band event reports
+		// only mappings made from here on.
+		r.maps = append(r.maps, procMaps(pid)...)
+	}
+	if !r.sites {
+		if err := r.open(false); err != nil {
+			r.closeAll()
+			return nil, err
+		}
+	}
+	go r.loop()
+	return r, nil
+}
+
+// open opens every tracepoint on every CPU, one ring per CPU; with sites,
+// the samples carry the user IP and stack top and a side-band event per
+// CPU reports the task tree's executable mappings, forks and execs.
+func (r *Recorder) open(sites bool) error {
 	page := os.Getpagesize()
 	ncpu := runtime.NumCPU()
 	for cpu := 0; cpu < ncpu; cpu++ {
 		leader := -1
-		for _, f := range sortedFormats(fmts) {
+		for _, f := range sortedFormats(r.fmts) {
 			attr := unix.PerfEventAttr{
 				Type:        unix.PERF_TYPE_TRACEPOINT,
 				Config:      uint64(f.id),
@@ -217,13 +253,20 @@ func Attach(pid int) (*Recorder, error) {
 				Bits:        unix.PerfBitInherit | unix.PerfBitUseClockID,
 				Clockid:     unix.CLOCK_MONOTONIC,
 			}
-			fd, err := unix.PerfEventOpen(&attr, pid, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
+			if sites {
+				attr.Sample_type |= unix.PERF_SAMPLE_REGS_USER
+				attr.Sample_regs_user = regsMask
+				if stackBytes > 0 {
+					attr.Sample_type |= unix.PERF_SAMPLE_STACK_USER
+					attr.Sample_stack_user = stackBytes
+				}
+			}
+			fd, err := unix.PerfEventOpen(&attr, r.pid, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
 			if err != nil {
-				if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.EINVAL) && cpu > 0 {
+				if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.EINVAL) && cpu > 0 && leader < 0 {
 					break // an offline CPU
 				}
-				r.closeAll()
-				return nil, fmt.Errorf("%w: perf_event_open(syscalls/%s): %v (needs root, CAP_PERFMON or perf_event_paranoid -1)",
+				return fmt.Errorf("%w: perf_event_open(syscalls/%s): %w (needs root, CAP_PERFMON or perf_event_paranoid -1)",
 					ErrUnavailable, f.call, err)
 			}
 			r.fds = append(r.fds, fd)
@@ -231,8 +274,7 @@ func Attach(pid int) (*Recorder, error) {
 				leader = fd
 				mem, err := unix.Mmap(fd, 0, (1+ringPages)*page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 				if err != nil {
-					r.closeAll()
-					return nil, fmt.Errorf("%w: map perf ring buffer: %v", ErrUnavailable, err)
+					return fmt.Errorf("%w: map perf ring buffer: %w", ErrUnavailable, err)
 				}
 				meta := (*unix.PerfEventMmapPage)(unsafe.Pointer(&mem[0]))
 				off, size := uint64(page), uint64(ringPages*page)
@@ -243,17 +285,40 @@ func Attach(pid int) (*Recorder, error) {
 				continue
 			}
 			if err := unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_SET_OUTPUT, leader); err != nil {
-				r.closeAll()
-				return nil, fmt.Errorf("%w: share perf ring buffer: %v", ErrUnavailable, err)
+				return fmt.Errorf("%w: share perf ring buffer: %w", ErrUnavailable, err)
+			}
+		}
+		if sites && leader >= 0 {
+			fd, err := unix.PerfEventOpen(sidebandAttr(), r.pid, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
+			if err != nil {
+				return fmt.Errorf("%w: perf_event_open(mappings): %w", ErrUnavailable, err)
+			}
+			r.fds = append(r.fds, fd)
+			if err := unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_SET_OUTPUT, leader); err != nil {
+				return fmt.Errorf("%w: share perf ring buffer: %w", ErrUnavailable, err)
 			}
 		}
 	}
 	if len(r.rings) == 0 {
-		r.closeAll()
-		return nil, fmt.Errorf("%w: no CPU accepted the events", ErrUnavailable)
+		return fmt.Errorf("%w: no CPU accepted the events", ErrUnavailable)
 	}
-	go r.loop()
-	return r, nil
+	return nil
+}
+
+// sidebandAttr is a software event that samples nothing and carries the
+// task tree's executable mappings (the kernel counts mapping listeners by
+// attr.mmap; attr.mmap2 picks the record with the file), forks and execs,
+// each ending with its pid, tid and time (sample_id_all).
+func sidebandAttr() *unix.PerfEventAttr {
+	return &unix.PerfEventAttr{
+		Type:        unix.PERF_TYPE_SOFTWARE,
+		Config:      unix.PERF_COUNT_SW_DUMMY,
+		Size:        uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
+		Sample_type: unix.PERF_SAMPLE_TID | unix.PERF_SAMPLE_TIME,
+		Bits: unix.PerfBitInherit | unix.PerfBitUseClockID | unix.PerfBitSampleIDAll |
+			unix.PerfBitMmap | unix.PerfBitMmap2 | unix.PerfBitComm | unix.PerfBitCommExec | unix.PerfBitTask,
+		Clockid: unix.CLOCK_MONOTONIC,
+	}
 }
 
 func sortedFormats(m map[uint16]*format) []*format {
@@ -291,17 +356,13 @@ func (r *Recorder) Stop() ([]memtrace.Event, Stats, error) {
 	r.closeAll()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ev := r.events
 	// Each CPU's buffer is in time order; merge them.
-	sortEvents(ev)
+	slices.SortStableFunc(r.samples, func(a, b sample) int { return cmp.Compare(a.e.At, b.e.At) })
+	ev := r.resolve()
 	r.fixBrk(ev)
 	st := r.stats
 	st.Threads = max(1, len(r.tids))
 	return ev, st, nil
-}
-
-func sortEvents(ev []memtrace.Event) {
-	slices.SortStableFunc(ev, func(a, b memtrace.Event) int { return cmp.Compare(a.At, b.At) })
 }
 
 // fixBrk turns each brk's returned break into the change of the break,
@@ -345,6 +406,7 @@ func (r *Recorder) drain() {
 			var hdr [8]byte
 			copyRing(hdr[:], rg.data, tail, size)
 			typ := binary.LittleEndian.Uint32(hdr[0:4])
+			misc := binary.LittleEndian.Uint16(hdr[4:6])
 			n := uint64(binary.LittleEndian.Uint16(hdr[6:8]))
 			if n < 8 || n > size {
 				tail = head // corrupt: skip what is there
@@ -352,7 +414,7 @@ func (r *Recorder) drain() {
 			}
 			rec := make([]byte, n)
 			copyRing(rec, rg.data, tail, size)
-			r.record(typ, rec[8:])
+			r.record(typ, misc, rec[8:])
 			tail += n
 		}
 		atomic.StoreUint64(&rg.meta.Data_tail, tail)
@@ -366,9 +428,11 @@ func copyRing(dst, data []byte, pos, size uint64) {
 }
 
 // record decodes one ring-buffer record body.
-func (r *Recorder) record(typ uint32, b []byte) {
+func (r *Recorder) record(typ uint32, misc uint16, b []byte) {
 	le := binary.LittleEndian
 	switch typ {
+	case unix.PERF_RECORD_MMAP2, unix.PERF_RECORD_COMM, unix.PERF_RECORD_FORK:
+		r.sideband(typ, misc, b)
 	case unix.PERF_RECORD_LOST:
 		if len(b) >= 16 {
 			r.stats.Lost += int64(le.Uint64(b[8:16]))
@@ -385,13 +449,14 @@ func (r *Recorder) record(typ uint32, b []byte) {
 		if rawLen > len(raw) || rawLen < 2 {
 			return
 		}
+		rest := raw[rawLen:]
 		raw = raw[:rawLen]
 		f := r.fmts[le.Uint16(raw[0:2])]
 		if f == nil {
 			return
 		}
 		r.stats.Samples++
-		if len(r.events) >= maxEvents {
+		if len(r.samples) >= maxEvents {
 			r.stats.Lost++
 			return
 		}
@@ -416,6 +481,10 @@ func (r *Recorder) record(typ uint32, b []byte) {
 			e.Addr, e.Size, e.Advice = get("start"), int64(get("len_in")), int(int32(get("behavior")))
 		}
 		r.tids[tid] = true
-		r.events = append(r.events, e)
+		s := sample{e: e}
+		if r.sites {
+			s.ip, s.ret, s.regs = userRegs(rest)
+		}
+		r.samples = append(r.samples, s)
 	}
 }

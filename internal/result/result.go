@@ -324,6 +324,37 @@ type Syscalls struct {
 	// Sizes lists the distinct mapping/brk sizes seen, largest first, with
 	// how often per iteration (for evidence such as "brk +7.6 MiB").
 	Sizes []SizeCount `json:"sizes,omitempty"`
+	// Issuers says who issued the calls, where the trace pass could
+	// sample the caller's registers: per call kind (as in Sizes), size
+	// class and issuing site, the groups that moved the most bytes, by
+	// call and then by volume.
+	Issuers []SyscallIssuer `json:"issuers,omitempty"`
+}
+
+// SyscallIssuer is a group of calls of one kind and size class issued
+// from one site, per iteration.
+type SyscallIssuer struct {
+	Call string `json:"call"` // as in SizeCount: "brk+", "munmap", "madvise:MADV_DONTNEED", ...
+	// Bytes is the mean size of one call of the group; Bytes x Per is the
+	// group's volume per iteration.
+	Bytes int64   `json:"bytes"`
+	Per   float64 `json:"per_iteration"`
+	// Object is the file holding the syscall instruction, Function the
+	// function it is in (libc's madvise wrapper, a Go binary's
+	// runtime.madvise); "" when no file mapping or symbol covers it.
+	Object   string `json:"object,omitempty"`
+	Function string `json:"function,omitempty"`
+	// Caller is the function Function returns to, in CallerObject: the
+	// program's own code calling libc's wrapper, or the allocator's or
+	// runtime's function calling it. "" when the return address was not
+	// in a file mapping (the wrapper had used its stack) or no symbol
+	// covers it.
+	Caller       string `json:"caller,omitempty"`
+	CallerObject string `json:"caller_object,omitempty"`
+	// Stripped: an address fell in an object without a symbol covering
+	// it (a stripped library's internal function): a name is missing, not
+	// guessed.
+	Stripped bool `json:"stripped,omitempty"`
 }
 
 // SizeCount is a syscall kind and size with its per-iteration frequency.

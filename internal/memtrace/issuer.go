@@ -1,0 +1,152 @@
+package memtrace
+
+import (
+	"math"
+	"math/bits"
+	"sort"
+
+	"github.com/faultline/faultline/internal/result"
+)
+
+// Site is where in its process a system call was issued: the function
+// holding the syscall instruction (a libc wrapper such as madvise, a Go
+// binary's runtime.madvise) and the function that wrapper returns to.
+// Names come from the objects' ELF symbol tables; an object without a
+// symbol covering the address leaves the name empty and sets Stripped.
+type Site struct {
+	// Object is the file the syscall instruction is in; "" when it is in
+	// no file mapping (JIT code, a mapping made before recording began).
+	Object   string
+	Function string
+	// Caller and CallerObject name the return address the recorder read
+	// (the top of the stack, or the link register): "" when it pointed
+	// into no file mapping, as it does when the wrapper had already used
+	// its stack.
+	Caller       string
+	CallerObject string
+	Stripped     bool
+}
+
+// issuerKey groups calls by kind, size class and site.
+type issuerKey struct {
+	call  string // as in sizeKey
+	class int    // sizes up to 2^class and above 2^(class-1)
+	site  Site
+}
+
+type issuerCount struct {
+	n, bytes int64
+}
+
+// Bounds on issuers: distinct groups per candidate, and groups listed in
+// result.Syscalls.Issuers (those with the largest byte volume).
+const (
+	maxIssuerKeys = 1024
+	maxIssuers    = 32
+)
+
+func (c *counts) issued(call string, bytes int64, s *Site) {
+	if s == nil || bytes == 0 {
+		return
+	}
+	c.issue(issuerKey{call: call, class: bits.Len64(uint64(bytes) - 1), site: *s}, issuerCount{1, bytes})
+}
+
+func (c *counts) issue(k issuerKey, v issuerCount) {
+	if c.issuers == nil {
+		c.issuers = make(map[issuerKey]issuerCount)
+	}
+	old, ok := c.issuers[k]
+	if !ok && len(c.issuers) >= maxIssuerKeys {
+		return
+	}
+	c.issuers[k] = issuerCount{satAdd(old.n, v.n), satAdd(old.bytes, v.bytes)}
+}
+
+// issuersPerIteration lists the groups that moved the most bytes, by call
+// and then by volume.
+func (c *counts) issuersPerIteration(n float64) []result.SyscallIssuer {
+	keys := make([]issuerKey, 0, len(c.issuers))
+	for k := range c.issuers {
+		keys = append(keys, k)
+	}
+	volume := func(k issuerKey) int64 { return c.issuers[k].bytes }
+	sort.Slice(keys, func(i, j int) bool {
+		if vi, vj := volume(keys[i]), volume(keys[j]); vi != vj {
+			return vi > vj
+		}
+		return issuerLess(keys[i], keys[j])
+	})
+	if len(keys) > maxIssuers {
+		keys = keys[:maxIssuers]
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].call != keys[j].call {
+			return keys[i].call < keys[j].call
+		}
+		if vi, vj := volume(keys[i]), volume(keys[j]); vi != vj {
+			return vi > vj
+		}
+		return issuerLess(keys[i], keys[j])
+	})
+	var out []result.SyscallIssuer
+	for _, k := range keys {
+		v := c.issuers[k]
+		mean := v.bytes / v.n
+		if v.bytes == math.MaxInt64 {
+			mean = math.MaxInt64
+		}
+		out = append(out, result.SyscallIssuer{Call: k.call, Bytes: mean, Per: float64(v.n) / n,
+			Object: k.site.Object, Function: k.site.Function, Caller: k.site.Caller,
+			CallerObject: k.site.CallerObject, Stripped: k.site.Stripped})
+	}
+	return out
+}
+
+func issuerLess(a, b issuerKey) bool {
+	switch {
+	case a.class != b.class:
+		return a.class > b.class
+	case a.site.Object != b.site.Object:
+		return a.site.Object < b.site.Object
+	case a.site.Function != b.site.Function:
+		return a.site.Function < b.site.Function
+	case a.site.CallerObject != b.site.CallerObject:
+		return a.site.CallerObject < b.site.CallerObject
+	case a.site.Caller != b.site.Caller:
+		return a.site.Caller < b.site.Caller
+	}
+	return !a.site.Stripped && b.site.Stripped
+}
+
+// issuerState is one issuer group in a Tally's encoded form.
+type issuerState struct {
+	Call         string `json:"call"`
+	Class        int    `json:"class"`
+	N            int64  `json:"n"`
+	Bytes        int64  `json:"bytes"`
+	Object       string `json:"object,omitempty"`
+	Function     string `json:"function,omitempty"`
+	Caller       string `json:"caller,omitempty"`
+	CallerObject string `json:"caller_object,omitempty"`
+	Stripped     bool   `json:"stripped,omitempty"`
+}
+
+func (c *counts) issuerStates() []issuerState {
+	var out []issuerState
+	for k, v := range c.issuers {
+		out = append(out, issuerState{Call: k.call, Class: k.class, N: v.n, Bytes: v.bytes,
+			Object: k.site.Object, Function: k.site.Function, Caller: k.site.Caller,
+			CallerObject: k.site.CallerObject, Stripped: k.site.Stripped})
+	}
+	return out
+}
+
+func (s issuerState) valid() bool {
+	return s.Call != "" && s.Class >= 0 && s.Class <= 64 && s.N > 0 && s.Bytes > 0
+}
+
+func (s issuerState) key() issuerKey {
+	return issuerKey{call: s.Call, class: s.Class, site: Site{Object: s.Object, Function: s.Function,
+		Caller: s.Caller, CallerObject: s.CallerObject, Stripped: s.Stripped}}
+}

@@ -1,0 +1,49 @@
+package result
+
+import "strings"
+
+// IssuedBy returns the site that issued the most bytes of call per
+// iteration, its groups of every size class summed (Per the calls, Bytes
+// their mean size), or nil when no issuer was recorded. call is a kind as
+// in SizeCount ("madvise:MADV_DONTNEED", "munmap", "brk-"), or a bare
+// system call name that covers every kind of it ("madvise", "brk").
+func (s *Syscalls) IssuedBy(call string) *SyscallIssuer {
+	if s == nil {
+		return nil
+	}
+	type site struct{ object, function, caller, callerObject string }
+	type sum struct {
+		is     SyscallIssuer
+		volume float64
+		first  int
+	}
+	sums := map[site]*sum{}
+	for i, is := range s.Issuers {
+		if is.Call != call && !strings.HasPrefix(is.Call, call+":") && !(call == "brk" && strings.HasPrefix(is.Call, "brk")) {
+			continue
+		}
+		k := site{is.Object, is.Function, is.Caller, is.CallerObject}
+		g := sums[k]
+		if g == nil {
+			g = &sum{is: is, first: i}
+			g.is.Call, g.is.Per = call, 0
+			sums[k] = g
+		}
+		g.is.Per += is.Per
+		g.is.Stripped = g.is.Stripped || is.Stripped
+		g.volume += float64(is.Bytes) * is.Per
+	}
+	var best *sum
+	for _, g := range sums {
+		if best == nil || g.volume > best.volume || g.volume == best.volume && g.first < best.first {
+			best = g
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	if best.is.Per > 0 {
+		best.is.Bytes = int64(best.volume / best.is.Per)
+	}
+	return &best.is
+}

@@ -139,6 +139,9 @@ func (a *analysis) programCauses(p *pair, ds []*draft) {
 // certain enough for more than low confidence.
 func (a *analysis) releaser(p *pair) (cause, who string, sure bool) {
 	s := p.s.PerIteration.Syscalls
+	if c, w, ok := issuedBy(s.IssuedBy("madvise:MADV_DONTNEED")); ok {
+		return c, w, true
+	}
 	if n := native(p.s); n != nil && n.Allocator != "" && n.Allocator != alloc.Glibc && n.Allocator != "none" {
 		// A program linked with its own allocator.
 		return AllocatorPurge, n.Allocator + " (linked into the program)", true
@@ -177,4 +180,42 @@ func (a *analysis) anyRuntime(rt string) bool {
 		}
 	}
 	return false
+}
+
+// allocatorObjects are the libraries whose own code releasing memory is
+// an allocator's doing.
+var allocatorObjects = []string{"libjemalloc", "libtcmalloc", "libmimalloc", "libsnmalloc", "libhoard", "libscudo"}
+
+// issuedBy reads who released memory from the trace's issuing site: the
+// call's caller and the object it is in. ok is false when the site does
+// not tell (no site, a stripped caller, a runtime).
+func issuedBy(is *result.SyscallIssuer) (cause, who string, ok bool) {
+	if is == nil || is.Caller == "" && is.CallerObject == "" {
+		return "", "", false
+	}
+	obj := baseName(is.CallerObject)
+	at := is.Caller
+	if at == "" {
+		at = "a stripped function"
+	}
+	at += " in " + obj
+	switch {
+	case is.Caller == "malloc_trim" || strings.HasPrefix(is.Caller, "__malloc_trim"):
+		return ProgramTrim, "the program itself, through malloc_trim (madvise from " + at + ")", true
+	case strings.HasPrefix(obj, "libc.so") || strings.HasPrefix(obj, "libc-"):
+		// glibc's own free path: a thread arena's heap shrinking.
+		return HeapTrimRefault, "glibc (trimming a thread's arena: madvise from " + at + ")", true
+	case strings.HasPrefix(is.Caller, "runtime.") || strings.HasPrefix(is.Function, "runtime."):
+		return "", "", false
+	}
+	for _, a := range allocatorObjects {
+		if strings.HasPrefix(obj, a) {
+			return AllocatorPurge, strings.TrimPrefix(strings.SplitN(obj, ".so", 2)[0], "lib") + " (madvise from " + at + ")", true
+		}
+	}
+	if strings.HasPrefix(obj, "libpython") || strings.HasPrefix(obj, "python") {
+		return "", "", false
+	}
+	// The program's own code (its executable or one of its libraries).
+	return ProgramTrim, "the program itself (madvise from " + at + ")", true
 }

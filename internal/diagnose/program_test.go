@@ -153,3 +153,26 @@ func TestHeapGrowthByCopying(t *testing.T) {
 	}
 	first(t, pairResult("", fast, grow(12e6), nil, nil), HeapTrimRefault)
 }
+
+// The trace's issuing site decides who released the pages: the program's
+// own function, glibc's malloc_trim on the program's request, or glibc's
+// free path trimming a thread's arena.
+func TestIssuerNamesTheReleaser(t *testing.T) {
+	for _, tt := range []struct {
+		caller, object string
+		cause, says    string
+	}{
+		{"make_buffers", "/w/buffers", ProgramTrim, "madvise from make_buffers in buffers"},
+		{"malloc_trim", "/usr/lib/x86_64-linux-gnu/libc.so.6", ProgramTrim, "through malloc_trim"},
+		{"", "/usr/lib/x86_64-linux-gnu/libc.so.6", HeapTrimRefault, "thread's arena"},
+	} {
+		b := purging(1)
+		b.sys.Issuers = []result.SyscallIssuer{{Call: "madvise:MADV_DONTNEED", Bytes: 6 << 20, Per: 1, Object: "/usr/lib/x86_64-linux-gnu/libc.so.6",
+			Function: "madvise", Caller: tt.caller, CallerObject: tt.object, Stripped: tt.caller == ""}}
+		r := pairResult("", side{t: 0.5e-3, sys: &result.Syscalls{Threads: 1}}, b, nil, nil)
+		f := first(t, r, tt.cause)
+		if !strings.Contains(f.Summary, tt.says) || f.Confidence == Low && tt.cause == ProgramTrim {
+			t.Errorf("%s in %s: %s %s %q", tt.caller, tt.object, f.Cause, f.Confidence, f.Summary)
+		}
+	}
+}

@@ -426,6 +426,9 @@ func (f *facts) memorySection() *section {
 		}
 		s.para(line{sty(f.configTitle(cfg), strong), txt(": " + strings.Join(src, "; "))})
 		s.table(t)
+		if who := issuersBlock(runs); len(who) > 0 {
+			s.para(who...)
+		}
 		if len(native) > 0 {
 			s.para(native...)
 		}

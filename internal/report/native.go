@@ -73,3 +73,58 @@ func siteText(s result.NativeSite) string {
 	}
 	return "an unnamed address in " + obj
 }
+
+// issuedCalls are the calls whose issuer the report names: those that give
+// memory back.
+var issuedCalls = []string{"madvise:MADV_DONTNEED", "munmap", "brk-", "madvise:MADV_FREE"}
+
+// issuersBlock names, for each candidate, who issued the calls that give
+// memory back (the trace's issuing sites): "A: madvise(MADV_DONTNEED) 6.0
+// MiB x 20 from make_buffers in buffers".
+func issuersBlock(runs []*result.Run) []line {
+	var out []line
+	for _, run := range runs {
+		sy := run.PerIteration.Syscalls
+		if sy == nil || len(sy.Issuers) == 0 {
+			continue
+		}
+		var parts []string
+		for _, call := range issuedCalls {
+			is := sy.IssuedBy(call)
+			if is == nil || is.Per < 0.5 {
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s %s x %s from %s", callName(call), fmtBytes(float64(is.Bytes)), fmtCount(is.Per), issuerSite(is)))
+		}
+		if len(parts) == 0 {
+			continue
+		}
+		if len(out) == 0 {
+			out = append(out, line{sty("who gives memory back", strong), txt(" (the trace's issuing function and its caller):")})
+		}
+		out = append(out, line{sty(run.Candidate, strong), txt(": " + strings.Join(parts, "; "))})
+	}
+	return out
+}
+
+func callName(call string) string {
+	switch {
+	case strings.HasPrefix(call, "madvise:"):
+		return "madvise(" + strings.TrimPrefix(call, "madvise:") + ")"
+	case call == "brk-":
+		return "brk shrink"
+	}
+	return call
+}
+
+// issuerSite is "make_buffers in buffers", or the issuing function where
+// its caller is unknown.
+func issuerSite(is *result.SyscallIssuer) string {
+	switch {
+	case is.Caller != "":
+		return is.Caller + " in " + filepath.Base(is.CallerObject)
+	case is.Function != "" && is.Object != "":
+		return is.Function + " in " + filepath.Base(is.Object) + " (its caller unknown)"
+	}
+	return "an unknown site (stripped)"
+}

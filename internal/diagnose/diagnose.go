@@ -56,6 +56,9 @@ type draft struct {
 	// lowOnly caps the confidence at low: who issued the mechanism's
 	// calls is inferred, not seen.
 	lowOnly bool
+	// rest is the summary after the party it names ("returns 8 MiB
+	// ..."), for a finding that names the party anew.
+	rest string
 }
 
 func newAnalysis(r *result.Result) *analysis {

@@ -427,9 +427,10 @@ func (a *analysis) allocatorPurge(p *pair) *draft {
 	if size > 0 {
 		d.f.Evidence = append(d.f.Evidence, ev("largest block returned", p.slow, a.base, float64(size), "B", result.PassTrace))
 	}
-	d.f.Summary = fmt.Sprintf("%s returns %s of %s's freed memory to the kernel with madvise(MADV_DONTNEED) every %s (%s for %s) and the next %s faults it in again: %s minor faults %s against %s for %s",
-		who, fmtBytes(adviceBytes(ss, "MADV_DONTNEED")), p.slow, a.unit, fmtBytes(adviceBytes(fs, "MADV_DONTNEED")), p.fast, a.unit,
+	d.rest = fmt.Sprintf("returns %s of %s's freed memory to the kernel with madvise(MADV_DONTNEED) every %s (%s for %s) and the next %s faults it in again: %s minor faults %s against %s for %s",
+		fmtBytes(adviceBytes(ss, "MADV_DONTNEED")), p.slow, a.unit, fmtBytes(adviceBytes(fs, "MADV_DONTNEED")), p.fast, a.unit,
 		fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
+	d.f.Summary = who + " " + d.rest
 	if cause == ProgramTrim {
 		// An explicit release ignores the allocator's thresholds.
 		d.f.Fixes = []result.Fix{{Kind: result.FixCode,

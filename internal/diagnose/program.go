@@ -126,8 +126,12 @@ func (a *analysis) programCauses(p *pair, ds []*draft) {
 	}
 	t := rel[0]
 	target.f.Cause, target.lowOnly = ProgramTrim, false
-	target.f.Summary = fmt.Sprintf("%s calls %s itself (%s %s, from %s), which hands the free heap back to the kernel: %s",
-		p.slow, t.Function, fmtCount(t.Per), a.per(), site(t), target.f.Summary)
+	if target.rest != "" {
+		target.f.Summary = fmt.Sprintf("%s calls %s itself (%s %s, from %s), which %s", p.slow, t.Function, fmtCount(t.Per), a.per(), site(t), target.rest)
+	} else {
+		target.f.Summary = fmt.Sprintf("%s calls %s itself (%s %s, from %s), which hands the free heap back to the kernel: %s",
+			p.slow, t.Function, fmtCount(t.Per), a.per(), site(t), target.f.Summary)
+	}
 	target.f.Evidence = append(target.f.Evidence, ev(t.Function+" calls "+a.per(), p.slow, a.base, t.Per, "calls", result.PassNative))
 	target.f.Fixes = append([]result.Fix{{Kind: result.FixCode,
 		Change: "call " + t.Function + " less often (when idle, or after a large release), not after every operation"}}, target.f.Fixes...)

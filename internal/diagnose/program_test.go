@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -173,6 +174,29 @@ func TestIssuerNamesTheReleaser(t *testing.T) {
 		f := first(t, r, tt.cause)
 		if !strings.Contains(f.Summary, tt.says) || f.Confidence == Low && tt.cause == ProgramTrim {
 			t.Errorf("%s in %s: %s %s %q", tt.caller, tt.object, f.Cause, f.Confidence, f.Summary)
+		}
+	}
+}
+
+// CPython arenas that empty only when a candidate runs alone: interleaved,
+// the other candidate's objects keep them mapped. Traced alone, the
+// mechanism is the answer and the order effect its symptom.
+func TestAloneMechanism(t *testing.T) {
+	r := pairResult("", side{t: 2.0e-3, sys: &result.Syscalls{}}, side{t: 2.3e-3, sys: &result.Syscalls{}}, nil, nil)
+	rng := rand.New(rand.NewPCG(2, 2))
+	isolate(r, rng, "glibc", []spec{sp("A", 4.1e-3, 504), sp("B", 1.7e-3, 0)}, 12)
+	arena := int64(1 << 20)
+	r.Run("A", "glibc", result.ModeIsolated).PerIteration.Syscalls = &result.Syscalls{Mmap: 2, Munmap: 2, MappedBytes: 2 << 20, UnmappedBytes: 2 << 20,
+		Sizes: []result.SizeCount{{Call: "mmap", Bytes: arena, Per: 2}, {Call: "munmap", Bytes: arena, Per: 2}}}
+	compare(r)
+	fs := Diagnose(r)
+	if len(fs) == 0 || fs[0].Cause != RuntimePoolRelease || fs[0].Candidate != "A" || fs[0].Confidence == High ||
+		!strings.HasPrefix(fs[0].Summary, "alone in a fresh process: ") {
+		t.Fatalf("findings %+v", fs)
+	}
+	for _, f := range fs {
+		if f.Cause == OrderEffect && f.Candidate == "A" && f.Confidence != Low {
+			t.Errorf("the order effect stays %s: %q", f.Confidence, f.Summary)
 		}
 	}
 }

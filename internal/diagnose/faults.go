@@ -73,6 +73,13 @@ func (a *analysis) causes(p *pair) []*draft {
 	if d := a.extraBuffer(p, ds); d != nil {
 		ds = append(ds, d)
 	}
+	if rep := a.repeatEvidence(p); len(rep) > 0 {
+		for _, d := range ds {
+			if d.f.Cause != ExtraBuffer {
+				d.f.Evidence = append(d.f.Evidence, rep...)
+			}
+		}
+	}
 	return ds
 }
 

@@ -129,7 +129,14 @@ func TestStartupIsNotTheLoop(t *testing.T) {
 		r.Results[i].Mode, r.Results[i].Loops = result.ModeProcess, 1
 	}
 	compare(r)
-	first(t, r, MmapPerAllocation)
+	f := first(t, r, MmapPerAllocation)
+	said := false
+	for _, e := range f.Evidence {
+		said = said || strings.HasPrefix(e.What, "times the loop repeats") && e.Candidate == "B" && e.Value == 500
+	}
+	if !said {
+		t.Errorf("the finding does not say how the loop was read: %+v", f.Evidence)
+	}
 }
 
 // Growth by copying on the heap: twenty brk steps up for one trim, more

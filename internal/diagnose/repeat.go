@@ -65,6 +65,25 @@ func (a *analysis) repeating(s *result.Syscalls) *result.Syscalls {
 	return &c
 }
 
+// repeatEvidence says how a per-process trace was read, for the findings
+// that rest on it: "the loop" is what repeats, start-up is left out.
+func (a *analysis) repeatEvidence(p *pair) []result.Evidence {
+	var out []result.Evidence
+	for _, side := range []struct {
+		name string
+		run  *result.Run
+	}{{p.slow, p.s}, {p.fast, p.f}} {
+		if side.run == nil || side.run.PerIteration.Syscalls == nil || a.unit != result.UnitRun || side.run.PerIteration.Syscalls.Iterations > 1 {
+			continue
+		}
+		if k := repeats(side.run.PerIteration.Syscalls); k > 1 {
+			out = append(out, ev("times the loop repeats per run, read from the trace (calls made fewer than half as often left out as start-up)",
+				side.name, a.base, k, "times", result.PassTrace))
+		}
+	}
+	return out
+}
+
 // withRepeating is a copy of run whose syscalls are read by repeating.
 func (a *analysis) withRepeating(run *result.Run) *result.Run {
 	if run == nil || run.PerIteration.Syscalls == nil {

@@ -93,6 +93,8 @@ func (a *analysis) extraBuffer(p *pair, mech []*draft) *draft {
 	}
 	if where := callers(native(p.s)); where != "" {
 		fmt.Fprintf(&b, "; %s allocates them in %s", p.slow, where)
+	} else if where := statementSites(p.s); where != "" {
+		fmt.Fprintf(&b, "; %s allocates them at %s", p.slow, where)
 	}
 	if mechCause != "" {
 		fmt.Fprintf(&b, "; that extra memory is what %s cycles through the kernel", mechCause)
@@ -252,6 +254,27 @@ func callers(n *result.NativeAllocations) string {
 		}
 		who := site(result.NativeSite{Caller: l.Caller, Object: l.Object, Stripped: l.Stripped})
 		parts = append(parts, fmt.Sprintf("%s (%s x %s, %s)", who, fmtCount(l.Per), fmtBytes(float64(l.Bytes)), l.Function))
+	}
+	return strings.Join(parts, " and ")
+}
+
+// statementSites names where in a Python statement the large allocations
+// are made: "7.6 MiB at a.astype(np.float64) and 7.6 MiB at t / 255.0";
+// "" without the allocation pass's sites.
+func statementSites(r *result.Run) string {
+	if r == nil || r.PerIteration.Allocations == nil {
+		return ""
+	}
+	var parts []string
+	for _, st := range r.PerIteration.Allocations.Sites {
+		if len(parts) == 3 {
+			break
+		}
+		n := ""
+		if st.Per >= 1.5 {
+			n = fmtCount(st.Per) + " x "
+		}
+		parts = append(parts, fmt.Sprintf("%s%s at `%s`", n, fmtBytes(float64(st.Bytes)), st.Where))
 	}
 	return strings.Join(parts, " and ")
 }

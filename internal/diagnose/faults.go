@@ -73,6 +73,19 @@ func (a *analysis) causes(p *pair) []*draft {
 	if d := a.extraBuffer(p, ds); d != nil {
 		ds = append(ds, d)
 	}
+	// Where the slow side's large blocks come from, for the mechanisms
+	// that cycle them.
+	where := statementSites(p.s)
+	if where == "" {
+		where = callers(native(p.s))
+	}
+	if where != "" {
+		for _, d := range ds {
+			if d.faultBytes > 0 && d.f.Cause != ExtraBuffer {
+				d.f.Summary += "; " + p.slow + "'s large blocks: " + where
+			}
+		}
+	}
 	if rep := a.repeatEvidence(p); len(rep) > 0 {
 		for _, d := range ds {
 			if d.f.Cause != ExtraBuffer {

@@ -17,6 +17,7 @@ import resource
 import sys
 import time
 import traceback
+import urllib.parse
 
 _perf = time.perf_counter_ns
 # What samples are timed with: perf_counter, or process_time for
@@ -86,6 +87,7 @@ def main():
             emit("error", [("cand", name), ("phase", "compile")], user_traceback(e, {fname}))
             return 2
         funcs[name] = (ns.pop("__faultline_candidate"), fname)
+        _statements[fname] = stmt or "pass"
 
     np = sys.modules.get("numpy")
     facts = [("setup_ns", setup_ns)]
@@ -192,6 +194,14 @@ def trace(cand, f, iters):
 
 LARGE = 256 * 1024
 
+# Each candidate's statement by its code's file name, for naming where in
+# it a large allocation happens.
+_statements = {}
+
+
+def spec_statement(fname):
+    return _statements.get(fname, "")
+
 
 def alloc(cand, f, fname, iters):
     # tracemalloc sees Python objects and NumPy's data buffers (NumPy reports
@@ -202,14 +212,34 @@ def alloc(cand, f, fname, iters):
     import tracemalloc
 
     code = f.__code__
-    state = {"last": 0, "large": []}
+    state = {"last": 0, "large": [], "prev": -1}
+    # Where in the statement each instruction is (3.11+: columns too), so a
+    # large allocation is named by the expression that made it.
+    positions = list(code.co_positions()) if hasattr(code, "co_positions") else []
+    stmt_lines = spec_statement(fname).splitlines()
+
+    def where(lasti):
+        i = lasti // 2
+        if i < 0 or i >= len(positions):
+            return ""
+        line, end, col, end_col = positions[i]
+        if line is None or line < 2 or line - 2 >= len(stmt_lines):
+            return ""
+        text = stmt_lines[line - 2]
+        if col is None or end_col is None or end != line:
+            return "%d:%s" % (line - 1, text.strip())
+        # 4 columns of the wrapper's indentation; columns count UTF-8 bytes.
+        raw = text.encode("utf-8")
+        return "%d:%s" % (line - 1, raw[max(0, col - 4):max(0, end_col - 4)].decode("utf-8", "replace"))
 
     def local(frame, event, arg):
         cur = tracemalloc.get_traced_memory()[0]
         d = cur - state["last"]
         if d >= LARGE:
-            state["large"].append(d)
+            # The instruction that just ran made it.
+            state["large"].append((d, where(state["prev"])))
         state["last"] = cur
+        state["prev"] = frame.f_lasti
         return local
 
     def glob(frame, event, arg):
@@ -223,6 +253,7 @@ def alloc(cand, f, fname, iters):
     total = 0
     peak = 0
     sizes = {}
+    sites = {}
     try:
         for _ in range(iters):
             gc.collect()
@@ -230,6 +261,7 @@ def alloc(cand, f, fname, iters):
             tracemalloc.reset_peak()
             state["last"] = base
             state["large"] = []
+            state["prev"] = -1
             sys.settrace(glob)
             try:
                 f()
@@ -237,17 +269,22 @@ def alloc(cand, f, fname, iters):
                 sys.settrace(None)
             _, pk = tracemalloc.get_traced_memory()
             peak = max(peak, pk - base)
-            for s in state["large"]:
+            for s, at in state["large"]:
                 count += 1
                 total += s
                 # Round to 4 KiB so equal buffers group together.
                 key = (s + 2048) // 4096 * 4096
                 sizes[key] = sizes.get(key, 0) + 1
+                sites[(key, at)] = sites.get((key, at), 0) + 1
     finally:
         tracemalloc.stop()
     large = ",".join("%dx%d" % (k, v) for k, v in sorted(sizes.items(), reverse=True)) or "-"
+    # bytes x count @ where, the where percent-encoded (the record is
+    # space-separated).
+    at = ",".join("%dx%d@%s" % (k, v, urllib.parse.quote(w, safe=""))
+                  for (k, w), v in sorted(sites.items(), key=lambda kv: (-kv[0][0], kv[0][1])) if w) or "-"
     emit("alloc", [("cand", cand), ("iters", iters), ("count", count), ("bytes", total),
-                   ("peak", peak), ("large", large)])
+                   ("peak", peak), ("large", large), ("sites", at)])
     emit("done", [("cand", cand)])
 
 

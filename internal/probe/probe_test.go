@@ -92,6 +92,33 @@ func TestAllocCountsLargeBuffers(t *testing.T) {
 	}
 }
 
+// Each large allocation is named by the expression in the statement that
+// made it (columns from the code's positions), over several lines too.
+func TestAllocSitesNameTheExpression(t *testing.T) {
+	s, err := start(t, "", Candidate{Name: "A", Statement: "b = bytearray(1 << 20); c = bytes(b) + b\nd = bytearray(3 << 20)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a, err := s.Alloc(context.Background(), "A", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"bytearray(1 << 20)": 1, "bytes(b)": 1, "bytes(b) + b": 1, "bytearray(3 << 20)": 2}
+	got := map[string]int{}
+	for _, st := range a.Sites {
+		got[st.Where] = st.Line
+		if st.Per != 1 {
+			t.Errorf("%q: %v per iteration, want 1", st.Where, st.Per)
+		}
+	}
+	for w, line := range want {
+		if got[w] != line {
+			t.Errorf("no site %q on line %d: sites %+v", w, line, a.Sites)
+		}
+	}
+}
+
 func TestTargetErrors(t *testing.T) {
 	tests := []struct {
 		name, setup, stmt, phase, want string

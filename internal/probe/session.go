@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -426,7 +427,35 @@ func ParseAlloc(r protocol.Record) (*result.Allocations, error) {
 			a.Large = append(a.Large, result.SizeCount{Call: "alloc", Bytes: b, Per: float64(c) / n})
 		}
 	}
+	sites, err := parseSites(r.Get("sites"), n)
+	if err != nil {
+		return nil, err
+	}
+	a.Sites = sites
 	return a, nil
+}
+
+// parseSites reads sites=BYTESxCOUNT@LINE%3AWHERE,...: where in the
+// statement each group of large allocations was made, percent-encoded.
+func parseSites(v string, n float64) ([]result.AllocSite, error) {
+	if v == "" || v == "-" {
+		return nil, nil
+	}
+	var out []result.AllocSite
+	for _, part := range strings.Split(v, ",") {
+		sc, enc, ok1 := strings.Cut(part, "@")
+		sz, cnt, ok2 := strings.Cut(sc, "x")
+		b, err1 := strconv.ParseInt(sz, 10, 64)
+		c, err2 := strconv.ParseInt(cnt, 10, 64)
+		where, err3 := url.PathUnescape(enc)
+		line, text, ok3 := strings.Cut(where, ":")
+		l, err4 := strconv.Atoi(line)
+		if !ok1 || !ok2 || !ok3 || err1 != nil || err2 != nil || err3 != nil || err4 != nil || b < 0 || c < 0 || l < 1 {
+			return nil, fmt.Errorf("%w: bad sites=%q", ErrGarbage, v)
+		}
+		out = append(out, result.AllocSite{Bytes: b, Per: float64(c) / n, Line: l, Where: text})
+	}
+	return out, nil
 }
 
 // Close asks the probe to quit and waits for it.

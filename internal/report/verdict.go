@@ -231,7 +231,20 @@ func pointText(pt result.SweepPoint) string {
 // native allocation pass: "40 x 8.0 MiB from make_buffers in buffers".
 func (f *facts) largeSites(cand string) string {
 	run := f.r.Run(cand, f.baseCfg, f.mode)
-	if run == nil || run.PerIteration.Native == nil {
+	if run == nil {
+		return ""
+	}
+	if al := run.PerIteration.Allocations; al != nil && len(al.Sites) > 0 {
+		var parts []string
+		for _, st := range al.Sites {
+			if len(parts) == 3 {
+				break
+			}
+			parts = append(parts, fmt.Sprintf("%s at %s", fmtBytes(float64(st.Bytes)), st.Where))
+		}
+		return "large blocks: " + strings.Join(parts, ", ")
+	}
+	if run.PerIteration.Native == nil {
 		return ""
 	}
 	var parts []string

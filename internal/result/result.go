@@ -375,6 +375,20 @@ type Allocations struct {
 	// Large lists allocations of at least 256 KiB by size, per iteration.
 	Large      []SizeCount `json:"large,omitempty"`
 	Iterations int         `json:"iterations"`
+	// Sites are the large allocations by where in the statement they were
+	// made: the expression (Python 3.11+) or the line.
+	Sites []AllocSite `json:"sites,omitempty"`
+}
+
+// AllocSite is a group of large allocations of one size made at one place
+// in a candidate's statement.
+type AllocSite struct {
+	Bytes int64   `json:"bytes"`
+	Per   float64 `json:"per_iteration"`
+	// Line is the statement's line (from 1), Where the expression that
+	// allocated (the whole line's text where columns are not known).
+	Line  int    `json:"line"`
+	Where string `json:"where"`
 }
 
 // NativeAllocations are a native program's calls of its allocator's API

@@ -86,6 +86,7 @@ func analyse(r *result.Result) []*draft {
 	ds = append(ds, alone...)
 	ds = append(ds, a.orderEffects(ds)...)
 	demoteOrder(ds, alone)
+	minorOrder(ds)
 	ds = append(ds, a.regressions(ds)...)
 	for _, d := range ds {
 		d.f.Explains = round3(clamp01(d.f.Explains))

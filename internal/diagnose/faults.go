@@ -80,9 +80,18 @@ func (a *analysis) causes(p *pair) []*draft {
 		where = callers(native(p.s))
 	}
 	if where != "" {
+		sites := a.siteEvidence(p)
 		for _, d := range ds {
 			if d.faultBytes > 0 && d.f.Cause != ExtraBuffer {
 				d.f.Summary += "; " + p.slow + "'s large blocks: " + where
+			}
+			d.f.Evidence = append(d.f.Evidence, sites...)
+		}
+	}
+	if is := issuerEvidence(a, p); is != nil {
+		for _, d := range ds {
+			if d.f.Cause == AllocatorPurge || d.f.Cause == ProgramTrim || d.f.Cause == HeapTrimRefault {
+				d.f.Evidence = append(d.f.Evidence, *is)
 			}
 		}
 	}

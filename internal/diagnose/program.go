@@ -223,3 +223,53 @@ func issuedBy(is *result.SyscallIssuer) (cause, who string, ok bool) {
 	// The program's own code (its executable or one of its libraries).
 	return ProgramTrim, "the program itself (madvise from " + at + ")", true
 }
+
+// siteEvidence is where the slow side's large blocks are made, as
+// evidence: the statement's expressions (allocation pass) or the calling
+// functions (native pass), the largest three.
+func (a *analysis) siteEvidence(p *pair) []result.Evidence {
+	var out []result.Evidence
+	if al := p.s.PerIteration.Allocations; al != nil {
+		for _, st := range al.Sites {
+			if len(out) == 3 {
+				break
+			}
+			out = append(out, ev(fmt.Sprintf("large block at `%s` (line %d), %s %s", st.Where, st.Line, fmtCount(st.Per), a.per()),
+				p.slow, a.base, float64(st.Bytes), "B", result.PassAlloc))
+		}
+		return out
+	}
+	if n := native(p.s); n != nil {
+		for _, l := range n.Large {
+			if len(out) == 3 {
+				break
+			}
+			who := site(result.NativeSite{Caller: l.Caller, Object: l.Object, Stripped: l.Stripped})
+			out = append(out, ev(fmt.Sprintf("large block from %s (%s), %s %s", who, l.Function, fmtCount(l.Per), a.per()),
+				p.slow, a.base, float64(l.Bytes), "B", result.PassNative))
+		}
+	}
+	return out
+}
+
+// issuerEvidence is who issued the slow side's madvise(MADV_DONTNEED), or
+// else its munmap, from the trace's issuing sites; nil when not recorded.
+func issuerEvidence(a *analysis, p *pair) *result.Evidence {
+	s := p.s.PerIteration.Syscalls
+	for _, call := range []string{"madvise:MADV_DONTNEED", "munmap"} {
+		is := s.IssuedBy(call)
+		if is == nil || is.Per < 0.5 {
+			continue
+		}
+		who := is.Caller
+		if who == "" {
+			who = "a stripped function"
+		}
+		if is.CallerObject != "" {
+			who += " in " + baseName(is.CallerObject)
+		}
+		e := ev(fmt.Sprintf("%s calls %s issued from %s", call, a.per(), who), p.slow, a.base, is.Per, "calls", result.PassTrace)
+		return &e
+	}
+	return nil
+}

@@ -13,13 +13,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/internal/memtrace"
+	"github.com/faultline/faultline/internal/perfring"
 )
 
 // tracepoints are the syscall events recorded, with the fields read from
@@ -399,31 +399,7 @@ func (r *Recorder) drain() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, rg := range r.rings {
-		head := atomic.LoadUint64(&rg.meta.Data_head)
-		tail := atomic.LoadUint64(&rg.meta.Data_tail)
-		size := uint64(len(rg.data))
-		for tail < head {
-			var hdr [8]byte
-			copyRing(hdr[:], rg.data, tail, size)
-			typ := binary.LittleEndian.Uint32(hdr[0:4])
-			misc := binary.LittleEndian.Uint16(hdr[4:6])
-			n := uint64(binary.LittleEndian.Uint16(hdr[6:8]))
-			if n < 8 || n > size {
-				tail = head // corrupt: skip what is there
-				break
-			}
-			rec := make([]byte, n)
-			copyRing(rec, rg.data, tail, size)
-			r.record(typ, misc, rec[8:])
-			tail += n
-		}
-		atomic.StoreUint64(&rg.meta.Data_tail, tail)
-	}
-}
-
-func copyRing(dst, data []byte, pos, size uint64) {
-	for i := range dst {
-		dst[i] = data[(pos+uint64(i))%size]
+		perfring.Drain(rg.meta, rg.data, r.record)
 	}
 }
 

@@ -11,11 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/faultline/faultline/internal/perfring"
 )
 
 const pmuDir = "/sys/bus/event_source/devices/uprobe"
@@ -324,32 +325,8 @@ func (s *Session) drain() bool {
 
 func (s *Session) drainLocked() {
 	for _, rg := range s.rings {
-		head := atomic.LoadUint64(&rg.meta.Data_head)
-		tail := atomic.LoadUint64(&rg.meta.Data_tail)
-		size := uint64(len(rg.data))
-		var hdr [8]byte
-		for tail < head {
-			copyRing(hdr[:], rg.data, tail, size)
-			typ := binary.LittleEndian.Uint32(hdr[0:4])
-			misc := binary.LittleEndian.Uint16(hdr[4:6])
-			n := uint64(binary.LittleEndian.Uint16(hdr[6:8]))
-			if n < 8 || n > size {
-				tail = head // corrupt: skip what is there
-				break
-			}
-			rec := make([]byte, n)
-			copyRing(rec, rg.data, tail, size)
-			s.record(typ, misc, rec[8:])
-			tail += n
-		}
-		atomic.StoreUint64(&rg.meta.Data_tail, tail)
+		perfring.Drain(rg.meta, rg.data, s.record)
 	}
-}
-
-func copyRing(dst, data []byte, pos, size uint64) {
-	start := pos % size
-	n := copy(dst, data[start:])
-	copy(dst[n:], data)
 }
 
 // trailer is the size of the sample_id fields that end every side-band

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/faultline/faultline/internal/alloc"
@@ -64,18 +65,11 @@ func releases(t result.NativeSite) bool {
 func site(t result.NativeSite) string {
 	switch {
 	case t.Caller != "" && t.Object != "":
-		return t.Caller + " in " + baseName(t.Object)
+		return t.Caller + " in " + filepath.Base(t.Object)
 	case t.Stripped:
 		return "a stripped caller"
 	}
 	return "an unknown caller"
-}
-
-func baseName(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[i+1:]
-	}
-	return p
 }
 
 // programCauses renames the fault findings of p that the slow side's own
@@ -197,7 +191,7 @@ func issuedBy(is *result.SyscallIssuer) (cause, who string, ok bool) {
 	if is == nil || is.Caller == "" && is.CallerObject == "" {
 		return "", "", false
 	}
-	obj := baseName(is.CallerObject)
+	obj := filepath.Base(is.CallerObject)
 	at := is.Caller
 	if at == "" {
 		at = "a stripped function"
@@ -266,7 +260,7 @@ func issuerEvidence(a *analysis, p *pair) *result.Evidence {
 			who = "a stripped function"
 		}
 		if is.CallerObject != "" {
-			who += " in " + baseName(is.CallerObject)
+			who += " in " + filepath.Base(is.CallerObject)
 		}
 		e := ev(fmt.Sprintf("%s calls %s issued from %s", call, a.per(), who), p.slow, a.base, is.Per, "calls", result.PassTrace)
 		return &e

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/stats"
 )
 
 // The hyperfine exports write a result in the shapes of hyperfine's
@@ -156,7 +157,7 @@ func hyperfineEntries(r *result.Result, params map[string]string) []HyperfineRes
 		e := HyperfineResult{Command: commandText(c), Times: times, ExitCodes: make([]int, len(times)),
 			Parameters: params}
 		e.Mean, e.Stddev = meanStddev(times)
-		e.Median = median(times)
+		e.Median = stats.Median(times)
 		e.Min, e.Max = slices.Min(times), slices.Max(times)
 		if run.CPU != nil {
 			e.User, e.System = run.CPU.User, run.CPU.System
@@ -221,18 +222,6 @@ func meanStddev(v []float64) (float64, *float64) {
 	}
 	sd := math.Sqrt(ss / float64(len(v)-1))
 	return mean, &sd
-}
-
-// median is the middle value, the mean of the two middle ones for an even
-// count, as hyperfine computes it.
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // HyperfineCSV writes r as hyperfine's CSV export: one row per candidate.

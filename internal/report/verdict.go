@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -256,17 +257,10 @@ func (f *facts) largeSites(cand string) string {
 		if l.Caller != "" {
 			who = l.Caller
 			if l.Object != "" {
-				who += " in " + baseName(l.Object)
+				who += " in " + filepath.Base(l.Object)
 			}
 		}
 		parts = append(parts, fmt.Sprintf("%s x %s from %s", fmtCount(l.Per), fmtBytes(float64(l.Bytes)), who))
 	}
 	return strings.Join(parts, ", ")
-}
-
-func baseName(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[i+1:]
-	}
-	return p
 }

@@ -188,7 +188,9 @@ var allocatorObjects = []string{"libjemalloc", "libtcmalloc", "libmimalloc", "li
 // call's caller and the object it is in. ok is false when the site does
 // not tell (no site, a stripped caller, a runtime).
 func issuedBy(is *result.SyscallIssuer) (cause, who string, ok bool) {
-	if is == nil || is.Caller == "" && is.CallerObject == "" {
+	if is == nil || is.CallerObject == "" {
+		// The return address fell in no file: JIT code, or a wrapper
+		// that had used its stack.
 		return "", "", false
 	}
 	obj := filepath.Base(is.CallerObject)

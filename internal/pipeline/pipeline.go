@@ -164,7 +164,13 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 	}
 	eng.done()
 	if len(p.configs) > 1 {
-		if err := eng.experiments(ctx, res, alloc.Runnable(p.configs[1:])); err != nil {
+		cfgs := alloc.Runnable(p.configs[1:])
+		if p.extend {
+			// The default set, in the order that answers first; a set
+			// the user named runs in the user's order.
+			cfgs = answerFirst(res, cfgs)
+		}
+		if err := eng.experiments(ctx, res, cfgs); err != nil {
 			return err
 		}
 	}

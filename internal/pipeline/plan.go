@@ -2,10 +2,12 @@ package pipeline
 
 import (
 	"os"
+	"slices"
 
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/diagnose"
 	"github.com/faultline/faultline/internal/host"
+	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/result"
 )
 
@@ -67,4 +69,29 @@ func proposals(res *result.Result, code bool) ([]result.Config, []result.Candida
 		}
 	}
 	return envs, fixes
+}
+
+// answerFirst orders the experiments so that those the diagnosis of the
+// baseline and the diagnostic passes proposes (the settings that would
+// remove the mechanism the trace shows) run first: when the budget ends
+// the matrix early, what it skips is what answers least.
+func answerFirst(res *result.Result, cfgs []result.Config) []result.Config {
+	measure.Compare(res)
+	wanted := map[string]bool{}
+	for _, pr := range diagnose.Proposals(res) {
+		if pr.Kind == diagnose.KindEnv && pr.Config != nil {
+			wanted[pr.Config.Name] = true
+		}
+	}
+	out := slices.Clone(cfgs)
+	slices.SortStableFunc(out, func(x, y result.Config) int {
+		switch {
+		case wanted[x.Name] == wanted[y.Name]:
+			return 0
+		case wanted[x.Name]:
+			return -1
+		}
+		return 1
+	})
+	return out
 }

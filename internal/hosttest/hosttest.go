@@ -7,11 +7,16 @@
 // "B's extra time is of the order of its extra faults times this host's
 // fault cost" holds on both.
 //
-// Only tests import this package.
+// Only tests import this package. AsNobody runs a test binary again
+// unprivileged.
 package hosttest
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/faultline/faultline/internal/faultcost"
@@ -94,4 +99,36 @@ func GapClosed(t testing.TB, what string, gap, baseGap, share float64) {
 		t.Errorf("%s: gap %.3f ms is %.0f%% of the %.3f ms it should have closed, want <= %.0f%%",
 			what, gap*1e3, 100*gap/baseGap, baseGap*1e3, 100*share)
 	}
+}
+
+// AsNobody returns a command that runs this test binary again as user
+// nobody (uid 65534), with env as its whole environment: the binary is
+// copied out of its private build directory to one nobody may execute
+// from. The caller needs root.
+func AsNobody(t testing.TB, name string, env ...string) *exec.Cmd {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "faultline-"+name+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, name+".test")
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin)
+	cmd.Dir, cmd.Env = dir, env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	return cmd
 }

@@ -3,11 +3,10 @@ package uprobe
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/faultline/faultline/internal/hosttest"
 )
 
 const childEnv = "FAULTLINE_UPROBE_CHILD"
@@ -31,32 +30,7 @@ func TestUnprivileged(t *testing.T) {
 	if err := Available(); err != nil {
 		t.Skipf("uprobes unusable even as root: %v", err)
 	}
-	// The test binary sits in a private build directory: copy it where
-	// nobody may execute it.
-	dir, err := os.MkdirTemp("", "faultline-uprobe-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "uprobe.test")
-	if err := os.WriteFile(bin, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin)
-	cmd.Dir = dir
-	cmd.Env = []string{childEnv + "=1"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd := hosttest.AsNobody(t, "uprobe", childEnv+"=1")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)

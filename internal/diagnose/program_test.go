@@ -173,6 +173,8 @@ func TestIssuerNamesTheReleaser(t *testing.T) {
 		{"make_buffers", "/w/buffers", ProgramTrim, "madvise from make_buffers in buffers"},
 		{"malloc_trim", "/usr/lib/x86_64-linux-gnu/libc.so.6", ProgramTrim, "through malloc_trim"},
 		{"", "/usr/lib/x86_64-linux-gnu/libc.so.6", HeapTrimRefault, "thread's arena"},
+		// jemalloc linked into the program (as Redis has it).
+		{"je_pages_purge_forced", "/usr/bin/redis-server", AllocatorPurge, "the allocator linked into redis-server"},
 	} {
 		b := purging(1)
 		b.sys.Issuers = []result.SyscallIssuer{{Call: "madvise:MADV_DONTNEED", Bytes: 6 << 20, Per: 1, Object: "/usr/lib/x86_64-linux-gnu/libc.so.6",

@@ -43,12 +43,7 @@ func TestAllocatorCliffs(t *testing.T) {
 			cmd, tmp := cliCmd(t, "run", "-q", "-P", "size", tt.lo, tt.hi, "--geometric", "3", "--refine", "0.03",
 				"--no-experiments", "--runs", "3", "-w", "0", "--budget", "60s", "--json", "sweep.json", bin+" {size} 10")
 			if tt.allocator != alloc.Glibc {
-				lib := ""
-				for _, l := range alloc.Libraries {
-					if l.Name == tt.allocator {
-						lib = alloc.Find(l)
-					}
-				}
+				lib := alloc.FindNamed(tt.allocator)
 				if lib == "" {
 					t.Fatalf("%s not installed (test.sh installs it)", tt.allocator)
 				}

@@ -24,12 +24,7 @@ func TestNativeAllocationsNameTheCaller(t *testing.T) {
 		t.Skipf("uprobes not usable here (CI runs as root, where they are): %v", err)
 	}
 	bin := proctest.BuildC(t, "buffers")
-	var jem string
-	for _, l := range alloc.Libraries {
-		if l.Name == alloc.Jemalloc {
-			jem = alloc.Find(l)
-		}
-	}
+	jem := alloc.FindNamed(alloc.Jemalloc)
 	if jem == "" {
 		t.Fatal("jemalloc not installed: apt-get install libjemalloc2 (test.sh does)")
 	}

@@ -28,12 +28,7 @@ func allocatorsIn(preload string) int {
 // LD_PRELOAD, loaded one allocator at most), and glibc's tunables are
 // skipped with the reason.
 func TestBaselineIsTheUsersAllocator(t *testing.T) {
-	var jem string
-	for _, l := range alloc.Libraries {
-		if l.Name == alloc.Jemalloc {
-			jem = alloc.Find(l)
-		}
-	}
+	jem := alloc.FindNamed(alloc.Jemalloc)
 	if jem == "" {
 		t.Fatal("jemalloc not installed: apt-get install libjemalloc2 (test.sh does)")
 	}

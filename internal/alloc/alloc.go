@@ -62,6 +62,16 @@ func library(name string) (Library, bool) {
 var searchDirs = []string{"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
 	"/lib/aarch64-linux-gnu", "/usr/lib64", "/lib64", "/usr/local/lib", "/usr/lib", "/lib"}
 
+// FindNamed returns the path of the shared object of the allocator named
+// name (Jemalloc, Mimalloc, Tcmalloc), or "" when it is not installed or
+// faultline does not know it.
+func FindNamed(name string) string {
+	if l, ok := library(name); ok {
+		return Find(l)
+	}
+	return ""
+}
+
 // Find returns the path of lib's shared object, or "".
 func Find(lib Library) string {
 	cache := ldconfigCache()

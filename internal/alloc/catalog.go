@@ -281,10 +281,7 @@ func Catalog(o Options) []result.Config {
 				}
 			}
 		}
-		if l, ok := library(name); ok {
-			return Find(l)
-		}
-		return ""
+		return FindNamed(name)
 	}
 	// Under a preloaded allocator, what keeps it from returning memory is
 	// the least invasive fix, as glibc-tuned is under glibc.

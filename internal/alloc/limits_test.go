@@ -48,8 +48,7 @@ func TestReadLimitsGlibc(t *testing.T) {
 }
 
 func TestReadLimitsJemalloc(t *testing.T) {
-	l, _ := library(Jemalloc)
-	lib := Find(l)
+	lib := FindNamed(Jemalloc)
 	if lib == "" {
 		t.Skip("no libjemalloc.so.2 (test.sh installs libjemalloc2)")
 	}
@@ -82,8 +81,7 @@ func TestReadLimitsJemalloc(t *testing.T) {
 }
 
 func TestReadLimitsMimalloc(t *testing.T) {
-	l, _ := library(Mimalloc)
-	lib := Find(l)
+	lib := FindNamed(Mimalloc)
 	if lib == "" {
 		t.Skip("no libmimalloc.so.2 (test.sh installs libmimalloc2.0)")
 	}

@@ -75,12 +75,7 @@ func TestBoundAllocator(t *testing.T) {
 	bin := proctest.BuildC(t, "buffers")
 	for _, name := range []string{alloc.Tcmalloc, alloc.Mimalloc, alloc.Jemalloc} {
 		t.Run(name, func(t *testing.T) {
-			var lib string
-			for _, l := range alloc.Libraries {
-				if l.Name == name {
-					lib = alloc.Find(l)
-				}
-			}
+			lib := alloc.FindNamed(name)
 			if lib == "" {
 				t.Fatalf("%s not installed (test.sh installs it)", name)
 			}

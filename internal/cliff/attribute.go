@@ -248,6 +248,15 @@ func ratio(c *result.Cliff, measuredBelow bool) float64 {
 // The limit is the allocator's, where it lies between the block sizes
 // either side; else the traced sizes bound it.
 func mapping(c *result.Cliff, cfg *result.Config, allocator string, b, a traced) *result.Threshold {
+	// What is unmapped every iteration on the slow side is the block.
+	// Blocks scale with the parameter: at the other side it was about
+	// that block times the parameter's ratio.
+	slow := a
+	if unmapped(b.sys) > unmapped(a.sys) {
+		slow = b
+	}
+	blk := largestCall(slow.sys, "munmap")
+	other := blk * ratio(c, slow == b)
 	var name string
 	var lim limit
 	switch allocator {
@@ -258,7 +267,7 @@ func mapping(c *result.Cliff, cfg *result.Config, allocator string, b, a traced)
 			break
 		}
 		name, lim = "glibc mmap threshold's cap (the dynamic threshold stops rising at DEFAULT_MMAP_THRESHOLD_MAX)", limit{value: glibcMmapMax}
-		if !within(glibcMmapMax, b.block, a.block) && !within(glibcMmapMax, c.Below, c.Above) && !capped(b, a, c) {
+		if !within(glibcMmapMax, b.block, a.block) && !within(glibcMmapMax, c.Below, c.Above) && !(blk > 0 && within(glibcMmapMax, blk, other)) {
 			name, lim = "glibc mmap threshold (128 KiB until it rises)", limit{value: glibcMmapStart}
 		}
 	case alloc.Mimalloc:
@@ -278,15 +287,7 @@ func mapping(c *result.Cliff, cfg *result.Config, allocator string, b, a traced)
 	if th := documented(c, name, lim, b, a, "largest block"); along && th != nil && th.Source != "traced" {
 		return th
 	}
-	// What is unmapped every iteration on the slow side is the block.
-	// Blocks scale with the parameter: at the other side it was about
-	// that block times the parameter's ratio.
-	slow := a
-	if unmapped(b.sys) > unmapped(a.sys) {
-		slow = b
-	}
-	if blk := largestCall(slow.sys, "munmap"); blk > 0 && lim.value > 0 {
-		other := blk * ratio(c, slow == b)
+	if blk > 0 && lim.value > 0 {
 		if within(lim.value, blk, other) {
 			return sourced(name, lim, fmt.Sprintf("%s's block (%s unmapped every iteration where slow; about %s at the other side, scaled by %s)",
 				c.Candidate, bytes(blk), bytes(other), c.Parameter))
@@ -303,17 +304,6 @@ func mapping(c *result.Cliff, cfg *result.Config, allocator string, b, a traced)
 		return nil
 	}
 	return documented(c, name, lim, b, a, "largest block")
-}
-
-// capped says whether the block unmapped every iteration on the slow side,
-// scaled to the other side by the parameter, brackets glibc's 32 MiB cap.
-func capped(b, a traced, c *result.Cliff) bool {
-	slow := a
-	if unmapped(b.sys) > unmapped(a.sys) {
-		slow = b
-	}
-	blk := largestCall(slow.sys, "munmap")
-	return blk > 0 && within(glibcMmapMax, blk, blk*ratio(c, slow == b))
 }
 
 // largestCall is the largest size of call an iteration makes (at least

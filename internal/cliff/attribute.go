@@ -139,15 +139,7 @@ func trims(s *result.Syscalls) bool { return s.BrkShrinkBytes >= shrinking }
 // and exit on both sides.
 func unmapped(s *result.Syscalls) float64 { return s.UnmappedBytes }
 
-func purged(s *result.Syscalls) float64 {
-	var n float64
-	for _, z := range s.Sizes {
-		if z.Call == "madvise:MADV_DONTNEED" {
-			n += float64(z.Bytes) * z.Per
-		}
-	}
-	return n
-}
+func purged(s *result.Syscalls) float64 { return s.AdviceBytes("MADV_DONTNEED") }
 
 // jumps says whether bytes given back differ across a cliff as a
 // mechanism that starts: one side gives back at least a trim's worth,

@@ -212,21 +212,6 @@ func perIterationOf(s *result.Syscalls, call string, bytes int64) float64 {
 	return n
 }
 
-// adviceBytes is how many bytes per iteration were advised with advice.
-func adviceBytes(s *result.Syscalls, advice string) float64 {
-	if s == nil {
-		return 0
-	}
-	b := 0.0
-	for _, sc := range sizesOf(s, "madvise:"+advice) {
-		b += float64(sc.Bytes) * sc.Per
-	}
-	if b == 0 && s.Advice[advice] > 0 && len(s.Advice) == 1 {
-		b = s.AdvisedBytes
-	}
-	return b
-}
-
 // mappedBlock is a block mmapped and munmapped about once per iteration.
 type mappedBlock struct {
 	bytes int64
@@ -423,8 +408,8 @@ func (a *analysis) allocatorPurge(p *pair) *draft {
 		return nil
 	}
 	// What the slow side returns beyond what the fast side returns.
-	purged := adviceBytes(ss, "MADV_DONTNEED") - adviceBytes(fs, "MADV_DONTNEED")
-	if purged < 256*kib || purged < 0.25*adviceBytes(ss, "MADV_DONTNEED") {
+	purged := ss.AdviceBytes("MADV_DONTNEED") - fs.AdviceBytes("MADV_DONTNEED")
+	if purged < 256*kib || purged < 0.25*ss.AdviceBytes("MADV_DONTNEED") {
 		return nil
 	}
 	dF := faults(p.s) - faults(p.f)
@@ -450,14 +435,14 @@ func (a *analysis) allocatorPurge(p *pair) *draft {
 	d.faultBytes = purged
 	d.f.Evidence = append(a.faultEvidence(p),
 		ev("madvise(MADV_DONTNEED) calls "+a.per(), p.slow, a.base, ss.Advice["MADV_DONTNEED"], "calls", result.PassTrace),
-		ev("bytes returned with MADV_DONTNEED "+a.per(), p.slow, a.base, adviceBytes(ss, "MADV_DONTNEED"), "B", result.PassTrace),
-		ev("bytes returned with MADV_DONTNEED "+a.per(), p.fast, a.base, adviceBytes(fs, "MADV_DONTNEED"), "B", result.PassTrace),
+		ev("bytes returned with MADV_DONTNEED "+a.per(), p.slow, a.base, ss.AdviceBytes("MADV_DONTNEED"), "B", result.PassTrace),
+		ev("bytes returned with MADV_DONTNEED "+a.per(), p.fast, a.base, fs.AdviceBytes("MADV_DONTNEED"), "B", result.PassTrace),
 		ev("extra faults if every page it returns beyond "+p.fast+" is touched again (fewer with huge pages)", p.slow, a.base, math.Round(purged/a.page), "faults", result.PassTrace))
 	if size > 0 {
 		d.f.Evidence = append(d.f.Evidence, ev("largest block returned", p.slow, a.base, float64(size), "B", result.PassTrace))
 	}
 	d.rest = fmt.Sprintf("returns %s of %s's freed memory to the kernel with madvise(MADV_DONTNEED) every %s (%s for %s) and the next %s faults it in again: %s minor faults %s against %s for %s",
-		fmtBytes(adviceBytes(ss, "MADV_DONTNEED")), p.slow, a.unit, fmtBytes(adviceBytes(fs, "MADV_DONTNEED")), p.fast, a.unit,
+		fmtBytes(ss.AdviceBytes("MADV_DONTNEED")), p.slow, a.unit, fmtBytes(fs.AdviceBytes("MADV_DONTNEED")), p.fast, a.unit,
 		fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
 	d.f.Summary = who + " " + d.rest
 	if cause == ProgramTrim {
@@ -501,7 +486,7 @@ func (a *analysis) lazyZeroing(p *pair) *draft {
 	// Few faults on the fast side can also mean it touched everything in
 	// huge pages (512 times fewer faults): that is huge-pages, not lazy
 	// zeroing.
-	thp := adviceBytes(fs, "MADV_HUGEPAGE") >= 0.5*float64(blk.bytes) || a.r.Host.THP == "always"
+	thp := fs.AdviceBytes("MADV_HUGEPAGE") >= 0.5*float64(blk.bytes) || a.r.Host.THP == "always"
 	if thp && faults(p.f) >= 0.5*float64(blk.bytes)*blk.per/hugePage {
 		return nil
 	}
@@ -541,7 +526,7 @@ func (a *analysis) hugePages(p *pair) *draft {
 	if ss == nil || fs == nil || a.r.Host.THP == "never" {
 		return nil
 	}
-	hs, hf := adviceBytes(ss, "MADV_HUGEPAGE"), adviceBytes(fs, "MADV_HUGEPAGE")
+	hs, hf := ss.AdviceBytes("MADV_HUGEPAGE"), fs.AdviceBytes("MADV_HUGEPAGE")
 	more := hf >= hs+hugePage
 	if hs == 0 && hf == 0 {
 		more = fs.Advice["MADV_HUGEPAGE"] >= ss.Advice["MADV_HUGEPAGE"]+1

@@ -96,7 +96,7 @@ func (a *analysis) syscallCost(p *pair) *draft {
 // calibrated 4 KiB fault.
 func (a *analysis) thp(p *pair) *draft {
 	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
-	advised := adviceBytes(ss, "MADV_HUGEPAGE") - adviceBytes(fs, "MADV_HUGEPAGE")
+	advised := ss.AdviceBytes("MADV_HUGEPAGE") - fs.AdviceBytes("MADV_HUGEPAGE")
 	if ss == nil || advised < hugePage || faults(p.s) > 1.5*faults(p.f)+minFaultDiff || faults(p.s) < 1 {
 		return nil
 	}
@@ -112,12 +112,12 @@ func (a *analysis) thp(p *pair) *draft {
 		d.f.Confidence = Low
 	}
 	d.f.Evidence = append(a.faultEvidence(p),
-		ev("bytes advised MADV_HUGEPAGE "+a.per(), p.slow, a.base, adviceBytes(ss, "MADV_HUGEPAGE"), "B", result.PassTrace),
-		ev("bytes advised MADV_HUGEPAGE "+a.per(), p.fast, a.base, adviceBytes(fs, "MADV_HUGEPAGE"), "B", result.PassTrace),
+		ev("bytes advised MADV_HUGEPAGE "+a.per(), p.slow, a.base, ss.AdviceBytes("MADV_HUGEPAGE"), "B", result.PassTrace),
+		ev("bytes advised MADV_HUGEPAGE "+a.per(), p.fast, a.base, fs.AdviceBytes("MADV_HUGEPAGE"), "B", result.PassTrace),
 		ev("time gap per fault of "+p.slow, p.slow, a.base, perFault, "s", result.PassTiming),
 		ev("calibrated cost of a 4 KiB fault", p.slow, a.base, a.cost, "s", result.PassTiming))
 	d.f.Summary = fmt.Sprintf("%s advises %s %s for transparent huge pages (%s for %s) and takes no more faults, but each costs %s more, %.0fx a 4 KiB fault: every first touch zeroes a whole 2 MiB page, which sparse use of the memory does not repay",
-		p.slow, fmtBytes(adviceBytes(ss, "MADV_HUGEPAGE")), a.per(), fmtBytes(adviceBytes(fs, "MADV_HUGEPAGE")), p.fast,
+		p.slow, fmtBytes(ss.AdviceBytes("MADV_HUGEPAGE")), a.per(), fmtBytes(fs.AdviceBytes("MADV_HUGEPAGE")), p.fast,
 		units.Seconds(perFault), perFault/a.cost)
 	d.f.Fixes = []result.Fix{{Kind: result.FixCode,
 		Change: "do not advise MADV_HUGEPAGE for memory touched sparsely (or set it off for the process: prctl(PR_SET_THP_DISABLE))"}}

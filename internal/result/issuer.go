@@ -47,3 +47,22 @@ func (s *Syscalls) IssuedBy(call string) *SyscallIssuer {
 	}
 	return &best.is
 }
+
+// AdviceBytes is how many bytes per iteration were advised with advice
+// ("MADV_DONTNEED"), from the sizes; from the totals when the sizes do
+// not list it and it is the only advice given.
+func (s *Syscalls) AdviceBytes(advice string) float64 {
+	if s == nil {
+		return 0
+	}
+	b := 0.0
+	for _, sc := range s.Sizes {
+		if sc.Call == "madvise:"+advice {
+			b += float64(sc.Bytes) * sc.Per
+		}
+	}
+	if b == 0 && s.Advice[advice] > 0 && len(s.Advice) == 1 {
+		b = s.AdvisedBytes
+	}
+	return b
+}

@@ -116,6 +116,9 @@ type pair struct {
 	cmp        *result.Comparison
 	// alone: the pair's runs are the isolated ones (alone.go).
 	alone bool
+	// loops is how many times each side's loop repeats per run, as
+	// read from its per-process trace (repeat.go); 0 when not read.
+	loops [2]float64
 }
 
 // pairs returns the significant comparisons between user candidates.
@@ -137,7 +140,10 @@ func (a *analysis) pairs() []*pair {
 		if s == nil || f == nil || s.Time.Median <= f.Time.Median {
 			continue
 		}
-		out = append(out, &pair{slow: slow, fast: fast, s: a.withRepeating(s), f: a.withRepeating(f), gap: s.Time.Median - f.Time.Median, cmp: c})
+		p := &pair{slow: slow, fast: fast, gap: s.Time.Median - f.Time.Median, cmp: c}
+		p.s, p.loops[0] = a.withRepeating(s)
+		p.f, p.loops[1] = a.withRepeating(f)
+		out = append(out, p)
 	}
 	return out
 }

@@ -194,11 +194,7 @@ func issuedBy(is *result.SyscallIssuer) (cause, who string, ok bool) {
 		return "", "", false
 	}
 	obj := filepath.Base(is.CallerObject)
-	at := is.Caller
-	if at == "" {
-		at = "a stripped function"
-	}
-	at += " in " + obj
+	at := issuerCaller(is)
 	switch {
 	case is.Caller == "malloc_trim" || strings.HasPrefix(is.Caller, "__malloc_trim"):
 		return ProgramTrim, "the program itself, through malloc_trim (madvise from " + at + ")", true
@@ -252,6 +248,19 @@ func (a *analysis) siteEvidence(p *pair) []result.Evidence {
 	return out
 }
 
+// issuerCaller names the function an issuing site returns to: "main in
+// server", "a stripped function in libc.so.6".
+func issuerCaller(is *result.SyscallIssuer) string {
+	who := is.Caller
+	if who == "" {
+		who = "a stripped function"
+	}
+	if is.CallerObject != "" {
+		who += " in " + filepath.Base(is.CallerObject)
+	}
+	return who
+}
+
 // issuerEvidence is who issued the slow side's madvise(MADV_DONTNEED), or
 // else its munmap, from the trace's issuing sites; nil when not recorded.
 func issuerEvidence(a *analysis, p *pair) *result.Evidence {
@@ -261,14 +270,7 @@ func issuerEvidence(a *analysis, p *pair) *result.Evidence {
 		if is == nil || is.Per < 0.5 {
 			continue
 		}
-		who := is.Caller
-		if who == "" {
-			who = "a stripped function"
-		}
-		if is.CallerObject != "" {
-			who += " in " + filepath.Base(is.CallerObject)
-		}
-		e := ev(fmt.Sprintf("%s calls %s issued from %s", call, a.per(), who), p.slow, a.base, is.Per, "calls", result.PassTrace)
+		e := ev(fmt.Sprintf("%s calls %s issued from %s", call, a.per(), issuerCaller(is)), p.slow, a.base, is.Per, "calls", result.PassTrace)
 		return &e
 	}
 	return nil

@@ -45,15 +45,16 @@ func repeats(s *result.Syscalls) float64 {
 }
 
 // repeating returns s without the sizes made fewer than half as often as
-// the loop repeats, for a run whose whole process is one iteration; s
-// itself otherwise. The counts and byte totals are left as measured.
-func (a *analysis) repeating(s *result.Syscalls) *result.Syscalls {
+// the loop repeats, for a run whose whole process is one iteration, and
+// the loop count it read (0 when it read none); s itself otherwise. The
+// counts and byte totals are left as measured.
+func (a *analysis) repeating(s *result.Syscalls) (*result.Syscalls, float64) {
 	if s == nil || a.unit != result.UnitRun || s.Iterations > 1 {
-		return s
+		return s, 0
 	}
 	k := repeats(s)
 	if k <= 1 {
-		return s
+		return s, 0
 	}
 	c := *s
 	c.Sizes = nil
@@ -62,38 +63,33 @@ func (a *analysis) repeating(s *result.Syscalls) *result.Syscalls {
 			c.Sizes = append(c.Sizes, z)
 		}
 	}
-	return &c
+	return &c, k
 }
 
 // repeatEvidence says how a per-process trace was read, for the findings
 // that rest on it: "the loop" is what repeats, start-up is left out.
 func (a *analysis) repeatEvidence(p *pair) []result.Evidence {
 	var out []result.Evidence
-	for _, side := range []struct {
-		name string
-		run  *result.Run
-	}{{p.slow, p.s}, {p.fast, p.f}} {
-		if side.run == nil || side.run.PerIteration.Syscalls == nil || a.unit != result.UnitRun || side.run.PerIteration.Syscalls.Iterations > 1 {
-			continue
-		}
-		if k := repeats(side.run.PerIteration.Syscalls); k > 1 {
+	for i, name := range []string{p.slow, p.fast} {
+		if k := p.loops[i]; k > 1 {
 			out = append(out, ev("times the loop repeats per run, read from the trace (calls made fewer than half as often left out as start-up)",
-				side.name, a.base, k, "times", result.PassTrace))
+				name, a.base, k, "times", result.PassTrace))
 		}
 	}
 	return out
 }
 
-// withRepeating is a copy of run whose syscalls are read by repeating.
-func (a *analysis) withRepeating(run *result.Run) *result.Run {
+// withRepeating is a copy of run whose syscalls are read by repeating,
+// and the loop count read (0 for none).
+func (a *analysis) withRepeating(run *result.Run) (*result.Run, float64) {
 	if run == nil || run.PerIteration.Syscalls == nil {
-		return run
+		return run, 0
 	}
-	s := a.repeating(run.PerIteration.Syscalls)
-	if s == run.PerIteration.Syscalls {
-		return run
+	s, k := a.repeating(run.PerIteration.Syscalls)
+	if k == 0 {
+		return run, 0
 	}
 	c := *run
 	c.PerIteration.Syscalls = s
-	return &c
+	return &c, k
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -54,11 +53,7 @@ func (f *facts) verdict() []line {
 		}
 		ls = append(ls, l)
 		if c := f.r.Candidate(fd.Candidate); c != nil && label(c) != "" {
-			l := line{sty("Where: ", strong), txt(fd.Candidate + ", "), sty(oneLine(label(c)), code)}
-			if sites := f.largeSites(fd.Candidate); sites != "" {
-				l = append(l, txt("; "+sites))
-			}
-			ls = append(ls, l)
+			ls = append(ls, line{sty("Where: ", strong), txt(fd.Candidate + ", "), sty(oneLine(label(c)), code)})
 		}
 		ls = append(ls, f.verdictFix(fd))
 	} else if slow != nil {
@@ -228,39 +223,3 @@ func pointText(pt result.SweepPoint) string {
 	return strings.Join(parts, ", ")
 }
 
-// largeSites names where cand's largest allocations come from, from the
-// native allocation pass: "40 x 8.0 MiB from make_buffers in buffers".
-func (f *facts) largeSites(cand string) string {
-	run := f.r.Run(cand, f.baseCfg, f.mode)
-	if run == nil {
-		return ""
-	}
-	if al := run.PerIteration.Allocations; al != nil && len(al.Sites) > 0 {
-		var parts []string
-		for _, st := range al.Sites {
-			if len(parts) == 3 {
-				break
-			}
-			parts = append(parts, fmt.Sprintf("%s at %s", fmtBytes(float64(st.Bytes)), st.Where))
-		}
-		return "large blocks: " + strings.Join(parts, ", ")
-	}
-	if run.PerIteration.Native == nil {
-		return ""
-	}
-	var parts []string
-	for _, l := range run.PerIteration.Native.Large {
-		if len(parts) == 2 {
-			break
-		}
-		who := "a stripped caller"
-		if l.Caller != "" {
-			who = l.Caller
-			if l.Object != "" {
-				who += " in " + filepath.Base(l.Object)
-			}
-		}
-		parts = append(parts, fmt.Sprintf("%s x %s from %s", fmtCount(l.Per), fmtBytes(float64(l.Bytes)), who))
-	}
-	return strings.Join(parts, ", ")
-}

@@ -39,7 +39,7 @@ var Metrics = []Metric{
 	sys("munmap", func(s *result.Syscalls) float64 { return s.Munmap }),
 	sys("mremap", func(s *result.Syscalls) float64 { return s.Mremap }),
 	sys("madvise", func(s *result.Syscalls) float64 { return s.Madvise }),
-	sys("syscalls", func(s *result.Syscalls) float64 { return s.Brk + s.Mmap + s.Munmap + s.Mremap + s.Madvise }),
+	sys("syscalls", (*result.Syscalls).Calls),
 	{Name: "allocs", Unit: "allocs", Pass: result.PassAlloc, What: "allocations of 256 KiB or more",
 		get: alloc(func(a *result.Allocations) float64 { return a.Count })},
 	{Name: "bytes", Unit: "B", Pass: result.PassAlloc, What: "bytes in those allocations",

@@ -17,13 +17,6 @@ const (
 	THP         = "thp"
 )
 
-// syscalls is the memory syscalls an iteration makes.
-func syscalls(s *result.Syscalls) float64 {
-	if s == nil {
-		return 0
-	}
-	return s.Brk + s.Mmap + s.Munmap + s.Mremap + s.Madvise
-}
 
 // systemTime is a run's kernel CPU time per iteration, or -1 when not
 // measured (or measured per run while the time is per iteration).
@@ -41,7 +34,7 @@ func (a *analysis) systemTime(r *result.Run) float64 {
 // calls' own cost; kernel CPU time, where measured, confirms it.
 func (a *analysis) syscallCost(p *pair) *draft {
 	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
-	calls, fcalls := syscalls(ss), syscalls(fs)
+	calls, fcalls := ss.Calls(), fs.Calls()
 	extra := calls - fcalls
 	if ss == nil || extra < 1000 || calls < 10*math.Max(fcalls, 1) {
 		return nil

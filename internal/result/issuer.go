@@ -66,3 +66,12 @@ func (s *Syscalls) AdviceBytes(advice string) float64 {
 	}
 	return b
 }
+
+// Calls is how many memory syscalls an iteration makes: brk, mmap,
+// munmap, mremap and madvise together.
+func (s *Syscalls) Calls() float64 {
+	if s == nil {
+		return 0
+	}
+	return s.Brk + s.Mmap + s.Munmap + s.Mremap + s.Madvise
+}

@@ -17,7 +17,6 @@ const (
 	THP         = "thp"
 )
 
-
 // systemTime is a run's kernel CPU time per iteration, or -1 when not
 // measured (or measured per run while the time is per iteration).
 func (a *analysis) systemTime(r *result.Run) float64 {

@@ -222,4 +222,3 @@ func pointText(pt result.SweepPoint) string {
 	slices.Sort(parts)
 	return strings.Join(parts, ", ")
 }
-

@@ -160,7 +160,11 @@ var number = regexp.MustCompile(`[0-9][0-9,.]*`)
 // prose have their figures replaced by N, and a skip for the time budget
 // reads "(budget)". Left out: times, ratios, p-values, fault counts,
 // shares explained, summaries, evidence values, notes (some name the
-// host's capabilities), derived-threshold prose, pass notes and overheads.
+// host's capabilities), derived-threshold prose, pass notes and overheads,
+// and the trace passes under experiments' configurations with the
+// syscalls they add: which configurations regress enough to be traced,
+// and whether the budget leaves room, moves with the host
+// (TestRegressionTracedUnderItsConfiguration pins that behaviour).
 func digest(r *result.Result, exit int) []byte {
 	var b bytes.Buffer
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
@@ -203,7 +207,7 @@ func digest(r *result.Result, exit int) []byte {
 		}
 		var kinds []string
 		for k := range run.Sources {
-			if k != "counters" {
+			if k != "counters" && (k != "syscalls" || run.Config == r.BaselineConfig()) {
 				kinds = append(kinds, k)
 			}
 		}
@@ -220,6 +224,9 @@ func digest(r *result.Result, exit int) []byte {
 	}
 	var last string
 	for _, p := range r.Passes {
+		if p.Name == result.PassTrace && p.Config != r.BaselineConfig() {
+			continue
+		}
 		s := "pass " + p.Name + " " + p.Config
 		if p.Candidate != "" {
 			s += " " + p.Candidate

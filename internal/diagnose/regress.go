@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -31,6 +32,40 @@ func faultsRoseUnder(base, r *result.Run) bool {
 	return faults(r) >= 2*faults(base) && faults(r)-faults(base) >= 8
 }
 
+// regressionHit is a user candidate that a configuration makes slower:
+// slow times its baseline median.
+type regressionHit struct {
+	cand    string
+	slow    float64
+	base, r *result.Run
+}
+
+// regressionHits returns the user candidates c makes significantly
+// slower, by at least regressionMin (regressionMinFaults where c doubled
+// their faults), the most slowed first; candidates whose run under c is
+// cited as evidence are left out.
+func (a *analysis) regressionHits(c *result.Config, cited map[string]bool) []regressionHit {
+	var hits []regressionHit
+	for _, cand := range a.r.Candidates {
+		if cand.IsFix() || cited[cand.Name+"|"+c.Name] {
+			continue
+		}
+		b, rc := a.run(cand.Name, a.base), a.run(cand.Name, c.Name)
+		if b == nil || rc == nil || b.Time.Median <= 0 {
+			continue
+		}
+		min := float64(regressionMin)
+		if faultsRoseUnder(b, rc) {
+			min = regressionMinFaults
+		}
+		if s := rc.Time.Median / b.Time.Median; s >= min && a.significantlySlower(cand.Name, c.Name) {
+			hits = append(hits, regressionHit{cand.Name, s, b, rc})
+		}
+	}
+	slices.SortStableFunc(hits, func(x, y regressionHit) int { return cmp.Compare(y.slow, x.slow) })
+	return hits
+}
+
 // regressions reports configurations that make a user candidate at least
 // regressionMin times slower than the baseline configuration, significantly
 // (Mann-Whitney U on the samples). They explain no part of a gap (Explains
@@ -49,40 +84,10 @@ func (a *analysis) regressions(prev []*draft) []*draft {
 	pairs := a.pairs()
 	var out []*draft
 	for _, c := range a.configs() {
-		type hit struct {
-			cand    string
-			slow    float64
-			base, r *result.Run
-		}
-		var hits []hit
-		for _, cand := range a.r.Candidates {
-			if cand.IsFix() || cited[cand.Name+"|"+c.Name] {
-				continue
-			}
-			b, rc := a.run(cand.Name, a.base), a.run(cand.Name, c.Name)
-			if b == nil || rc == nil || b.Time.Median <= 0 {
-				continue
-			}
-			min := float64(regressionMin)
-			if faultsRoseUnder(b, rc) {
-				min = regressionMinFaults
-			}
-			if s := rc.Time.Median / b.Time.Median; s >= min && a.significantlySlower(cand.Name, c.Name) {
-				hits = append(hits, hit{cand.Name, s, b, rc})
-			}
-		}
+		hits := a.regressionHits(c, cited)
 		if len(hits) == 0 {
 			continue
 		}
-		slices.SortStableFunc(hits, func(x, y hit) int {
-			if x.slow > y.slow {
-				return -1
-			}
-			if x.slow < y.slow {
-				return 1
-			}
-			return 0
-		})
 		w := hits[0]
 		d := &draft{group: 1, seconds: w.slow, f: result.Finding{Cause: ConfigRegression, Candidate: w.cand, Config: c.Name}}
 		faultsRose := false
@@ -98,7 +103,11 @@ func (a *analysis) regressions(prev []*draft) []*draft {
 			if s := h.r.PerIteration.Syscalls; s != nil {
 				d.f.Evidence = append(d.f.Evidence,
 					ev("mmap calls "+a.per(), h.cand, c.Name, s.Mmap, "calls", result.PassTrace),
-					ev("madvise(MADV_DONTNEED) calls "+a.per(), h.cand, c.Name, s.Advice["MADV_DONTNEED"], "calls", result.PassTrace))
+					ev("madvise(MADV_DONTNEED) calls "+a.per(), h.cand, c.Name, s.Advice["MADV_DONTNEED"], "calls", result.PassTrace),
+					ev("bytes returned to the kernel "+a.per(), h.cand, c.Name, returned(s), "B", result.PassTrace))
+				if bs := h.base.PerIteration.Syscalls; bs != nil {
+					d.f.Evidence = append(d.f.Evidence, ev("bytes returned to the kernel "+a.per(), h.cand, a.base, returned(bs), "B", result.PassTrace))
+				}
 			}
 		}
 		var b strings.Builder
@@ -108,8 +117,17 @@ func (a *analysis) regressions(prev []*draft) []*draft {
 		for _, h := range hits[1:] {
 			fmt.Fprintf(&b, " and %s %s slower", h.cand, fmtRatio(h.slow))
 		}
-		if m := regressionMechanism(c, faultsRose); m != "" {
-			b.WriteString(": " + m)
+		// What the trace under c saw, then why c is known to do it.
+		measured := a.measuredReturn(w, c.Name)
+		if measured != "" {
+			b.WriteString(": " + measured)
+		}
+		if m := regressionMechanism(c, faultsRose && measured == ""); m != "" {
+			sep := ": "
+			if measured != "" {
+				sep = "; "
+			}
+			b.WriteString(sep + m)
 		}
 		b.WriteString("; not a fix here")
 		d.f.Summary = b.String()

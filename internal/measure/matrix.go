@@ -570,6 +570,35 @@ func TraceAlone(ctx context.Context, res *result.Result, tgt Target, cfg result.
 	return tracePass(ctx, res, tgt, cfg, iters, 0, o, rec.Perf, nil, []result.Candidate{*c}, result.ModeIsolated)
 }
 
+// TraceUnder traces every candidate in a fresh probe under cfg, an
+// experiment's configuration, into its interleaved runs there: a finding
+// about the configuration (a regression, a gap that widens) then rests on
+// its own syscalls. The tracing cost is not timed again. It records a
+// skipped pass when the budget has no room for it.
+func TraceUnder(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, rec Recorders, o *Options) error {
+	o.Defaults()
+	var cands []result.Candidate
+	for _, c := range res.Candidates {
+		if r := res.Run(c.Name, cfg.Name, result.ModeInterleaved); r != nil && r.Status == result.StatusOK {
+			cands = append(cands, c)
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	if need := passCost(res, cfg.Name, cands, iters+2); !o.budget().fits(need) {
+		skippedPass(res, result.PassTrace, cfg.Name, "", "", ErrBudget.Error())
+		return nil
+	}
+	if rec.Perf {
+		err := tracePass(ctx, res, tgt, cfg, iters, 0, o, true, nil, cands, result.ModeInterleaved)
+		if err == nil || !errors.Is(err, perftrace.ErrUnavailable) || !rec.Ptrace {
+			return err
+		}
+	}
+	return tracePass(ctx, res, tgt, cfg, iters, 0, o, false, nil, cands, result.ModeInterleaved)
+}
+
 // probeStartCost is what starting a probe takes, about.
 const probeStartCost = 300 * time.Millisecond
 
@@ -667,9 +696,10 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 	// ptrace tracer stops only on memory syscalls) against the untraced
 	// medians.
 	rounds := traceTimingRounds
-	if mode != result.ModeInterleaved {
-		// Alone, only the syscalls are wanted: the tracing cost was
-		// timed in the interleaved pass.
+	if mode != result.ModeInterleaved || sampleTime <= 0 {
+		// Alone, or under an experiment's configuration, only the
+		// syscalls are wanted: the tracing cost was timed in the
+		// baseline's interleaved pass.
 		rounds = 0
 	}
 	for round := 0; round < rounds; round++ {
@@ -754,8 +784,11 @@ func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.C
 		}
 	}
 	pass := result.Pass{Name: result.PassTrace, Config: cfg.Name, Seconds: time.Since(start).Seconds(), Note: note}
-	if mode != result.ModeInterleaved {
+	switch {
+	case mode != result.ModeInterleaved:
 		pass.Candidate, pass.Note = cands[0].Name, "alone in a fresh probe, as its isolated runs; "+note
+	case sampleTime <= 0:
+		pass.Note = "in a fresh probe under an experiment's configuration, for its own evidence (tracing cost not timed); " + note
 	}
 	if len(ratios) > 0 {
 		pass.Overhead = stats.Summarize(ratios).Median

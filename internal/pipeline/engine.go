@@ -15,6 +15,9 @@ type engine interface {
 	baseline(ctx context.Context, res *result.Result, cfg result.Config) error
 	trace(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error
 	alloc(ctx context.Context, res *result.Result, cfg result.Config) error
+	// traceUnder traces the candidates under an experiment's
+	// configuration, after the experiments.
+	traceUnder(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error
 	experiments(ctx context.Context, res *result.Result, cfgs []result.Config) error
 	fixes(ctx context.Context, res *result.Result, fixes []result.Candidate) error
 	// done ends what the diagnostic passes shared (the baseline probe).
@@ -89,6 +92,10 @@ func (e *probeEngine) trace(ctx context.Context, res *result.Result, cfg result.
 // twice as many.
 func faultsAlone(inter, iso float64) bool { return iso >= inter*2+64 }
 
+func (e *probeEngine) traceUnder(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error {
+	return measure.TraceUnder(ctx, res, e.tgt, cfg, traceIterations, rec, e.o)
+}
+
 func (e *probeEngine) alloc(ctx context.Context, res *result.Result, cfg result.Config) error {
 	return measure.Alloc(ctx, res, e.tgt, cfg, allocIterations, e.live, e.o)
 }
@@ -129,6 +136,10 @@ func (e *processEngine) baseline(ctx context.Context, res *result.Result, cfg re
 }
 
 func (e *processEngine) trace(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error {
+	return measure.RunTrace(ctx, res, cfg, rec, e.o)
+}
+
+func (e *processEngine) traceUnder(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error {
 	return measure.RunTrace(ctx, res, cfg, rec, e.o)
 }
 

@@ -143,8 +143,10 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 	if err := eng.baseline(ctx, res, p.configs[0]); err != nil {
 		return err
 	}
+	var rec measure.Recorders
+	traced := false
 	if !req.Settings.NoTrace {
-		rec := chooseRecorders()
+		rec = chooseRecorders()
 		if !rec.Perf && !rec.Ptrace {
 			res.Note("syscall tracing unavailable (%s): no per-iteration syscalls", unavailable(rec))
 		} else {
@@ -152,6 +154,7 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 			if err != nil {
 				return err
 			}
+			traced = true
 			p.retune(res)
 		}
 	}
@@ -182,7 +185,32 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 	if err := eng.experiments(ctx, res, envs); err != nil {
 		return err
 	}
-	return eng.fixes(ctx, res, fixes)
+	if err := eng.fixes(ctx, res, fixes); err != nil {
+		return err
+	}
+	if !traced {
+		return nil
+	}
+	return traceWhereTheGapIs(ctx, res, eng, rec)
+}
+
+// traceWhereTheGapIs traces the configurations where the diagnosis would
+// otherwise reason without evidence (a configuration that makes a
+// candidate slower, the one where the main pair's gap is widest), last, in
+// what the budget leaves: a verified fix matters more than the evidence
+// for a warning.
+func traceWhereTheGapIs(ctx context.Context, res *result.Result, eng engine, rec measure.Recorders) error {
+	measure.Compare(res)
+	for _, name := range diagnose.TraceConfigs(res) {
+		cfg := res.Config(name)
+		if cfg == nil {
+			continue
+		}
+		if err := diagnosticPass(ctx, res, "trace", eng.traceUnder(ctx, res, *cfg, rec)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func newResult(req *Request) *result.Result {

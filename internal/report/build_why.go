@@ -346,8 +346,11 @@ func (f *facts) passesSection(verbose bool) *section {
 		}
 		if p.Overhead > 0 {
 			who := p.Candidate
-			if who == "" {
+			switch {
+			case who == "":
 				who = p.Config
+			case p.Config != f.r.BaselineConfig():
+				who += " under " + p.Config
 			}
 			a.cost = append(a.cost, who+" "+fmtRatio(p.Overhead))
 		}

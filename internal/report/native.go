@@ -118,11 +118,13 @@ func callName(call string) string {
 }
 
 // issuerSite is "make_buffers in buffers", or the issuing function where
-// its caller is unknown.
+// its caller is unknown or has no symbol.
 func issuerSite(is *result.SyscallIssuer) string {
 	switch {
 	case is.Caller != "":
 		return is.Caller + " in " + filepath.Base(is.CallerObject)
+	case is.Function != "" && is.Object != "" && is.CallerObject != "":
+		return is.Function + " in " + filepath.Base(is.Object) + ", called from a stripped function in " + filepath.Base(is.CallerObject)
 	case is.Function != "" && is.Object != "":
 		return is.Function + " in " + filepath.Base(is.Object) + " (its caller unknown)"
 	}

@@ -57,9 +57,24 @@ func (f *facts) verdict() []line {
 		}
 		ls = append(ls, f.verdictFix(fd))
 	} else if slow != nil {
-		ls = append(ls, line{sty("Why: ", strong), txt("unexplained: no memory-management cause fits the measurements; the numbers are below.")})
+		ls = append(ls, line{sty("Why: ", strong), txt("unexplained: no memory-management cause fits the measurements" + f.alike(slow) + "; the numbers are below.")})
 	}
 	return ls
+}
+
+// alike says, for an unexplained gap, what the two sides share: their
+// minor faults and memory syscalls per iteration ("" when not measured).
+func (f *facts) alike(c *result.Comparison) string {
+	s, b := f.r.Run(c.Other, f.baseCfg, f.mode), f.r.Run(c.Baseline, f.baseCfg, f.mode)
+	if s == nil || b == nil {
+		return ""
+	}
+	per := " per " + f.r.Unit()
+	out := fmt.Sprintf(" (%s: %s minor faults%s against %s", c.Other, fmtCount(s.PerIteration.MinorFaults), per, fmtCount(b.PerIteration.MinorFaults))
+	if ss, bs := s.PerIteration.Syscalls, b.PerIteration.Syscalls; ss != nil && bs != nil {
+		out += fmt.Sprintf(", %s memory syscalls against %s", fmtCount(ss.Calls()), fmtCount(bs.Calls()))
+	}
+	return out + " for " + c.Baseline + ")"
 }
 
 // slowest is the comparison of the slowest user candidate that differs

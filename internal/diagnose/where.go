@@ -136,7 +136,7 @@ func (a *analysis) measuredReturn(h regressionHit, cfg string) string {
 	if top.Call == "" {
 		return under + " and faults it in again"
 	}
-	call := callName(top.Call)
+	call := result.CallName(top.Call)
 	calls := "calls"
 	if math.Round(top.Per) == 1 {
 		calls = "call"
@@ -146,18 +146,4 @@ func (a *analysis) measuredReturn(h regressionHit, cfg string) string {
 		s += " from " + issuerCaller(is)
 	}
 	return s + ", and faults it in again"
-}
-
-// callName is a trace size's call as a reader knows it: "madvise:MADV_DONTNEED"
-// is madvise(MADV_DONTNEED), "brk-" a brk shrink.
-func callName(call string) string {
-	switch {
-	case call == "brk-":
-		return "brk shrink"
-	case call == "brk+":
-		return "brk growth"
-	case len(call) > 8 && call[:8] == "madvise:":
-		return "madvise(" + call[8:] + ")"
-	}
-	return call
 }

@@ -94,7 +94,7 @@ func issuersBlock(runs []*result.Run) []line {
 			if is == nil || is.Per < 0.5 {
 				continue
 			}
-			parts = append(parts, fmt.Sprintf("%s %s x %s from %s", callName(call), fmtBytes(float64(is.Bytes)), fmtCount(is.Per), issuerSite(is)))
+			parts = append(parts, fmt.Sprintf("%s %s x %s from %s", result.CallName(call), fmtBytes(float64(is.Bytes)), fmtCount(is.Per), issuerSite(is)))
 		}
 		if len(parts) == 0 {
 			continue
@@ -105,16 +105,6 @@ func issuersBlock(runs []*result.Run) []line {
 		out = append(out, line{sty(run.Candidate, strong), txt(": " + strings.Join(parts, "; "))})
 	}
 	return out
-}
-
-func callName(call string) string {
-	switch {
-	case strings.HasPrefix(call, "madvise:"):
-		return "madvise(" + strings.TrimPrefix(call, "madvise:") + ")"
-	case call == "brk-":
-		return "brk shrink"
-	}
-	return call
 }
 
 // issuerSite is "make_buffers in buffers", or the issuing function where

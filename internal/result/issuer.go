@@ -75,3 +75,15 @@ func (s *Syscalls) Calls() float64 {
 	}
 	return s.Brk + s.Mmap + s.Munmap + s.Mremap + s.Madvise
 }
+
+// CallName is a call kind as in SizeCount, as a reader knows it:
+// "madvise:MADV_DONTNEED" is madvise(MADV_DONTNEED), "brk-" a brk shrink.
+func CallName(call string) string {
+	switch {
+	case strings.HasPrefix(call, "madvise:"):
+		return "madvise(" + strings.TrimPrefix(call, "madvise:") + ")"
+	case call == "brk-":
+		return "brk shrink"
+	}
+	return call
+}

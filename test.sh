@@ -52,6 +52,13 @@ staticcheck ./...
 # fallback tracer is x86-64 code, behind proc.Ptracer.
 GOOS=linux GOARCH=arm64 go build ./...
 GOOS=linux GOARCH=arm64 go vet ./...
+# FAULTLINE_TEST_NEIGHBOURS=N runs the tests with N CPU-bound processes
+# beside them, as on a loaded machine: every test must hold there too
+# (.ci/run runs the seed and the quick corpus this way).
+for _ in $(seq "${FAULTLINE_TEST_NEIGHBOURS:-0}"); do
+	sh -c 'while :; do :; done' &
+done
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 # -p 1: timing tests compare ratios within one run; running packages in
 # parallel on a 2-core machine would only add noise.
 go test -count=1 -p 1 -timeout 30m "$@" ./...

@@ -18,6 +18,7 @@ import (
 	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/proc/proctest"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden from live runs of the pipeline")
@@ -81,7 +82,7 @@ func TestGolden(t *testing.T) {
 		t.Run(gc.name, func(t *testing.T) {
 			if gc.numpy {
 				if err := exec.Command("/usr/bin/python3", "-c", "import numpy").Run(); err != nil {
-					t.Skipf("/usr/bin/python3 cannot import numpy (%v): apt-get install python3-numpy (test.sh does)", err)
+					testenv.Missing(t, "/usr/bin/python3 cannot import numpy (%v): apt-get install python3-numpy (test.sh does)", err)
 				}
 			}
 			js := filepath.Join(t.TempDir(), "result.json")
@@ -134,20 +135,47 @@ const manyFaults = 100
 // number matches the figures that prose carries ("2 x 7.6 MiB", "1,308").
 var number = regexp.MustCompile(`[0-9][0-9,.]*`)
 
+// slowSide is the slow candidate of the result's verdict ("" without
+// one).
+func slowSide(r *result.Result) string {
+	if r.Verdict != nil && r.Verdict.Answer == result.AnswerSlower {
+		return r.Verdict.Slow
+	}
+	return ""
+}
+
+// removesFaults says whether cand faults on every iteration under the
+// baseline configuration and not under cfg.
+func removesFaults(r *result.Result, cand, cfg string) bool {
+	mode := r.PrimaryMode()
+	b, c := r.Run(cand, r.BaselineConfig(), mode), r.Run(cand, cfg, mode)
+	return b != nil && c != nil && c.Status == result.StatusOK &&
+		b.PerIteration.MinorFaults >= manyFaults && c.PerIteration.MinorFaults < manyFaults
+}
+
 // digest renders what a result concludes, one fact per line, and nothing
 // that depends on how fast or how loaded the machine is:
 //
 //	kind, exit code, partial
 //	candidate NAME: its label, statement or command, what it is a fix of
 //	config NAME STATUS ENV...        (LD_PRELOAD as the library's file name)
-//	run CAND CONFIG MODE STATUS faults=few|many [marked] numbers=KINDS
-//	comparison CONFIG MODE OTHER/BASELINE [significant]
+//	run CAND CONFIG MODE STATUS [faults=few|many] [marked] numbers=KINDS
+//	comparison CONFIG MODE OTHER/BASELINE [slower|faster]
 //	pass NAME CONFIG [CAND] [MODE] [STATUS (REASON)]
 //	finding CAUSE CANDIDATE CONFIG CONFIDENCE evidence=PASSES   (the first, confidence sure|low; later ones without CONFIG CONFIDENCE)
-//	  fix KIND verified|unverified [CONFIG] ENV... | "CODE" | "CHANGE"
+//	  removes its faults: CONFIG...   (the first finding's: under which its candidate no longer faults)
+//	  fix KIND "CODE" | "CHANGE"     (the first finding's code and method fixes)
+//	  verified fix: true|false
 //
 // faults= says which side of manyFaults the run's minor faults per
-// iteration are; numbers= lists the kinds of figures it has (its sources:
+// iteration are, under the baseline configuration, and under every
+// configuration for the slow candidate, whose faults the fixes remove
+// (that is the mechanism); the fast side's faults under other
+// configurations move with the host (huge pages, pymalloc off).
+// The first finding lists the configurations that remove its
+// candidate's faults (the mechanism), its code and method fixes, and
+// whether any fix was verified; which configurations verified a speed-up
+// moves with the load. numbers= lists the kinds of figures it has (its sources:
 // time, minor_faults, major_faults, cpu, syscalls, allocations; not perf's
 // counters, which the host may not allow). A comparison's
 // significance is kept only for the user's candidates under the baseline
@@ -191,9 +219,10 @@ func digest(r *result.Result, exit int) []byte {
 	for _, c := range r.Configs {
 		line("%s", strings.TrimSpace(fmt.Sprintf("config %s %s %s", c.Name, status(c.Status, c.Reason), envText(c.Env))))
 	}
+	slow := slowSide(r)
 	for _, run := range r.Results {
 		s := fmt.Sprintf("run %s %s %s %s", run.Candidate, run.Config, run.Mode, status(run.Status, ""))
-		if run.Status == result.StatusOK {
+		if run.Status == result.StatusOK && (run.Config == r.BaselineConfig() || run.Candidate == slow) {
 			s += " faults=" + map[bool]string{false: "few", true: "many"}[run.PerIteration.MinorFaults >= manyFaults]
 		}
 		if run.Mode == result.ModeProcess && run.Loops > 1 {
@@ -218,7 +247,7 @@ func digest(r *result.Result, exit int) []byte {
 	for _, c := range r.Comparisons {
 		s := fmt.Sprintf("comparison %s %s %s/%s", c.Config, c.Mode, c.Other, c.Baseline)
 		if c.Config == result.DefaultConfig && c.Mode == primary && userCandidate(r, c.Other) && c.Significant {
-			s += " significant"
+			s += " " + c.Verdict
 		}
 		line("%s", s)
 	}
@@ -269,19 +298,34 @@ func digest(r *result.Result, exit int) []byte {
 		} else {
 			line("finding %s %s evidence=%s", f.Cause, f.Candidate, strings.Join(passes, ","))
 		}
+		if !firstFinding {
+			continue
+		}
 		firstFinding = false
-		var fixes []string
-		for _, x := range f.Fixes {
-			s := "  fix " + x.Kind + " " + map[bool]string{false: "unverified", true: "verified"}[x.Verified]
-			if x.Config != "" {
-				s += " " + x.Config
+		// The configurations that remove the finding's faults are the
+		// mechanism; which of them verified a speed-up, and which the
+		// finding lists as fixes, move with the host's load.
+		var removes []string
+		for _, c := range r.Configs {
+			if c.Name != r.BaselineConfig() && removesFaults(r, f.Candidate, c.Name) {
+				removes = append(removes, c.Name)
 			}
-			switch {
-			case len(x.Env) > 0:
-				s += " " + envText(x.Env)
-			case x.Code != "":
+		}
+		slices.Sort(removes)
+		if len(removes) > 0 {
+			line("  removes its faults: %s", strings.Join(removes, " "))
+		}
+		var fixes []string
+		verified := false
+		for _, x := range f.Fixes {
+			verified = verified || x.Verified
+			if x.Kind == result.FixEnv {
+				continue
+			}
+			s := "  fix " + x.Kind
+			if x.Code != "" {
 				s += fmt.Sprintf(" %q", x.Code)
-			default:
+			} else {
 				s += fmt.Sprintf(" %q", number.ReplaceAllString(x.Change, "N"))
 			}
 			fixes = append(fixes, s)
@@ -290,6 +334,7 @@ func digest(r *result.Result, exit int) []byte {
 		for _, s := range fixes {
 			line("%s", s)
 		}
+		line("  verified fix: %v", verified)
 	}
 	return b.Bytes()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/proc/proctest"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/testenv"
 	"github.com/faultline/faultline/internal/uprobe"
 )
 
@@ -21,7 +22,7 @@ import (
 // one buffer against two, and the line in the terminal report.
 func TestNativeAllocationsNameTheCaller(t *testing.T) {
 	if err := uprobe.Available(); err != nil {
-		t.Skipf("uprobes not usable here (CI runs as root, where they are): %v", err)
+		testenv.Missing(t, "uprobes not usable here (CI runs as root, where they are): %v", err)
 	}
 	bin := proctest.BuildC(t, "buffers")
 	jem := alloc.FindNamed(alloc.Jemalloc)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/faultline/faultline/internal/testenv"
 )
 
 // debianPython returns /usr/bin/python3 when it has what the notebook
@@ -16,7 +18,7 @@ func debianPython(t *testing.T) string {
 	py := plainPython(t)
 	for _, mod := range []string{"numpy", "IPython", "ipykernel", "nbclient", "nbconvert", "nbformat"} {
 		if err := exec.Command(py, "-c", "import "+mod).Run(); err != nil {
-			t.Skipf("%s has no %s: apt-get install python3-numpy python3-ipython python3-ipykernel python3-nbclient python3-nbconvert python3-nbformat (test.sh does)", py, mod)
+			testenv.Missing(t, "%s has no %s: apt-get install python3-numpy python3-ipython python3-ipykernel python3-nbclient python3-nbconvert python3-nbformat (test.sh does)", py, mod)
 		}
 	}
 	return py
@@ -82,7 +84,7 @@ func TestPythonPackage(t *testing.T) {
 func TestPythonInstallWithoutWriteAccess(t *testing.T) {
 	py := debianPython(t)
 	if os.Getuid() != 0 {
-		t.Skip("needs root to run the install as another user (CI runs as root)")
+		testenv.Missing(t, "needs root to run the install as another user (CI runs as root)")
 	}
 	const nobody = 65534
 	dir, err := os.MkdirTemp("", "faultline-install-")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/testenv"
 )
 
 // cliCmd returns a command that runs this test binary as faultline, with
@@ -35,7 +36,7 @@ func plainPython(t *testing.T) string {
 	t.Helper()
 	p, err := probe.LookPython("/usr/bin/python3")
 	if err != nil {
-		t.Skip("no /usr/bin/python3: apt-get install python3 (CI has it)")
+		testenv.Missing(t, "no /usr/bin/python3: apt-get install python3 (CI has it)")
 	}
 	return p
 }

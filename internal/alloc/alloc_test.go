@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/testenv"
 )
 
 // whichMalloc compiles a C program that prints which shared object serves
@@ -17,7 +18,7 @@ import (
 func whichMalloc(t *testing.T, env []string) string {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not installed: apt-get install gcc (CI has it)")
+		testenv.Missing(t, "gcc not installed: apt-get install gcc (CI has it)")
 	}
 	dir := t.TempDir()
 	src := filepath.Join(dir, "which.c")
@@ -154,7 +155,7 @@ func TestConditionalConfigs(t *testing.T) {
 func TestTunedKeepsBigBlocks(t *testing.T) {
 	cc, err := exec.LookPath("gcc")
 	if err != nil {
-		t.Skip("no gcc (test.sh installs it)")
+		testenv.Missing(t, "no gcc (test.sh installs it)")
 	}
 	dir := t.TempDir()
 	src := filepath.Join(dir, "big.c")

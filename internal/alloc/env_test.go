@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/testenv"
 )
 
 // need returns the path of an installed allocator; test.sh installs all
@@ -28,7 +29,7 @@ func need(t *testing.T, name string) string {
 func sharedObject(t *testing.T, name, src string) string {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not installed: apt-get install gcc (CI has it)")
+		testenv.Missing(t, "gcc not installed: apt-get install gcc (CI has it)")
 	}
 	dir := t.TempDir()
 	c := filepath.Join(dir, name+".c")

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/testenv"
 )
 
 // The limits come from the allocator itself: what the environment sets
@@ -50,7 +51,7 @@ func TestReadLimitsGlibc(t *testing.T) {
 func TestReadLimitsJemalloc(t *testing.T) {
 	lib := FindNamed(Jemalloc)
 	if lib == "" {
-		t.Skip("no libjemalloc.so.2 (test.sh installs libjemalloc2)")
+		testenv.Missing(t, "no libjemalloc.so.2 (test.sh installs libjemalloc2)")
 	}
 	for _, c := range []struct {
 		conf  string
@@ -83,7 +84,7 @@ func TestReadLimitsJemalloc(t *testing.T) {
 func TestReadLimitsMimalloc(t *testing.T) {
 	lib := FindNamed(Mimalloc)
 	if lib == "" {
-		t.Skip("no libmimalloc.so.2 (test.sh installs libmimalloc2.0)")
+		testenv.Missing(t, "no libmimalloc.so.2 (test.sh installs libmimalloc2.0)")
 	}
 	cfg := Preload(Mimalloc, lib)
 	cfg.Env["MIMALLOC_DECOMMIT_DELAY"] = "7"

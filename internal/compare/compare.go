@@ -96,10 +96,14 @@ type TimeChange struct {
 	Ratio float64 `json:"ratio"`
 	Low   float64 `json:"low"`
 	High  float64 `json:"high"`
-	// P is the Mann-Whitney U p-value; Significant is P < Alpha.
+	// P is Welch's t-test on log times; Significant says the verdict
+	// is slower or faster.
 	P           float64 `json:"p"`
 	Alpha       float64 `json:"alpha"`
 	Significant bool    `json:"significant"`
+	// Verdict is new against old, as a result's comparisons say it
+	// (result.Comparison): slower, faster, equivalent or inconclusive.
+	Verdict string `json:"verdict"`
 }
 
 // MetricValue is one count in every file.
@@ -263,13 +267,14 @@ func (c *Comparison) config(cand *Candidate, name string) Config {
 		if runs[0] == nil || runs[i] == nil {
 			continue
 		}
-		old, cur := runs[0].TimedSeconds(), runs[i].TimedSeconds()
-		if len(old) == 0 || len(cur) == 0 {
+		if len(runs[0].TimedSeconds()) == 0 || len(runs[i].TimedSeconds()) == 0 {
 			continue
 		}
-		sc := stats.Compare(old, cur)
+		// The faults corroborate as within one result; the fault cost
+		// may differ between the files' hosts, so it is not used.
+		sc := result.Compare(cfg.Name, cfg.Mode, runs[0], runs[i], 0)
 		cfg.TimeChanges[i-1] = &TimeChange{Ratio: sc.Ratio, Low: sc.Low, High: sc.High, P: sc.P,
-			Alpha: stats.Alpha, Significant: sc.Significant}
+			Alpha: stats.Alpha, Significant: sc.Significant, Verdict: sc.Verdict}
 	}
 	for _, m := range Metrics {
 		from, mode := runs, cfg.Mode

@@ -4,10 +4,11 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/stats"
 )
 
-// MetricTime is the timing metric: medians compared with a Mann-Whitney U
-// test, unlike the counts below, which are compared as they are.
+// MetricTime is the timing metric: medians compared by the verdict's test
+// (stats.Infer), unlike the counts below, which are compared as they are.
 const MetricTime = "time"
 
 // Metric is one per-iteration count that a comparison shows and a gate can
@@ -25,14 +26,17 @@ type Metric struct {
 	// another candidate's heap trimming (an order effect) does not count
 	// against it.
 	Alone bool
+	// Floor is the smallest rise per iteration a gate counts (0: every
+	// rise): faults move a little on a loaded machine, syscalls do not.
+	Floor float64
 	get   func(*result.PerIteration) (float64, bool)
 }
 
 // Metrics lists every count in the order the tables show them.
 var Metrics = []Metric{
-	{Name: "faults", Unit: "faults", Pass: result.PassTiming, What: "minor page faults", Alone: true,
+	{Name: "faults", Unit: "faults", Pass: result.PassTiming, What: "minor page faults", Alone: true, Floor: stats.FaultFloor,
 		get: func(p *result.PerIteration) (float64, bool) { return p.MinorFaults, true }},
-	{Name: "major-faults", Unit: "faults", Pass: result.PassTiming, What: "major page faults", Alone: true,
+	{Name: "major-faults", Unit: "faults", Pass: result.PassTiming, What: "major page faults", Alone: true, Floor: stats.FaultFloor,
 		get: func(p *result.PerIteration) (float64, bool) { return p.MajorFaults, true }},
 	sys("brk", func(s *result.Syscalls) float64 { return s.Brk }),
 	sys("mmap", func(s *result.Syscalls) float64 { return s.Mmap }),

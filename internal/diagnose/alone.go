@@ -54,7 +54,7 @@ func (a *analysis) alonePairs() []*pair {
 func significant(x, y *result.Run) bool {
 	xs, ys := x.TimedSeconds(), y.TimedSeconds()
 	if len(xs) >= 3 && len(ys) >= 3 {
-		return stats.MannWhitneyP(xs, ys) < stats.Alpha
+		return stats.Differ(xs, ys)
 	}
 	return x.Time.Low > y.Time.High
 }

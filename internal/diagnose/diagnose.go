@@ -211,7 +211,7 @@ func (a *analysis) ratio(slow, fast, cfg string) float64 {
 }
 
 // significantlySlower reports whether cand is significantly slower under
-// cfg than under the baseline. It uses Mann-Whitney U on the samples when
+// cfg than under the baseline. It uses the time test (stats.Differ) when
 // both runs kept them, non-overlapping intervals otherwise.
 func (a *analysis) significantlySlower(cand, cfg string) bool {
 	b, c := a.run(cand, a.base), a.run(cand, cfg)
@@ -220,7 +220,7 @@ func (a *analysis) significantlySlower(cand, cfg string) bool {
 	}
 	bs, cs := b.TimedSeconds(), c.TimedSeconds()
 	if len(bs) >= 3 && len(cs) >= 3 {
-		return stats.MannWhitneyP(bs, cs) < stats.Alpha
+		return stats.Differ(bs, cs)
 	}
 	return c.Time.Low > b.Time.High
 }

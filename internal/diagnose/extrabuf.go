@@ -216,7 +216,7 @@ func (a *analysis) slowerUnder(p *pair, rm *removal) bool {
 	}
 	xs, ys := rm.s.TimedSeconds(), rm.f.TimedSeconds()
 	if len(xs) >= 3 && len(ys) >= 3 {
-		return stats.MannWhitneyP(xs, ys) < stats.Alpha
+		return stats.Differ(xs, ys)
 	}
 	return rm.s.Time.Low > rm.f.Time.High
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/internal/atomicfile"
+	"github.com/faultline/faultline/internal/load"
 )
 
 // Calibration is the measured cost of one first-touch fault of a fresh
@@ -24,15 +26,23 @@ import (
 type Calibration struct {
 	FaultSeconds float64
 	Pages        int
+	// Busy says the machine was busy while it was measured
+	// (internal/load): the figure is used for this run, never cached.
+	Busy bool
 }
 
 // Measure maps fresh anonymous memory without huge pages, writes one byte
 // per page, and takes the median cost per page over a few repetitions. It
-// takes tens of milliseconds.
+// takes tens of milliseconds. The cost is the thread's own CPU time, not
+// elapsed time: on a busy machine the loop is preempted, and elapsed time
+// would count the other work's turns as the faults' cost.
 func Measure() (Calibration, error) {
 	const size = 8 << 20
 	page := unix.Getpagesize()
 	var per []float64
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	busy := load.Take()
 	for range 5 {
 		mem, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 		if err != nil {
@@ -40,16 +50,26 @@ func Measure() (Calibration, error) {
 		}
 		// Without this, a THP-enabled kernel may map 2 MiB at a time.
 		_ = unix.Madvise(mem, unix.MADV_NOHUGEPAGE)
-		start := time.Now()
+		start := threadCPU()
 		for i := 0; i < size; i += page {
 			mem[i] = 1
 		}
-		d := time.Since(start)
+		d := threadCPU() - start
 		_ = unix.Munmap(mem)
 		per = append(per, d.Seconds()/float64(size/page))
 	}
 	slices.Sort(per)
-	return Calibration{FaultSeconds: per[len(per)/2], Pages: size / page}, nil
+	return Calibration{FaultSeconds: per[len(per)/2], Pages: size / page, Busy: load.Since(busy).IsBusy()}, nil
+}
+
+// threadCPU is the calling thread's CPU time, user and system; elapsed
+// time where the clock is refused.
+func threadCPU() time.Duration {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil {
+		return time.Duration(time.Now().UnixNano())
+	}
+	return time.Duration(ts.Nano())
 }
 
 // cacheTTL bounds how long a calibration is reused within one boot: the
@@ -66,7 +86,8 @@ type cacheEntry struct {
 }
 
 // Cached returns the calibration cached in dir for this boot and kernel
-// when it is younger than a day, and otherwise measures and caches it.
+// when it is younger than a day, and otherwise measures it and caches it
+// unless the machine was busy then.
 // fromCache says which happened. An unusable cache (unwritable dir, bad
 // file) only costs a fresh measurement.
 func Cached(dir string) (c Calibration, fromCache bool, err error) {
@@ -80,7 +101,7 @@ func Cached(dir string) (c Calibration, fromCache bool, err error) {
 		}
 	}
 	c, err = Measure()
-	if err != nil || key == "" {
+	if err != nil || key == "" || c.Busy {
 		return c, false, err
 	}
 	data, _ := json.Marshal(cacheEntry{Key: key, FaultSeconds: c.FaultSeconds, Pages: c.Pages, Measured: time.Now()})

@@ -54,6 +54,15 @@ func judge(c *compare.Comparison, cfg *compare.Config, fi int, b *Breach) bool {
 		b.Missing = "no run under " + b.Config
 		return true
 	}
+	if b.Rule.Metric == RuleInconclusive {
+		tc := cfg.TimeChanges[fi-1]
+		if tc == nil {
+			b.Missing = missing(c, cfg.Time[0].N == 0, cfg.Time[fi].N == 0, fi, "no timed samples")
+			return true
+		}
+		b.Old, b.New = cfg.Time[0].Median, cfg.Time[fi].Median
+		return tc.Verdict == result.VerdictInconclusive
+	}
 	if b.Rule.Metric == compare.MetricTime {
 		tc := cfg.TimeChanges[fi-1]
 		if tc == nil {
@@ -80,6 +89,9 @@ func judge(c *compare.Comparison, cfg *compare.Config, fi int, b *Breach) bool {
 	}
 	b.Old, b.New = *mv.Values[0], *mv.Values[fi]
 	ch := mv.Changes[fi-1]
+	if m, ok := compare.LookupMetric(b.Rule.Metric); ok && ch.Delta < m.Floor {
+		return false
+	}
 	if b.Rule.Relative {
 		return ch.Relative > b.Rule.Limit
 	}
@@ -109,6 +121,10 @@ func (b *Breach) Line(c *compare.Comparison) string {
 		return fmt.Sprintf("%s: %s %s: %s cannot pass", who, b.Rule.Metric, b.Missing, b.Rule.Text)
 	}
 	per := " per " + c.Files[b.File].Unit
+	if b.Rule.Metric == RuleInconclusive {
+		return fmt.Sprintf("%s: time %s -> %s%s is inconclusive (too few samples to tell a change from noise; raise --budget), under rule %s",
+			who, format(compare.MetricTime, b.Old), format(compare.MetricTime, b.New), per, b.Rule.Text)
+	}
 	return fmt.Sprintf("%s: %s %s -> %s%s (%s), over %s", who, b.Rule.Metric,
 		format(b.Rule.Metric, b.Old), format(b.Rule.Metric, b.New), per, b.change(), b.Rule.Text)
 }

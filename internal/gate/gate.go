@@ -1,13 +1,16 @@
 // Package gate judges a comparison against limits, for CI: --fail-if
-// 'time>+5%,faults>+10%,brk>+0.5' (docs/compare.md has the grammar).
+// 'time>+5%,faults>+10%,brk>+0.5,inconclusive' (docs/compare.md has the
+// grammar).
 //
 // The two kinds of metric are judged differently because they behave
 // differently. A time moves with the machine's noise, so a time limit is
-// breached only by a change the Mann-Whitney U test finds significant
-// (internal/stats, as the comparison computes it): a hand-rolled gate on
+// breached only by a change the verdict's test calls slower
+// (stats.Infer, as the comparison computes it): a hand-rolled gate on
 // raw timings fails a share of clean runs from noise alone. The counts
 // (faults, memory syscalls, allocations per iteration) are nearly
-// deterministic, so they are judged as they are, from one run per side.
+// deterministic, so they are judged as they are, from one run per side,
+// above a floor for faults (stats.FaultFloor), which a loaded machine
+// moves a little.
 // A gate passes only on evidence: a metric one side did not measure is a
 // breach, said as such, never a silent pass.
 package gate
@@ -22,6 +25,11 @@ import (
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/units"
 )
+
+// RuleInconclusive is the rule that fails a time change the samples do
+// not decide (stats.Infer: neither slower, faster nor equivalent), so a
+// gate passes only on an answer, never on too few samples.
+const RuleInconclusive = "inconclusive"
 
 // Rule is one limit: the metric may not rise by more than Limit.
 type Rule struct {
@@ -54,6 +62,10 @@ func parseRule(s string) (Rule, error) {
 	r := Rule{Text: s}
 	if s == "" {
 		return r, fmt.Errorf("an empty rule: separate rules with single commas")
+	}
+	if strings.EqualFold(s, RuleInconclusive) {
+		r.Metric = RuleInconclusive
+		return r, nil
 	}
 	i := strings.IndexAny(s, "<>=")
 	if i < 0 {

@@ -153,3 +153,56 @@ func TestUnmeasuredIsABreach(t *testing.T) {
 		t.Errorf("line %q does not say what is missing", l)
 	}
 }
+
+// A rise of faults within the floor is noise to a gate, however large
+// as a share of a near-zero count: A's 0 -> 61 faults on a loaded
+// machine is not a +6100% breach; B's return to 1,300 faults is.
+func TestFaultsFloor(t *testing.T) {
+	noisy := seed(t)
+	for i := range noisy.Results {
+		if run := &noisy.Results[i]; run.Candidate == "A" {
+			run.PerIteration.MinorFaults += 61
+		}
+	}
+	if _, bs := check(t, seed(t), noisy, "faults>+10%"); len(bs) != 0 {
+		t.Errorf("61 more faults per call break faults>+10%%: %+v", bs)
+	}
+	c, bs := check(t, fixed(t), seed(t), "faults>+10%")
+	if len(bs) != 1 || c.Title(bs[0].Candidate) != "B" {
+		t.Errorf("breaches %+v, want B's return of its faults", bs)
+	}
+}
+
+// The inconclusive rule fails a time change too few samples decide, and
+// passes one they decide either way.
+func TestInconclusiveRule(t *testing.T) {
+	if _, bs := check(t, seed(t), seed(t), "inconclusive"); len(bs) != 0 {
+		t.Errorf("identical samples (equivalent) break the rule: %+v", bs)
+	}
+	few := func(scale float64) *result.Result {
+		r := seed(t)
+		for i := range r.Results {
+			run := &r.Results[i]
+			var kept []result.Sample
+			for _, s := range run.Samples {
+				if !s.Warmup && len(kept) < 3 {
+					kept = append(kept, s)
+				}
+			}
+			for j, f := range []float64{0.6, 1, 1.6} {
+				if j < len(kept) {
+					kept[j].Seconds *= f * scale
+				}
+			}
+			run.Samples = kept
+		}
+		return r
+	}
+	c, bs := check(t, few(1), few(1.1), "inconclusive")
+	if len(bs) == 0 {
+		t.Fatal("three noisy samples a side decide a 1.1x change")
+	}
+	if l := bs[0].Line(c); !strings.Contains(l, "inconclusive") || !strings.Contains(l, "--budget") {
+		t.Errorf("line %q does not say why", l)
+	}
+}

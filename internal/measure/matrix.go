@@ -386,7 +386,6 @@ func Compare(res *result.Result) {
 		if b == nil || b.Status != result.StatusOK {
 			continue
 		}
-		bt := comparedSeconds(b)
 		for _, c := range res.Candidates {
 			if c.Name == base {
 				continue
@@ -395,22 +394,9 @@ func Compare(res *result.Result) {
 			if o == nil || o.Status != result.StatusOK {
 				continue
 			}
-			cmp := stats.Compare(bt, comparedSeconds(o))
-			res.Comparisons = append(res.Comparisons, result.Comparison{Config: k.config, Mode: k.mode,
-				Baseline: base, Other: c.Name, Ratio: cmp.Ratio, Low: cmp.Low, High: cmp.High,
-				P: cmp.P, Alpha: stats.Alpha, Significant: cmp.Significant})
+			res.Comparisons = append(res.Comparisons, result.Compare(k.config, k.mode, b, o, res.Host.FaultCostSeconds))
 		}
 	}
-}
-
-// comparedSeconds are the times a run is compared by: its timed samples,
-// or its median alone for a run recorded without samples.
-func comparedSeconds(r *result.Run) []float64 {
-	v := r.TimedSeconds()
-	if len(v) == 0 && r.Time.N > 0 {
-		v = []float64{r.Time.Median}
-	}
-	return v
 }
 
 // Alloc runs the allocation pass under cfg: each candidate runs iters

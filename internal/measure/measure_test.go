@@ -19,6 +19,7 @@ import (
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/testenv"
 	"github.com/faultline/faultline/internal/trace"
 )
 
@@ -28,7 +29,7 @@ func numpyPython(t *testing.T) string {
 	t.Helper()
 	py, ok := probe.FindNumPy(context.Background())
 	if !ok {
-		t.Skip("no Python with NumPy: apt-get install python3-numpy (test.sh does)")
+		testenv.Missing(t, "no Python with NumPy: apt-get install python3-numpy (test.sh does)")
 	}
 	return py.Path
 }
@@ -220,7 +221,7 @@ func TestSeedMatrix(t *testing.T) {
 	opts := alloc.Options{Python: true, NumPy: true, NumPyHugeDefault: true, LargestBlock: 8_000_000, PeakHeap: 16_000_000}
 	catalog, err := alloc.Select(alloc.Catalog(opts), "glibc-tuned,tcmalloc,mimalloc,jemalloc,jemalloc-nodecay", nil)
 	if err != nil {
-		t.Skipf("allocators missing (test.sh installs them): %v", err)
+		testenv.Missing(t, "allocators missing (test.sh installs them): %v", err)
 	}
 	res := seedResult()
 	o := &Options{Warmup: 1, Env: func(c result.Config) []string { return alloc.Apply(nil, c) }}
@@ -286,7 +287,7 @@ func TestSeedTraceMatchesStrace(t *testing.T) {
 	py := numpyPython(t)
 	strace, err := exec.LookPath("strace")
 	if err != nil {
-		t.Skip("strace not installed (test.sh installs it)")
+		testenv.Missing(t, "strace not installed (test.sh installs it)")
 	}
 	if err := trace.Probe(); err != nil {
 		t.Skipf("tracing unavailable here: %v", err)
@@ -455,11 +456,11 @@ printf 'end cand=A iter=1 ns=4000000 minflt=10 majflt=1\n' >&$FAULTLINE_FD`
 // and the ptrace tracer, threads included, and as strace -f -c does.
 func TestRunTraceRecorders(t *testing.T) {
 	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not installed (test.sh installs it)")
+		testenv.Missing(t, "gcc not installed (test.sh installs it)")
 	}
 	strace, err := exec.LookPath("strace")
 	if err != nil {
-		t.Skip("strace not installed (test.sh installs it)")
+		testenv.Missing(t, "strace not installed (test.sh installs it)")
 	}
 	bin := filepath.Join(t.TempDir(), "threads")
 	if out, err := exec.Command("gcc", "-O2", "-pthread", "-I../../testdata/c", "-o", bin, "../../testdata/c/threads.c").CombinedOutput(); err != nil {

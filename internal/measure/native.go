@@ -43,7 +43,7 @@ func RunNative(ctx context.Context, res *result.Result, cfg result.Config, o *Ru
 		}
 		// Probes slow a command down: it needs at least its time, and
 		// removing them about 1.5 s (docs/tracing.md).
-		if need := time.Duration(r.Time.Median*float64(max(1, r.Loops))*1e9) + 2*time.Second; !b.fits(need) {
+		if need := time.Duration(r.Time.Median*float64(max(1, r.Loops))*1e9) + nativeSlack; !b.fits(need) {
 			skippedPass(res, result.PassNative, cfg.Name, c.Name, "", ErrBudget.Error())
 			continue
 		}

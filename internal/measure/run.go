@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/faultline/faultline/internal/load"
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/protocol"
@@ -49,12 +50,19 @@ type RunOptions struct {
 	// after a run before it starts: the baseline keeps room for the
 	// trace pass (one run each), so a slow command is traced at all.
 	Reserve int
+	// ReserveNative also keeps room for the native allocation pass: a
+	// run of every candidate under probes and their removal
+	// (nativeSlack), so a slow command's allocator calls are seen.
+	ReserveNative bool
 	// Deadline and Stop bound the whole measurement (see Budget): no run
 	// starts that would end after Deadline, and one still running at
 	// Stop is killed and recorded as timed out.
 	Deadline time.Time
 	Stop     time.Time
 	Tight    float64
+	// Verdict says these runs decide the verdict (the baseline): they
+	// get the larger share of the budget (runPlan).
+	Verdict bool
 	// Output receives the targets' stdout and stderr; nil discards them.
 	Output io.Writer
 	// Configure may adjust each process spec (counters).
@@ -144,9 +152,27 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 	ps := &processSampler{ctx: ctx, o: o, cfg: cfg, env: o.Env(cfg), out: o.Output, b: o.budget(),
 		acc: newAccumulator(cands), byName: map[string]result.Candidate{}, runNum: map[string]int{},
 		counters: map[string]map[string]float64{}, rss: map[string]int64{},
-		failures: map[string][]result.Failure{}, timedOut: map[string]bool{}}
+		failures: map[string][]result.Failure{}, timedOut: map[string]bool{}, hint: map[string]float64{}}
 	for _, c := range cands {
 		ps.byName[c.Name] = c
+		// Until it has run here, a run takes what it took under the
+		// baseline: a run that cannot end before the deadline is not
+		// started.
+		if b := res.Run(c.Name, res.BaselineConfig(), result.ModeProcess); b != nil && b.Time.N > 0 {
+			ps.hint[c.Name] = b.Time.Median * float64(max(1, b.Loops))
+		}
+	}
+	// An experiment answers only with every candidate measured: one
+	// whose first round cannot end before the deadline is skipped whole
+	// rather than run for the fast candidates alone.
+	if !o.Verdict {
+		var round time.Duration
+		for _, c := range cands {
+			round += time.Duration(ps.hint[c.Name] * 1e9)
+		}
+		if !ps.b.fits(round) {
+			return ErrBudget
+		}
 	}
 	if ps.out == nil {
 		devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
@@ -156,7 +182,7 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 		defer devnull.Close()
 		ps.out = devnull
 	}
-	start := time.Now()
+	start, busy := time.Now(), load.Take()
 	// Every process lives at most until the stop, and --timeout.
 	var hcancel context.CancelFunc
 	ps.hctx, hcancel = ps.b.hard(ctx)
@@ -173,20 +199,47 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 	defer func() {
 		ps.flush(res, cands)
 		res.Passes = append(res.Passes, result.Pass{Name: result.PassTiming, Config: cfg.Name,
-			Seconds: time.Since(start).Seconds(), Note: result.ModeProcess})
+			Seconds: time.Since(start).Seconds(), Note: result.ModeProcess, Load: loadSince(busy)})
 		if ps.outOfTime {
 			res.Note("the time budget ended %s (process) early: some candidates have few runs", cfg.Name)
 		}
 	}()
 	rng := rand.New(rand.NewPCG(o.Seed, uint64(len(res.Results))))
 	sched := schedule{fixed: o.Runs, min: o.MinRuns, max: o.MaxRuns, warmup: o.Warmup, share: o.ConfigBudget,
-		done: func() bool { return ps.acc.tight(o.Tight) }}
+		done:      func() bool { return ps.acc.tight(o.Tight) },
+		undecided: func() bool { return !ps.acc.decided() }, longShare: o.ConfigBudget,
+		samples: ps.acc.fewest}
+	if o.Runs == 0 {
+		sched.plan = runPlan(o.Verdict)
+		sched.plan.reserve = ps.reserve
+	}
 	_, err = sched.run(ps.acc.names, rng, ps.b, ps.take, func(n int) {
 		if o.Progress != nil {
 			o.Progress(fmt.Sprintf("timing %s (process): run %d", cfg.Name, n))
 		}
 	})
 	return err
+}
+
+// loadSince is the machine's load since a snapshot, as a pass records it.
+func loadSince(s load.Snapshot) *load.Load {
+	l := load.Since(s)
+	return &l
+}
+
+// runPlan sizes a configuration's process runs from the first round: the
+// baseline's rounds decide the verdict, so they get at least three
+// rounds (the verdict's test has power there, with the faults), up to
+// the usual minimum when that fits in 35% of what is left, and while the
+// verdict is undecided up to 60% of it; an experiment gets at least
+// three rounds, up to the minimum when that fits in a tenth of what is
+// left, and a fifth while it is undecided. A fast command's rounds fit
+// either way and keep the usual sizes.
+func runPlan(verdict bool) *workPlan {
+	if verdict {
+		return &workPlan{minRounds: 3, share: 0.35, long: 0.6}
+	}
+	return &workPlan{minRounds: 3, share: 0.1, long: 0.2}
 }
 
 // aroundRuns runs --setup or --cleanup (what), untimed; nothing when argv
@@ -235,13 +288,20 @@ type processSampler struct {
 	rss       map[string]int64
 	failures  map[string][]result.Failure
 	timedOut  map[string]bool
+	// hint is each candidate's seconds per run before it has run here.
+	hint map[string]float64
 }
 
 // take is the schedule's sample: a warm-up or timed run of name.
 func (ps *processSampler) take(name string, round int, warm bool) (bool, error) {
 	var err error
 	if warm {
-		err = ps.once(ps.byName[name], false, -1)
+		n := len(ps.acc.samples[name])
+		err = ps.once(ps.byName[name], false, 0)
+		if len(ps.acc.samples[name]) > n { // a long warm-up, kept
+			ps.seq++
+			ps.prev = name
+		}
 	} else {
 		err = ps.once(ps.byName[name], true, round)
 		ps.seq++
@@ -255,11 +315,17 @@ func (ps *processSampler) once(c result.Candidate, timed bool, round int) error 
 	o := ps.o
 	// A run that would end after the deadline is not started; one that
 	// ran before says how long the next will take.
-	var expect time.Duration
+	expect := time.Duration(ps.hint[c.Name] * 1e9)
 	if ts := ps.acc.times(c.Name); len(ts) > 0 {
 		expect = time.Duration(ts[len(ts)-1] * float64(max(1, ps.acc.loops[c.Name])) * 1e9)
 	}
-	if !ps.b.fits(expect + ps.reserve()) {
+	// The verdict's runs come before the diagnostic passes' room: the
+	// reserve holds only once a candidate has the runs a verdict needs.
+	var reserve time.Duration
+	if len(ps.acc.times(c.Name)) >= verdictRuns {
+		reserve = ps.reserve()
+	}
+	if !ps.b.fits(expect + reserve) {
 		return ErrBudget
 	}
 	if timed && len(o.Prepare) > 0 {
@@ -290,34 +356,60 @@ func (ps *processSampler) once(c result.Candidate, timed bool, round int) error 
 			return err
 		}
 	}
+	if ps.ctx.Err() == nil && ps.hctx.Err() != nil {
+		// Killed at the end of the budget: not the target's failure.
+		return ErrBudget
+	}
 	if timedOut := rctx.Err() != nil; exit.Failed() || timedOut {
 		return ps.failed(c, exit, timedOut)
 	}
-	if timed {
+	// A warm-up run of a second or more is its own warm-up (the page
+	// cache and the binary settle early in it; hyperfine warms nothing
+	// by default): it counts as the first timed run, so a slow command
+	// does not spend a round of the budget on nothing. Not with
+	// --prepare, which must precede every timed run, nor with --runs,
+	// which says how many are timed.
+	if timed || exit.Wall >= longWarmup && len(o.Prepare) == 0 && o.Runs == 0 {
 		ps.record(c, exit, m, round)
 	}
 	return nil
 }
 
+// verdictRuns is how many runs of each candidate the verdict's test
+// needs (stats.Infer has power from three a side); the baseline keeps no
+// room for later passes before a candidate has them.
+const verdictRuns = 3
+
+// longWarmup is the length from which a warm-up run counts as timed.
+const longWarmup = time.Second
+
 // traceSlack is what a traced run needs beyond the run's own length:
 // starting the tracer, and a target slowed by it.
 const traceSlack = 200 * time.Millisecond
 
-// reserve is the time RunOptions.Reserve keeps free: that many traced
-// runs of every candidate, at their last run's length.
+// nativeSlack is what the native pass needs beyond a run: placing the
+// probes and removing them (about 1.5 s a candidate, docs/benchmarks.md).
+const nativeSlack = 2 * time.Second
+
+// reserve is the time RunOptions.Reserve and ReserveNative keep free:
+// that many traced runs of every candidate, at their last run's length,
+// and the native pass's run of each.
 func (ps *processSampler) reserve() time.Duration {
-	if ps.o.Reserve == 0 {
-		return 0
-	}
-	var d time.Duration
+	var d, n time.Duration
 	for name := range ps.byName {
 		if ts := ps.acc.times(name); len(ts) > 0 {
+			run := time.Duration(ts[len(ts)-1] * float64(max(1, ps.acc.loops[name])) * 1e9)
 			// Twice the slack: what runs between the two passes
 			// (calibration's tail, a note) is not counted here.
-			d += time.Duration(ts[len(ts)-1]*float64(max(1, ps.acc.loops[name]))*1e9) + 2*traceSlack
+			d += run + 2*traceSlack
+			n += run + nativeSlack
 		}
 	}
-	return time.Duration(ps.o.Reserve) * d
+	d *= time.Duration(ps.o.Reserve)
+	if ps.o.ReserveNative {
+		d += n
+	}
+	return d
 }
 
 // start runs c to its end, reading the marks of a program that marks its

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/faultline/faultline/internal/load"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/result"
@@ -173,7 +174,7 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
+	start, busy := time.Now(), load.Take()
 	// The probe lives at most until the stop: an interpreter that never
 	// starts the probe, a setup that never ends, a sample that hangs.
 	hctx, cancel := b.hard(ctx)
@@ -218,7 +219,7 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 			markStalled(res, st, mode, cands)
 		}
 		res.Passes = append(res.Passes, result.Pass{Name: result.PassTiming, Config: cfg.Name,
-			Candidate: candName(cands, mode), Seconds: time.Since(start).Seconds(), Note: mode})
+			Candidate: candName(cands, mode), Seconds: time.Since(start).Seconds(), Note: mode, Load: loadSince(busy)})
 	}()
 
 	rng := rand.New(rand.NewPCG(o.Seed, uint64(len(res.Results))))
@@ -410,6 +411,17 @@ func (a *accumulator) add(c string, s result.Sample) { a.samples[c] = append(a.s
 
 func (a *accumulator) times(c string) []float64 { return result.TimedSeconds(a.samples[c]) }
 
+// fewest is the fewest timed samples any candidate has.
+func (a *accumulator) fewest() int {
+	n := -1
+	for _, c := range a.names {
+		if k := len(a.times(c)); n < 0 || k < n {
+			n = k
+		}
+	}
+	return max(n, 0)
+}
+
 func (a *accumulator) tight(limit float64) bool {
 	for _, c := range a.names {
 		if stats.RelWidth(stats.Summarize(a.times(c))) > limit {
@@ -442,10 +454,10 @@ func (a *accumulator) steady(cost float64) bool {
 }
 
 // decided says whether every candidate's comparison with the fastest is
-// settled: significant at stats.Alpha, or clearly not (p above
-// undecidedP). An experiment whose candidates are a few percent apart
-// needs more rounds for the diagnosis to say whether one is still slower
-// there; one whose samples settle it stops.
+// settled: a verdict other than inconclusive (stats.Infer, with the
+// samples' faults). An experiment whose candidates are a few percent
+// apart needs more rounds for the diagnosis to say whether one is still
+// slower there; one whose samples settle it stops.
 func (a *accumulator) decided() bool {
 	fast, best := "", math.Inf(1)
 	for _, c := range a.names {
@@ -457,11 +469,23 @@ func (a *accumulator) decided() bool {
 		if c == fast {
 			continue
 		}
-		if p := stats.MannWhitneyP(a.times(fast), a.times(c)); p >= stats.Alpha && p <= undecidedP {
+		if stats.Infer(a.side(fast), a.side(c), 0).Answer == stats.Inconclusive {
 			return false
 		}
 	}
 	return true
+}
+
+// side is a candidate's timed samples as evidence: times and faults.
+func (a *accumulator) side(c string) stats.Side {
+	var s stats.Side
+	for _, x := range a.samples[c] {
+		if !x.Warmup {
+			s.Times = append(s.Times, x.Seconds)
+			s.Faults = append(s.Faults, x.MinorFaults)
+		}
+	}
+	return s
 }
 
 // autorangeShare divides the sample time for the autorange that estimates
@@ -469,10 +493,6 @@ func (a *accumulator) decided() bool {
 // 1, 2, 5, 10, ... iterations until one takes the whole sample time, which
 // costs about two samples and leaves samples up to 2.5 times too long.
 const autorangeShare = 10
-
-// undecidedP is the p-value above which a difference counts as clearly
-// not significant for stopping an experiment.
-const undecidedP = 0.1
 
 // steadyShare is how much of a sample's time the spread of its faults may
 // make for the faults to count as the same in every sample.

@@ -13,6 +13,7 @@ import (
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/proc/proctest"
+	"github.com/faultline/faultline/internal/testenv"
 	"github.com/faultline/faultline/internal/uprobe"
 )
 
@@ -20,7 +21,7 @@ import (
 func record(t *testing.T, argv, env []string) (*Plan, uprobe.Recording) {
 	t.Helper()
 	if err := uprobe.Available(); err != nil {
-		t.Skipf("uprobes not usable here (CI runs as root, where they are): %v", err)
+		testenv.Missing(t, "uprobes not usable here (CI runs as root, where they are): %v", err)
 	}
 	plan, err := NewPlan(Target{Argv: argv, Env: env})
 	if err != nil {
@@ -54,7 +55,7 @@ func record(t *testing.T, argv, env []string) (*Plan, uprobe.Recording) {
 func TestStrippedCallerIsNotGuessed(t *testing.T) {
 	bin := proctest.BuildC(t, "buffers")
 	if out, err := exec.Command("strip", bin).CombinedOutput(); err != nil {
-		t.Skipf("strip: %v %s (apt-get install binutils)", err, out)
+		testenv.Missing(t, "strip: %v %s (apt-get install binutils)", err, out)
 	}
 	plan, rec := record(t, []string{bin, "4", "two"}, os.Environ())
 	a, _ := Tally(plan, rec, 1)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/internal/memtrace"
+	"github.com/faultline/faultline/internal/testenv"
 )
 
 func needRecorder(t *testing.T) {
@@ -24,7 +25,7 @@ func needRecorder(t *testing.T) {
 func buildBatch(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not installed (test.sh installs it)")
+		testenv.Missing(t, "gcc not installed (test.sh installs it)")
 	}
 	bin := filepath.Join(t.TempDir(), "batch")
 	out, err := exec.Command("gcc", "-O2", "-I../../include", "-I../../testdata/c", "-o", bin, "../../testdata/c/batch.c").CombinedOutput()
@@ -57,7 +58,7 @@ func TestMatchesStrace(t *testing.T) {
 	bin := buildBatch(t)
 	strace, err := exec.LookPath("strace")
 	if err != nil {
-		t.Skip("strace not installed (test.sh installs it)")
+		testenv.Missing(t, "strace not installed (test.sh installs it)")
 	}
 	out, err := exec.Command(strace, "-f", "-qq", "-e", "trace=brk", "-o", "/dev/stdout", bin, "40").Output()
 	if err != nil {

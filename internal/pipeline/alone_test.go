@@ -8,6 +8,7 @@ import (
 
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/testenv"
 )
 
 // TestTracedAlone: A's list of tuples fills whole CPython arenas, which
@@ -17,7 +18,7 @@ import (
 func TestTracedAlone(t *testing.T) {
 	py, ok := probe.FindNumPy(context.Background())
 	if !ok {
-		t.Skip("no /usr/bin/python3 with NumPy (test.sh installs python3-numpy)")
+		testenv.Missing(t, "no /usr/bin/python3 with NumPy (test.sh installs python3-numpy)")
 	}
 	setup := "pins = []"
 	req := &Request{Kind: result.KindTimeit, Version: "test", Python: py.Path, Setup: setup,

@@ -28,4 +28,7 @@ func calibrate(res *result.Result) {
 		return
 	}
 	res.Host.FaultCostSeconds, res.Host.FaultCostCached = c.FaultSeconds, cached
+	if c.Busy {
+		res.Note("the machine was busy while the fault cost was calibrated: the figure is used for this run only, not cached")
+	}
 }

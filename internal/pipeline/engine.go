@@ -40,7 +40,7 @@ func newEngine(req *Request, start time.Time) engine {
 	}
 	p := req.Process
 	argvs := req.Commands
-	return &processEngine{noTrace: s.NoTrace, o: &measure.RunOptions{
+	return &processEngine{noTrace: s.NoTrace, noAlloc: s.NoAlloc, o: &measure.RunOptions{
 		Argv:   func(c result.Candidate) []string { return argvs[c.Name] },
 		Warmup: s.Warmup, Runs: p.Runs, MinRuns: p.MinRuns, MaxRuns: p.MaxRuns,
 		Prepare: p.Prepare, Conclude: p.Conclude, Setup: p.Setup, Cleanup: p.Cleanup, Input: p.Input,
@@ -122,16 +122,18 @@ func (e *probeEngine) deadline() time.Time { return e.o.Deadline }
 // processEngine runs whole commands, one process per run.
 type processEngine struct {
 	o *measure.RunOptions
-	// noTrace: no trace pass follows the baseline, which then has
-	// the whole budget.
-	noTrace bool
+	// noTrace: no trace pass follows the baseline; noAlloc: no native
+	// pass. The baseline keeps room for those that follow it.
+	noTrace, noAlloc bool
 }
 
 func (e *processEngine) baseline(ctx context.Context, res *result.Result, cfg result.Config) error {
 	o := *e.o
+	o.Verdict = true
 	if !e.noTrace {
 		o.Reserve = 1
 	}
+	o.ReserveNative = !e.noAlloc
 	return measure.RunMatrix(ctx, res, []result.Config{cfg}, &o)
 }
 

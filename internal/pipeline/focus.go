@@ -13,7 +13,8 @@ import (
 
 // A sweep of more than focusMin points runs its experiments only where
 // they answer something: the first pass measures every point without
-// them (timing, isolated runs, trace and allocation passes), and the
+// them (timing, isolated runs, trace and allocation passes; a command's
+// native allocation pass waits too), and the
 // slow side of each cliff, and the point with the widest gap, then run
 // the whole sequence again. That proves which configuration removes
 // each cliff at a fraction of the cost of a matrix at every point.
@@ -41,6 +42,10 @@ func deferExperiments(sr *SweepRequest) bool {
 	for i, req := range sr.Requests {
 		c := *req
 		c.Settings.NoExperiments = true
+		// A command's native allocation pass costs about 2 s a
+		// candidate, more than a short point's share; the cliffs are
+		// read from the trace, and the focus points run it.
+		c.Settings.NoAlloc = c.Settings.NoAlloc || c.Commands != nil
 		sr.Requests[i] = &c
 	}
 	return true
@@ -115,6 +120,7 @@ func runFocus(ctx context.Context, sr *SweepRequest, full []*Request, doc *resul
 		if res != nil && len(res.Results) > 0 {
 			doc.Points[i].Result = res
 			doc.Points[i].BudgetSeconds += share.Seconds()
+			doc.Points[i].Starved = starved(res)
 		}
 		if err != nil && firstErr == nil {
 			firstErr = &PointError{Point: sr.Points[i].String(), Err: err}

@@ -133,6 +133,7 @@ func Run(ctx context.Context, req *Request) (*result.Result, error) {
 	res.Findings = diagnose.Diagnose(res)
 	finalize(ctx, res, err)
 	res.WallSeconds = time.Since(start).Seconds()
+	res.Verdict = res.Decide()
 	return res, err
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/testenv"
 )
 
 // TestTunedCoversBigBlocks: a statement that allocates a 48 MiB array per
@@ -21,7 +22,7 @@ import (
 func TestTunedCoversBigBlocks(t *testing.T) {
 	py, ok := probe.FindNumPy(context.Background())
 	if !ok {
-		t.Skip("no Python with NumPy (test.sh installs python3-numpy)")
+		testenv.Missing(t, "no Python with NumPy (test.sh installs python3-numpy)")
 	}
 	setup := "import numpy as np"
 	req := &Request{Kind: result.KindTimeit, Version: "test", Python: py.Path, Setup: setup,

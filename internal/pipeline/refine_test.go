@@ -12,6 +12,7 @@ import (
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/sweep"
+	"github.com/faultline/faultline/internal/testenv"
 )
 
 func TestRefineSteps(t *testing.T) {
@@ -63,7 +64,7 @@ func TestSweepRefinesTrimCliff(t *testing.T) {
 	}
 	py, ok := probe.FindNumPy(context.Background())
 	if !ok {
-		t.Skip("no Python with NumPy (test.sh installs python3-numpy)")
+		testenv.Missing(t, "no Python with NumPy (test.sh installs python3-numpy)")
 	}
 	param, err := sweep.Scan{Name: "n", Lo: "10000", Hi: "200000", Geometric: 4}.Param()
 	if err != nil {

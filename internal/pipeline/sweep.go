@@ -44,10 +44,11 @@ type SweepRequest struct {
 // failing point does not end the sweep (where a target starts failing is
 // what a sweep looks for); an interruption or a usage error does.
 //
-// The budget is the whole sweep's: each point gets an equal share of what
-// is left of it when the point starts, so time a point does not use (it
-// converged early, or ran a fixed --runs) goes to the points after it,
-// and the sweep ends within --budget. A point that starts with nothing
+// The budget is the whole sweep's: each point gets a share of what is
+// left of it when the point starts, weighted by what the point is expected
+// to cost (share.go), so time a point does not use (it converged early,
+// or ran a fixed --runs) goes to the points after it, and the sweep ends
+// within --budget. A point that starts with nothing
 // left is skipped. With --refine, the points share the budget with the
 // refinement points expected (refineReserve), which run after them.
 //
@@ -76,7 +77,7 @@ func RunSweep(ctx context.Context, sr *SweepRequest) (*result.Sweep, error) {
 		case left <= 0:
 			sp.Status, sp.Reason = result.StatusSkipped, measure.ErrBudget.Error()
 		default:
-			share := left / time.Duration(len(sr.Points)-i+reserve)
+			share := pointShare(sr, doc, i, left, reserve)
 			sp.BudgetSeconds = share.Seconds()
 			res, err := runPoint(ctx, sr, sr.Requests[i], pt, fmt.Sprintf("%d/%d", i+1, len(sr.Points)), share, false)
 			var ue *UsageError
@@ -88,6 +89,7 @@ func RunSweep(ctx context.Context, sr *SweepRequest) (*result.Sweep, error) {
 				firstErr = &PointError{Point: pt.String(), Err: err}
 			}
 		}
+		sp.Starved = starved(sp.Result)
 		doc.Points = append(doc.Points, sp)
 	}
 	doc.Cliffs = cliff.Find(doc)
@@ -163,4 +165,23 @@ func sweepPoint(pt sweep.Point) result.SweepPoint {
 		sp.Values[b.Name], sp.Text[b.Name] = b.Value.Sub, b.Value.Text
 	}
 	return sp
+}
+
+// starved says why a point's verdict had too little to go on ("" when it
+// had enough): an inconclusive verdict, or fewer than three timed samples
+// of a user candidate.
+func starved(r *result.Result) string {
+	if r == nil {
+		return ""
+	}
+	if v := r.Verdict; v != nil && v.Answer == result.AnswerInconclusive {
+		return fmt.Sprintf("inconclusive after %d and %d samples", v.N[0], v.N[1])
+	}
+	cfg, mode := r.BaselineConfig(), r.PrimaryMode()
+	for _, c := range r.UserCandidates() {
+		if run := r.Run(c.Name, cfg, mode); run != nil && run.Time.N < 3 {
+			return fmt.Sprintf("%s had %d timed samples", c.Name, run.Time.N)
+		}
+	}
+	return ""
 }

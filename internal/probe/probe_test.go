@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/faultline/faultline/internal/testenv"
 )
 
 func python(t *testing.T) string {
@@ -15,7 +17,7 @@ func python(t *testing.T) string {
 			return path
 		}
 	}
-	t.Skip("no python3 on this machine: install python3 (CI does)")
+	testenv.Missing(t, "no python3 on this machine: install python3 (CI does)")
 	return ""
 }
 

@@ -165,8 +165,8 @@ func addRuns(r *result.Result, cfg, mode string, specs []candSpec, samples map[s
 	}
 }
 
-// compare fills the comparisons against base, per config and mode, as
-// measure.Compare does.
+// compare fills the comparisons against base, per config and mode, with
+// result.Compare as measure.Compare does.
 func compare(r *result.Result, base string) {
 	r.Comparisons = r.Comparisons[:0]
 	for _, b := range r.Results {
@@ -181,11 +181,10 @@ func compare(r *result.Result, base string) {
 			if o == nil || o.Status != result.StatusOK {
 				continue
 			}
-			cmp := stats.Compare(b.TimedSeconds(), o.TimedSeconds())
-			r.Comparisons = append(r.Comparisons, result.Comparison{Config: b.Config, Mode: b.Mode, Baseline: base, Other: c.Name,
-				Ratio: cmp.Ratio, Low: cmp.Low, High: cmp.High, P: cmp.P, Alpha: stats.Alpha, Significant: cmp.Significant})
+			r.Comparisons = append(r.Comparisons, result.Compare(b.Config, b.Mode, &b, o, r.Host.FaultCostSeconds))
 		}
 	}
+	r.Verdict = r.Decide()
 }
 
 var fixtureStart = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
@@ -490,7 +489,7 @@ func noDiffFixture() *result.Result {
 		{Name: result.PassTrace, Config: "glibc", Seconds: 0.6, Overhead: 1.0, Note: "seccomp filter + ptrace: only brk, mmap, munmap, mremap and madvise stop the target"},
 		{Name: result.PassAlloc, Config: "glibc", Seconds: 0.9, Note: "tracemalloc with bytecode-level tracing; no times taken"},
 	}
-	r.Notes = []string{"no significant difference between A and B: the allocator experiments and the diagnosis were skipped"}
+	r.Notes = []string{"A and B are equivalent within ±2%: the allocator experiments and the diagnosis were skipped"}
 	r.WallSeconds = 7.2
 	return r
 }

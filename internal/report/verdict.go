@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/faultline/faultline/internal/load"
 	"github.com/faultline/faultline/internal/result"
 )
 
@@ -18,23 +19,38 @@ import (
 var notACause = map[string]bool{causeConfigRegression: true, "order-effect": true}
 
 // verdict returns the verdict's lines; nil when the result has nothing to
-// compare (one candidate that did not run).
+// compare (one candidate that did not run). The answer is the stored one
+// (result.Verdict), decided again only for a result saved without it.
 func (f *facts) verdict() []line {
 	var ls []line
-	slow := f.slowest()
+	v := f.r.Verdict
+	if v == nil {
+		v = f.r.Decide()
+	}
+	slow := ""
 	switch {
-	case slow != nil:
-		base := f.r.Run(f.base, f.baseCfg, f.mode)
-		l := line{sty("Verdict: ", strong), sty(slow.Other, strong),
-			txt(fmt.Sprintf(" is %s slower than %s (%s vs %s per %s", fmtRatio(slow.Ratio), f.base,
-				fmtTime(f.medianOf(slow.Other)), fmtTime(base.Time.Median), f.r.Unit()))}
-		if slow.P > 0 {
-			l = append(l, txt(fmt.Sprintf(", p = %.2g", slow.P)))
+	case v == nil:
+	case v.Answer == result.AnswerSlower:
+		slow = v.Slow
+		l := line{sty("Verdict: ", strong), sty(v.Slow, strong),
+			txt(fmt.Sprintf(" is %s slower than %s (%s vs %s per %s; %s", fmtRatio(v.Ratio), v.Fast,
+				fmtTime(f.medianOf(v.Slow)), fmtTime(f.medianOf(v.Fast)), f.r.Unit(), fmtInterval(v.Low, v.High)))}
+		if v.P > 0 {
+			l = append(l, txt(fmt.Sprintf(", p = %.2g", v.P)))
 		}
-		l = append(l, txt(")."))
+		l = append(l, txt(fmt.Sprintf("; decided by %s, %s).", v.DecidedBy, fmtRuns(v.N, f.r))))
 		ls = append(ls, l)
-	case len(f.users) > 1:
-		ls = append(ls, line{sty("Verdict: ", strong), txt("no significant difference between the candidates under " + f.baseCfg + ".")})
+	case v.Answer == result.AnswerEquivalent:
+		ls = append(ls, line{sty("Verdict: ", strong), txt(fmt.Sprintf("no difference larger than ±%s between the candidates under %s.",
+			fmtPct(v.Margin), f.baseCfg))})
+	default:
+		ls = append(ls, line{sty("Verdict: ", strong), sty("inconclusive", strong),
+			txt(fmt.Sprintf(": %s, %s %s %s than %s, p = %.2g; ", fmtRuns(v.N, f.r), v.Slow, fmtRatio(v.Ratio),
+				fmtInterval(v.Low, v.High), v.Fast, v.P)), txt(settle(v))})
+	}
+	if l := f.timingLoad(); l != nil && l.IsBusy() {
+		ls = append(ls, line{sty("Noise: ", strong), txt("the machine was busy while timing (" + strings.TrimPrefix(loadText(l), ", ") +
+			"): times are slower and noisier than on a quiet machine; the fault counts are not.")})
 	}
 	if fd := f.primary(slow); fd != nil {
 		l := line{sty("Why: ", strong), sty(fd.Cause, strong)}
@@ -56,48 +72,46 @@ func (f *facts) verdict() []line {
 			ls = append(ls, line{sty("Where: ", strong), txt(fd.Candidate + ", "), sty(oneLine(label(c)), code)})
 		}
 		ls = append(ls, f.verdictFix(fd))
-	} else if slow != nil {
-		ls = append(ls, line{sty("Why: ", strong), txt("unexplained: no memory-management cause fits the measurements" + f.alike(slow) + "; the numbers are below.")})
+	} else if slow != "" {
+		ls = append(ls, line{sty("Why: ", strong), txt("unexplained: no memory-management cause fits the measurements" + f.alike(v.Slow, v.Fast) + "; the numbers are below.")})
 	}
 	return ls
 }
 
+// settle says what would settle an inconclusive verdict.
+func settle(v *result.Verdict) string {
+	if v.SuggestedBudget > 0 {
+		return fmt.Sprintf("about %d runs each would settle it: run with --budget %s.", max(v.RunsNeeded, v.N[0]+1), result.BudgetFlag(v.SuggestedBudget))
+	}
+	return "more runs would settle it: raise --budget."
+}
+
+// fmtRuns says how many samples each side had: "3 runs each", "3 and 4
+// runs", in the result's unit of samples.
+func fmtRuns(n [2]int, r *result.Result) string {
+	what := "samples"
+	if r.Kind == result.KindRun {
+		what = "runs"
+	}
+	if n[0] == n[1] {
+		return fmt.Sprintf("%d %s each", n[0], what)
+	}
+	return fmt.Sprintf("%d and %d %s", n[0], n[1], what)
+}
+
 // alike says, for an unexplained gap, what the two sides share: their
 // minor faults and memory syscalls per iteration ("" when not measured).
-func (f *facts) alike(c *result.Comparison) string {
-	s, b := f.r.Run(c.Other, f.baseCfg, f.mode), f.r.Run(c.Baseline, f.baseCfg, f.mode)
+func (f *facts) alike(slow, fast string) string {
+	s, b := f.r.Run(slow, f.baseCfg, f.mode), f.r.Run(fast, f.baseCfg, f.mode)
 	if s == nil || b == nil {
 		return ""
 	}
 	per := " per " + f.r.Unit()
-	out := fmt.Sprintf(" (%s: %s minor faults%s against %s", c.Other, fmtCount(s.PerIteration.MinorFaults), per, fmtCount(b.PerIteration.MinorFaults))
+	out := fmt.Sprintf(" (%s: %s minor faults%s against %s", slow, fmtCount(s.PerIteration.MinorFaults), per, fmtCount(b.PerIteration.MinorFaults))
 	if ss, bs := s.PerIteration.Syscalls, b.PerIteration.Syscalls; ss != nil && bs != nil {
 		out += fmt.Sprintf(", %s memory syscalls against %s", fmtCount(ss.Calls()), fmtCount(bs.Calls()))
 	}
-	return out + " for " + c.Baseline + ")"
-}
-
-// slowest is the comparison of the slowest user candidate that differs
-// significantly from the baseline candidate under the baseline
-// configuration.
-func (f *facts) slowest() *result.Comparison {
-	var best *result.Comparison
-	for i := range f.r.Comparisons {
-		c := &f.r.Comparisons[i]
-		if c.Config != f.baseCfg || c.Mode != f.mode || !c.Significant || c.Other == c.Baseline || c.Ratio <= 1 {
-			continue
-		}
-		if cand := f.r.Candidate(c.Other); cand == nil || cand.IsFix() {
-			continue
-		}
-		if best == nil || c.Ratio > best.Ratio {
-			best = c
-		}
-	}
-	if best != nil && f.r.Run(f.base, f.baseCfg, f.mode) == nil {
-		return nil
-	}
-	return best
+	return out + " for " + fast + ")"
 }
 
 func (f *facts) medianOf(cand string) float64 {
@@ -107,12 +121,12 @@ func (f *facts) medianOf(cand string) float64 {
 	return 0
 }
 
-// primary is the first finding that explains a gap: about the slowest
+// primary is the first finding that explains a gap: about the slow
 // candidate when there is one.
-func (f *facts) primary(slow *result.Comparison) *result.Finding {
+func (f *facts) primary(slow string) *result.Finding {
 	for i := range f.r.Findings {
 		fd := &f.r.Findings[i]
-		if notACause[fd.Cause] || slow != nil && fd.Candidate != "" && fd.Candidate != slow.Other {
+		if notACause[fd.Cause] || slow != "" && fd.Candidate != "" && fd.Candidate != slow {
 			continue
 		}
 		return fd
@@ -192,7 +206,7 @@ func sweepVerdict(s *result.Sweep) []line {
 			}
 			if c.Ratio > sp.hi {
 				sp.hi, sp.hiAt = c.Ratio, at
-				if fd := f.primary(c); fd != nil {
+				if fd := f.primary(c.Other); fd != nil {
 					sp.cause, sp.causeAt = fd.Cause+" ("+fd.Confidence+")", at
 				} else {
 					sp.cause, sp.causeAt = "", at
@@ -225,6 +239,16 @@ func sweepVerdict(s *result.Sweep) []line {
 	if n := len(s.Cliffs); n > 0 {
 		ls = append(ls, line{sty("Cliffs: ", strong), txt(fmt.Sprintf("%d, where a figure jumps between neighbouring values (listed after the points).", n))})
 	}
+	var starved []string
+	for _, pt := range s.Points {
+		if pt.Starved != "" && !pt.Refine {
+			starved = append(starved, pointText(pt)+" ("+pt.Starved+")")
+		}
+	}
+	if len(starved) > 0 {
+		ls = append(ls, line{sty("Starved: ", strong), txt(strings.Join(starved, "; ") +
+			fmt.Sprintf(": too little of the budget for a verdict there; run with --budget %s.", result.BudgetFlag(2*s.BudgetSeconds)))})
+	}
 	return ls
 }
 
@@ -236,4 +260,31 @@ func pointText(pt result.SweepPoint) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, ", ")
+}
+
+// timingLoad is the machine's load during the baseline's timing pass in
+// the primary mode; nil when not recorded.
+func (f *facts) timingLoad() *load.Load {
+	for _, p := range f.r.Passes {
+		if p.Name == result.PassTiming && p.Config == f.baseCfg && p.Note == f.mode && p.Load != nil {
+			return p.Load
+		}
+	}
+	return nil
+}
+
+// loadText writes a load beside the times: ", CPU pressure 35%, steal
+// 2%" ("" when not recorded).
+func loadText(l *load.Load) string {
+	if l == nil {
+		return ""
+	}
+	s := ""
+	if l.CPUPressure >= 0 {
+		s += ", CPU pressure " + fmtPct(l.CPUPressure)
+	}
+	if l.Steal > 0.005 {
+		s += ", steal " + fmtPct(l.Steal)
+	}
+	return s
 }

@@ -11,12 +11,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"time"
 
 	"github.com/faultline/faultline/internal/atomicfile"
+	"github.com/faultline/faultline/internal/load"
 	"github.com/faultline/faultline/internal/stats"
 )
 
@@ -87,8 +87,11 @@ type Result struct {
 	Configs     []Config     `json:"configs"`
 	Results     []Run        `json:"results"`
 	Comparisons []Comparison `json:"comparisons"`
-	Passes      []Pass       `json:"passes,omitempty"`
-	Findings    []Finding    `json:"findings"`
+	// Verdict is the answer decided from Comparisons (Decide); nil when
+	// nothing was compared.
+	Verdict  *Verdict  `json:"verdict,omitempty"`
+	Passes   []Pass    `json:"passes,omitempty"`
+	Findings []Finding `json:"findings"`
 	// Notes are one-line remarks about degraded evidence ("no PMU:
 	// hardware counters off") and measurement caveats.
 	Notes []string `json:"notes,omitempty"`
@@ -229,11 +232,8 @@ func (r *Run) ProcessFaultsDiffer() (lo, hi float64, differ bool) {
 }
 
 // FaultsAlike says whether two per-iteration fault counts are the same
-// for the purpose of telling processes apart: within 2 faults or 20% of
-// the larger.
-func FaultsAlike(x, y float64) bool {
-	return math.Abs(x-y) < max(2, 0.2*max(x, y))
-}
+// within counting noise (stats.CountsAlike, the one noise floor).
+func FaultsAlike(x, y float64) bool { return stats.CountsAlike(x, y) }
 
 // Estimate is a median with its confidence interval, as internal/stats
 // computes it; its JSON form is part of the schema (docs/json-schema.md).
@@ -462,11 +462,50 @@ type Comparison struct {
 	Ratio    float64 `json:"ratio"`
 	Low      float64 `json:"low"`
 	High     float64 `json:"high"`
-	// P is the Mann-Whitney U p-value; Significant is P < Alpha.
+	// P is Welch's t-test on log times; Significant says the verdict is
+	// slower or faster.
 	P           float64 `json:"p"`
 	Alpha       float64 `json:"alpha"`
 	Significant bool    `json:"significant"`
+	// Verdict is Other against Baseline: "slower", "faster",
+	// "equivalent" (no difference larger than ±Margin) or "inconclusive"
+	// (RunsNeeded samples a side would settle it). DecidedBy names the
+	// evidence that decided it: "time", or "time and faults" when the
+	// faults of every sample separate the sides.
+	Verdict    string  `json:"verdict"`
+	DecidedBy  string  `json:"decided_by,omitempty"`
+	Margin     float64 `json:"margin,omitempty"`
+	RunsNeeded int     `json:"runs_needed,omitempty"`
+	// N is the number of timed samples on each side (Baseline, Other).
+	N [2]int `json:"n"`
 }
+
+// The verdicts of a comparison.
+const (
+	VerdictSlower       = string(stats.Slower)
+	VerdictFaster       = string(stats.Faster)
+	VerdictEquivalent   = string(stats.Equivalent)
+	VerdictInconclusive = string(stats.Inconclusive)
+)
+
+// Answer is the comparison's verdict; for a result saved before verdicts
+// were stored, slower or faster when it was significant, else
+// inconclusive.
+func (c *Comparison) Answer() string {
+	switch {
+	case c.Verdict != "":
+		return c.Verdict
+	case c.Significant && c.Ratio > 1:
+		return VerdictSlower
+	case c.Significant && c.Ratio < 1:
+		return VerdictFaster
+	}
+	return VerdictInconclusive
+}
+
+// Conclusive says whether the comparison answered: slower, faster or
+// equivalent.
+func (c *Comparison) Conclusive() bool { return c.Answer() != VerdictInconclusive }
 
 // Pass records one measurement pass and what it cost.
 type Pass struct {
@@ -482,6 +521,9 @@ type Pass struct {
 	// not (Reason says why: the time budget, an interruption).
 	Status string `json:"status,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Load is how busy the machine was during a timing pass: CPU
+	// pressure, steal, runnable tasks (internal/load).
+	Load *load.Load `json:"load,omitempty"`
 }
 
 // Finding is one explanation of (part of) a time difference.

@@ -3,6 +3,8 @@ package result
 import (
 	"fmt"
 	"strings"
+
+	"github.com/faultline/faultline/internal/stats"
 )
 
 // The rules below are shared by measurement, diagnosis and every renderer;
@@ -141,4 +143,34 @@ func FindCandidate(cands []Candidate, key string) (string, error) {
 		names[i] = c.Name
 	}
 	return "", fmt.Errorf("%q is not a candidate: want a name (%s), a label or a command", key, strings.Join(names, ", "))
+}
+
+// Evidence is the run's timed samples as the inference reads them: the
+// seconds and the minor faults per iteration of each (no faults for a run
+// recorded without samples, whose median then stands for it).
+func (r *Run) Evidence() stats.Side {
+	var s stats.Side
+	for _, x := range r.Samples {
+		if !x.Warmup {
+			s.Times = append(s.Times, x.Seconds)
+			s.Faults = append(s.Faults, x.MinorFaults)
+		}
+	}
+	if len(s.Times) == 0 && r.Time.N > 0 {
+		s.Times = []float64{r.Time.Median}
+		s.Faults = nil
+	}
+	return s
+}
+
+// Compare infers how other compares with base (result.Comparison's
+// verdict, its evidence and its sample sizes), under config and mode, at
+// the host's fault cost: the one way a comparison is made.
+func Compare(config, mode string, base, other *Run, faultCost float64) Comparison {
+	bs, os := base.Evidence(), other.Evidence()
+	v := stats.Infer(bs, os, faultCost)
+	return Comparison{Config: config, Mode: mode, Baseline: base.Candidate, Other: other.Candidate,
+		Ratio: v.Ratio, Low: v.Low, High: v.High, P: v.P, Alpha: stats.Alpha, Significant: v.Significant,
+		Verdict: string(v.Answer), DecidedBy: v.DecidedBy, Margin: v.Margin, RunsNeeded: v.RunsNeeded,
+		N: [2]int{len(bs.Times), len(os.Times)}}
 }

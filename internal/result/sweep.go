@@ -102,8 +102,12 @@ type SweepPoint struct {
 	// Refine marks a point --refine added between two neighbours of a
 	// cliff: timing and trace only (no isolated runs, allocation pass or
 	// experiments), since only where the jump lies matters there.
-	Refine bool    `json:"refine,omitempty"`
-	Result *Result `json:"result,omitempty"`
+	Refine bool `json:"refine,omitempty"`
+	// Starved says why the point's verdict had too little to go on (an
+	// inconclusive verdict, fewer than three samples a side); "" when it
+	// had enough.
+	Starved string  `json:"starved,omitempty"`
+	Result  *Result `json:"result,omitempty"`
 }
 
 // NewSweep returns an empty sweep document of the given kind.

@@ -4,9 +4,11 @@
 // confidence interval from order statistics (golang.org/x/perf/benchmath,
 // AssumeNothing): timing noise on shared machines is skewed and heavy-tailed,
 // so the mean and a t-interval would be pulled around by a few slow samples.
-// Two candidates differ significantly when a Mann-Whitney U test rejects
-// "same distribution" at Alpha, as benchstat decides; benchstat prints "~"
-// otherwise, and so do we. The interval of a ratio of medians has no closed
+// Whether two candidates differ is inferred from every piece of evidence
+// (infer.go): Welch's t-test on log times, which keeps its power at three
+// samples a side, corroborated by the counts; the answer is slower,
+// equivalent within a margin, or inconclusive. benchstat prints "~" for
+// what is not significant, and so do we. The interval of a ratio of medians has no closed
 // form, so it comes from a percentile bootstrap with a fixed seed (the
 // output is deterministic for the same samples).
 package stats
@@ -60,26 +62,27 @@ func Summarize(values []float64) Estimate {
 // Comparison is the result of comparing other against base.
 type Comparison struct {
 	Ratio, Low, High float64 // median(other)/median(base) with its interval
-	P                float64 // Mann-Whitney U p-value
-	Significant      bool
+	P                float64 // Welch's t-test on log times (infer.go)
+	Significant      bool    // the verdict is slower or faster
 }
 
-// Compare compares two samples.
+// Compare compares two samples of times alone (Infer with no counts):
+// the ratio of medians with its bootstrap interval, Welch's p on log
+// times, and whether the verdict is slower or faster.
 func Compare(base, other []float64) Comparison {
-	var c Comparison
+	return Infer(Side{Times: base}, Side{Times: other}, 0).Comparison
+}
+
+// ratio is the ratio of medians with its bootstrap interval.
+func ratio(base, other []float64) Comparison {
+	c := Comparison{P: 1}
 	if len(base) == 0 || len(other) == 0 {
-		return Comparison{P: 1}
+		return c
 	}
-	mb, mo := Median(base), Median(other)
-	if mb > 0 {
-		c.Ratio = mo / mb
+	if mb := Median(base); mb > 0 {
+		c.Ratio = Median(other) / mb
 	}
 	c.Low, c.High = bootstrapRatio(base, other)
-	sb := benchmath.NewSample(slices.Clone(base), &benchmath.DefaultThresholds)
-	so := benchmath.NewSample(slices.Clone(other), &benchmath.DefaultThresholds)
-	cmp := benchmath.AssumeNothing.Compare(sb, so)
-	c.P = clampP(cmp.P)
-	c.Significant = c.P < Alpha
 	return c
 }
 

@@ -110,6 +110,11 @@ class Result:
         self.configs = doc.get("configs") or []
         self.findings = [Finding(f) for f in doc.get("findings") or []]
         self.notes = doc.get("notes") or []
+        # The answer faultline decided and stored (docs/json-schema.md,
+        # "verdict"): answer is "slower", "equivalent" or "inconclusive".
+        # None for a result that compared nothing, or one saved before
+        # verdicts were stored.
+        self.answer = copy.deepcopy(doc.get("verdict"))
 
     # --- lookups ---------------------------------------------------------
 
@@ -238,12 +243,20 @@ class Result:
             cmp = self.comparison(c["name"])
             if cmp is None:
                 lines.append(f"{c['name']}: {t} per call")
-            elif cmp.get("significant"):
-                lines.append(f"{c['name']} is {cmp['ratio']:.3g}x slower than {base} "
-                             f"({t} per call, 95% interval {cmp['low']:.3g}-{cmp['high']:.3g}x, p={cmp['p']:.2g})")
+                continue
+            answer = cmp.get("verdict") or ("slower" if cmp.get("significant") else "inconclusive")
+            if answer in ("slower", "faster"):
+                ratio = cmp["ratio"] if answer == "slower" else 1 / cmp["ratio"]
+                lines.append(f"{c['name']} is {ratio:.3g}x {answer} than {base} "
+                             f"({t} per call, 95% interval {cmp['low']:.3g}-{cmp['high']:.3g}x, p={cmp['p']:.2g}, "
+                             f"decided by {cmp.get('decided_by') or 'time'})")
+            elif answer == "equivalent":
+                lines.append(f"{c['name']} and {base}: no difference larger than "
+                             f"±{100 * (cmp.get('margin') or 0):.0f}% ({t} per call)")
             else:
-                lines.append(f"{c['name']} and {base}: no significant difference (~{cmp['ratio']:.3g}x, "
-                             f"p={cmp['p']:.2g}, {t} per call)")
+                settle = f"; about {cmp['runs_needed']} runs each would settle it" if cmp.get("runs_needed") else ""
+                lines.append(f"{c['name']} against {base}: inconclusive ({cmp['ratio']:.3g}x, "
+                             f"95% interval {cmp['low']:.3g}-{cmp['high']:.3g}x, p={cmp['p']:.2g}, {t} per call{settle})")
         return lines
 
     def _baseline_candidate(self):

@@ -70,9 +70,16 @@ class SeedResultTest(unittest.TestCase):
 
 
 class OtherResultsTest(unittest.TestCase):
-    def test_not_significant(self):
+    def test_equivalent(self):
         r = faultline.load(fixture("nodiff.json"))
-        self.assertIn("no significant difference", "\n".join(r.verdict()))
+        self.assertIn("no difference larger than ±2%", "\n".join(r.verdict()))
+        self.assertEqual(r.answer["answer"], "equivalent")
+        self.assertEqual(r.answer["margin"], 0.02)
+
+    def test_stored_answer(self):
+        r = faultline.load(fixture("seed.json"))
+        self.assertEqual((r.answer["answer"], r.answer["slow"], r.answer["fast"]), ("slower", "B", "A"))
+        self.assertEqual(r.answer["decided_by"], "time")
 
     def test_run_with_failures(self):
         r = faultline.load(fixture("run.json"))

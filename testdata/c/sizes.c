@@ -4,7 +4,11 @@
  * iteration faults; where it gives the block back to the kernel (glibc
  * past its mmap threshold's 32 MiB cap, jemalloc past oversize_threshold,
  * mimalloc past its large-object limit), every iteration faults it in
- * again. The sweep test looks for each allocator's cliff in SIZE. */
+ * again. The sweep test looks for each allocator's cliff in SIZE. With
+ * "reuse" (argv[3]) the block is allocated once and written ITERATIONS
+ * times: the same work without the allocator in the loop. PASSES
+ * (argv[4], default 1) writes the block that many times per iteration,
+ * to dilute the allocator's share of the time. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,13 +17,22 @@
 int main(int argc, char **argv) {
 	size_t size = argc > 1 ? strtoull(argv[1], NULL, 10) : 1 << 20;
 	long iterations = argc > 2 ? atol(argv[2]) : 100;
+	int reuse = argc > 3 && strcmp(argv[3], "reuse") == 0;
+	long passes = argc > 4 ? atol(argv[4]) : 1;
+	char *kept = reuse ? malloc(size) : NULL;
+	if (reuse && kept == NULL)
+		return 1;
 	for (long i = 0; i < iterations; i++) {
-		char *p = malloc(size);
+		char *p = reuse ? kept : malloc(size);
 		if (p == NULL)
 			return 1;
-		memset(p, (int)i, size);
-		escape(p);
-		free(p);
+		for (long k = 0; k < passes; k++) {
+			memset(p, (int)(i + k), size);
+			escape(p);
+		}
+		if (!reuse)
+			free(p);
 	}
+	free(kept);
 	return 0;
 }

@@ -174,9 +174,7 @@ func compare(r *result.Result) {
 			if c.Name == base || o == nil || o.Status != result.StatusOK {
 				continue
 			}
-			cmp := stats.Compare(b.TimedSeconds(), o.TimedSeconds())
-			r.Comparisons = append(r.Comparisons, result.Comparison{Config: k.cfg, Mode: k.mode, Baseline: base, Other: c.Name,
-				Ratio: cmp.Ratio, Low: cmp.Low, High: cmp.High, P: cmp.P, Alpha: stats.Alpha, Significant: cmp.Significant})
+			r.Comparisons = append(r.Comparisons, result.Compare(k.cfg, k.mode, b, o, r.Host.FaultCostSeconds))
 		}
 	}
 }

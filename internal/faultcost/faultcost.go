@@ -18,7 +18,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/faultline/faultline/internal/atomicfile"
-	"github.com/faultline/faultline/internal/load"
 )
 
 // Calibration is the measured cost of one first-touch fault of a fresh
@@ -26,8 +25,9 @@ import (
 type Calibration struct {
 	FaultSeconds float64
 	Pages        int
-	// Busy says the machine was busy while it was measured
-	// (internal/load): the figure is used for this run, never cached.
+	// Busy says the measuring thread waited for a CPU for a fifth of
+	// the measurement or more (other work held it): the figure is used
+	// for this run, never cached.
 	Busy bool
 }
 
@@ -42,7 +42,7 @@ func Measure() (Calibration, error) {
 	var per []float64
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	busy := load.Take()
+	var wall, cpu time.Duration
 	for range 5 {
 		mem, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 		if err != nil {
@@ -50,17 +50,24 @@ func Measure() (Calibration, error) {
 		}
 		// Without this, a THP-enabled kernel may map 2 MiB at a time.
 		_ = unix.Madvise(mem, unix.MADV_NOHUGEPAGE)
-		start := threadCPU()
+		start, t0 := threadCPU(), time.Now()
 		for i := 0; i < size; i += page {
 			mem[i] = 1
 		}
 		d := threadCPU() - start
+		wall += time.Since(t0)
+		cpu += d
 		_ = unix.Munmap(mem)
 		per = append(per, d.Seconds()/float64(size/page))
 	}
 	slices.Sort(per)
-	return Calibration{FaultSeconds: per[len(per)/2], Pages: size / page, Busy: load.Since(busy).IsBusy()}, nil
+	busy := wall > 0 && float64(wall-cpu) >= busyShare*float64(wall)
+	return Calibration{FaultSeconds: per[len(per)/2], Pages: size / page, Busy: busy}, nil
 }
+
+// busyShare is the share of its elapsed time the calibration may spend
+// waiting for a CPU before its figure counts as taken on a busy machine.
+const busyShare = 0.2
 
 // threadCPU is the calling thread's CPU time, user and system; elapsed
 // time where the clock is refused.
@@ -87,7 +94,7 @@ type cacheEntry struct {
 
 // Cached returns the calibration cached in dir for this boot and kernel
 // when it is younger than a day, and otherwise measures it and caches it
-// unless the machine was busy then.
+// unless it waited for a CPU for much of the measurement.
 // fromCache says which happened. An unusable cache (unwritable dir, bad
 // file) only costs a fresh measurement.
 func Cached(dir string) (c Calibration, fromCache bool, err error) {

@@ -1,9 +1,12 @@
 package faultcost
 
 import (
+	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -66,5 +69,50 @@ func TestCached(t *testing.T) {
 	_ = os.WriteFile(path, data, 0o644)
 	if _, hit, _ := Cached(dir); hit {
 		t.Error("a stale cache was used")
+	}
+}
+
+// TestMeasureUnderLoad: with twice as many CPU-bound processes as CPUs
+// the calibration's thread is preempted for much of the time. Its
+// figure, taken on the thread's own CPU time, stays near the quiet one
+// (elapsed time would multiply it), it says it was busy, and Cached does
+// not keep it.
+func TestMeasureUnderLoad(t *testing.T) {
+	quiet, err := Measure()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var cmds []*exec.Cmd
+	for range 2 * runtime.NumCPU() {
+		c := exec.CommandContext(ctx, "/bin/sh", "-c", "while :; do :; done")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, c)
+	}
+	defer func() {
+		cancel()
+		for _, c := range cmds {
+			_ = c.Wait()
+		}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	busy, err := Measure()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("quiet %.2f µs, loaded %.2f µs per fault (busy %v)", quiet.FaultSeconds*1e6, busy.FaultSeconds*1e6, busy.Busy)
+	if busy.FaultSeconds > 3*quiet.FaultSeconds {
+		t.Errorf("loaded calibration %.2f µs against %.2f µs quiet: the neighbours' turns were counted", busy.FaultSeconds*1e6, quiet.FaultSeconds*1e6)
+	}
+	if !busy.Busy {
+		t.Errorf("a calibration beside %d busy processes does not say it was busy", len(cmds))
+	}
+	dir := t.TempDir()
+	if c, fromCache, err := Cached(dir); err == nil && !fromCache && c.Busy {
+		if _, err := os.Stat(filepath.Join(dir, "faultcost.json")); err == nil {
+			t.Error("a busy calibration was cached")
+		}
 	}
 }

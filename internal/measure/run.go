@@ -356,8 +356,11 @@ func (ps *processSampler) once(c result.Candidate, timed bool, round int) error 
 			return err
 		}
 	}
-	if ps.ctx.Err() == nil && ps.hctx.Err() != nil {
-		// Killed at the end of the budget: not the target's failure.
+	if ps.ctx.Err() == nil && ps.hctx.Err() != nil && expect > 0 {
+		// Killed at the end of the budget in a run that was expected
+		// to fit (a configuration made it slower): not the target's
+		// failure. A first run that outlives the whole budget is a
+		// hang, recorded as timed out.
 		return ErrBudget
 	}
 	if timedOut := rctx.Err() != nil; exit.Failed() || timedOut {

@@ -29,6 +29,6 @@ func calibrate(res *result.Result) {
 	}
 	res.Host.FaultCostSeconds, res.Host.FaultCostCached = c.FaultSeconds, cached
 	if c.Busy {
-		res.Note("the machine was busy while the fault cost was calibrated: the figure is used for this run only, not cached")
+		res.Note("the fault cost was calibrated while other work held the CPU: the figure is used for this run only, not cached")
 	}
 }

@@ -45,8 +45,8 @@ func (f *facts) verdict() []line {
 			fmtPct(v.Margin), f.baseCfg))})
 	default:
 		ls = append(ls, line{sty("Verdict: ", strong), sty("inconclusive", strong),
-			txt(fmt.Sprintf(": %s, %s %s %s than %s, p = %.2g; ", fmtRuns(v.N, f.r), v.Slow, fmtRatio(v.Ratio),
-				fmtInterval(v.Low, v.High), v.Fast, v.P)), txt(settle(v))})
+			txt(fmt.Sprintf(" after %s: %s/%s %s %s, p = %.2g; ", fmtRuns(v.N, f.r), v.Slow, v.Fast, fmtRatio(v.Ratio),
+				fmtInterval(v.Low, v.High), v.P)), txt(settle(v))})
 	}
 	if l := f.timingLoad(); l != nil && l.IsBusy() {
 		ls = append(ls, line{sty("Noise: ", strong), txt("the machine was busy while timing (" + strings.TrimPrefix(loadText(l), ", ") +

@@ -70,7 +70,53 @@ func newAnalysis(r *result.Result) *analysis {
 	if !a.calibrated {
 		a.cost = FallbackFaultCost
 	}
+	a.cost *= a.busyStretch()
 	return a
+}
+
+// busy says whether the machine was busy (load.Busy) during cfg's timing
+// pass in the primary mode.
+func (a *analysis) busy(cfg string) bool {
+	for _, p := range a.r.Passes {
+		if p.Name == result.PassTiming && p.Config == cfg && p.Note == a.mode && p.Load != nil && p.Load.IsBusy() {
+			return true
+		}
+	}
+	return false
+}
+
+// maxStretch bounds busyStretch.
+const maxStretch = 4
+
+// busyStretch is how much longer than its CPU time the candidates' code
+// took on a machine that was busy while timing (load.Busy), 1 on a quiet
+// one. The fault cost is calibrated on CPU time, and the gap is elapsed
+// time: on a busy machine a fault, like everything else, takes longer to
+// come back, and a cost left at the quiet figure would hand the rest of
+// a stretched gap to whatever cause explains "the remainder". Read from
+// the user candidates' own timed samples under the baseline (elapsed
+// over user+system time), within [1, maxStretch].
+func (a *analysis) busyStretch() float64 {
+	if !a.busy(a.base) {
+		return 1
+	}
+	var wall, cpu float64
+	for _, c := range a.r.UserCandidates() {
+		run := a.r.Run(c.Name, a.base, a.mode)
+		// A marking program's CPU time is per run, its time per marked
+		// iteration: not comparable.
+		if run == nil || run.CPU == nil || run.CPU.Per == result.UnitRun && run.Loops > 1 {
+			continue
+		}
+		for _, s := range result.Timed(run.Samples) {
+			wall += s.Seconds
+			cpu += s.UserSeconds + s.SystemSeconds
+		}
+	}
+	if wall <= 0 || cpu <= 0 {
+		return 1
+	}
+	return min(maxStretch, max(1, wall/cpu))
 }
 
 func analyse(r *result.Result) []*draft {

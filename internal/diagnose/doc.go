@@ -29,7 +29,9 @@
 // fast one under the finding's configuration, from two independent figures:
 //
 //   - the fault model: (extra minor faults per iteration) x (the cost of one
-//     fault calibrated on this machine, Host.FaultCostSeconds) / gap. When the
+//     fault calibrated on this machine, Host.FaultCostSeconds, stretched by
+//     the candidates' elapsed over CPU time when the machine was busy while
+//     timing: busyStretch) / gap. When the
 //     host has no calibrated figure FallbackFaultCost (1 µs) is used and the
 //     confidence drops, since a fault costs ~0.5-1 µs on bare metal and ten
 //     times that in a VM with shadow paging. The model counts every fault at

@@ -134,7 +134,9 @@ func (a *analysis) regressions(prev []*draft) []*draft {
 		switch {
 		case faultsRose && w.slow >= regressionMin:
 			d.f.Confidence = High
-		case faultsRose || w.slow >= regressionSure:
+		case faultsRose || w.slow >= regressionSure && !a.busy(c.Name) && !a.busy(a.base):
+			// Without a fault rise, a slowdown measured while the
+			// machine was busy may be the neighbours' doing.
 			d.f.Confidence = Medium
 		default:
 			d.f.Confidence = Low

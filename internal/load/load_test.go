@@ -1,12 +1,12 @@
 package load
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/faultline/faultline/internal/testenv"
 )
 
 func TestParsers(t *testing.T) {
@@ -35,23 +35,8 @@ func TestBusyNeighboursShow(t *testing.T) {
 	if _, err := os.Stat("/proc/pressure/cpu"); err != nil {
 		t.Skip("this kernel reports no CPU pressure (/proc/pressure/cpu): CONFIG_PSI off or psi=0")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	n := 3 * runtime.NumCPU()
-	var cmds []*exec.Cmd
-	for range n {
-		c := exec.CommandContext(ctx, "/bin/sh", "-c", "while :; do :; done")
-		if err := c.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds = append(cmds, c)
-	}
-	defer func() {
-		cancel()
-		for _, c := range cmds {
-			_ = c.Wait()
-		}
-	}()
+	testenv.Neighbours(t, n)
 	s := Take()
 	time.Sleep(time.Second)
 	l := Since(s)

@@ -22,17 +22,8 @@ func TestVerdictOpensEveryReport(t *testing.T) {
 		{"run", []string{"Verdict: B is 1.83x slower than A", "Why: unexplained: no memory-management cause"}},
 	} {
 		r := loadFixture(t, tt.fixture+".json")
-		var term, md, html bytes.Buffer
-		if err := Terminal(&term, r, Options{Width: 1000}); err != nil {
-			t.Fatal(err)
-		}
-		if err := Markdown(&md, r); err != nil {
-			t.Fatal(err)
-		}
-		if err := HTML(&html, r); err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.Split(term.String(), "\n")[1:]
+		out := renderAll(t, r)
+		lines := strings.Split(out["terminal"], "\n")[1:]
 		for i, w := range tt.want {
 			if i >= len(lines) || !strings.HasPrefix(lines[i], w) {
 				t.Errorf("%s: terminal line %d %q, want %q", tt.fixture, i+2, lines[min(i, len(lines)-1)], w)
@@ -41,11 +32,11 @@ func TestVerdictOpensEveryReport(t *testing.T) {
 		if lines[len(tt.want)] != "" {
 			t.Errorf("%s: no blank line after the verdict: %q", tt.fixture, lines[len(tt.want)])
 		}
-		m := md.String()
+		m := out["markdown"]
 		if v, tb := strings.Index(m, "**Verdict:**"), strings.Index(m, "|"); v < 0 || tb < v {
 			t.Errorf("%s: the Markdown verdict (at %d) does not come before the first table (at %d)", tt.fixture, v, tb)
 		}
-		h := html.String()
+		h := out["html"]
 		if v, tb := strings.Index(h, `class="verdict"`), strings.Index(h, "<table"); v < 0 || tb < v {
 			t.Errorf("%s: the HTML verdict (at %d) does not come before the first table (at %d)", tt.fixture, v, tb)
 		}
@@ -78,17 +69,7 @@ func TestVerdictInconclusive(t *testing.T) {
 	if r.Verdict == nil || r.Verdict.Answer != result.AnswerInconclusive {
 		t.Fatalf("verdict %+v, want inconclusive", r.Verdict)
 	}
-	var term, md, html bytes.Buffer
-	if err := Terminal(&term, r, Options{Width: 1000}); err != nil {
-		t.Fatal(err)
-	}
-	if err := Markdown(&md, r); err != nil {
-		t.Fatal(err)
-	}
-	if err := HTML(&html, r); err != nil {
-		t.Fatal(err)
-	}
-	for name, out := range map[string]string{"terminal": term.String(), "markdown": md.String(), "html": html.String()} {
+	for name, out := range renderAll(t, r) {
 		if !strings.Contains(out, "inconclusive") || !strings.Contains(out, "3 runs each") || !strings.Contains(out, "--budget") {
 			t.Errorf("%s: the verdict does not say inconclusive with the runs and the budget:\n%s", name, firstLines(out, 4))
 		}
@@ -108,12 +89,14 @@ func TestVerdictReferenceIsTheSlowOne(t *testing.T) {
 	if v == nil || v.Answer != result.AnswerSlower || v.Slow != "B" || v.Fast != "A" || v.Ratio < 10 {
 		t.Fatalf("verdict %+v, want B slower than A", v)
 	}
-	var term bytes.Buffer
-	if err := Terminal(&term, r, Options{Width: 1000}); err != nil {
-		t.Fatal(err)
-	}
-	if l := strings.Split(term.String(), "\n")[1]; !strings.HasPrefix(l, "Verdict: B is 53.8x slower than A") {
+	out := renderAll(t, r)
+	if l := strings.Split(out["terminal"], "\n")[1]; !strings.HasPrefix(l, "Verdict: B is 53.8x slower than A") {
 		t.Errorf("verdict line %q", l)
+	}
+	for name, text := range out {
+		if !strings.Contains(text, "53.8x slower than A") || strings.Contains(text, "no difference") {
+			t.Errorf("%s does not give the reference's verdict:\n%s", name, firstLines(text, 4))
+		}
 	}
 }
 
@@ -167,4 +150,21 @@ func TestSweepVerdictNamesStarvedPoints(t *testing.T) {
 			t.Errorf("%s does not name the starved point %q:\n%s", name, want, firstLines(out, 6))
 		}
 	}
+}
+
+// renderAll renders r as the terminal (1000 columns), Markdown and HTML
+// reports, by name.
+func renderAll(t *testing.T, r *result.Result) map[string]string {
+	t.Helper()
+	var term, md, html bytes.Buffer
+	if err := Terminal(&term, r, Options{Width: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Markdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := HTML(&html, r); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"terminal": term.String(), "markdown": md.String(), "html": html.String()}
 }

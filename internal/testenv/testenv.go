@@ -6,7 +6,9 @@
 package testenv
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -20,4 +22,25 @@ func Missing(t testing.TB, format string, args ...any) {
 		t.Fatalf("CI=true, where test.sh provides it: "+format, args...)
 	}
 	t.Skipf(format, args...)
+}
+
+// Neighbours starts n CPU-bound processes beside the test, as on a busy
+// machine, until the test ends.
+func Neighbours(t testing.TB, n int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var cmds []*exec.Cmd
+	t.Cleanup(func() {
+		cancel()
+		for _, c := range cmds {
+			_ = c.Wait()
+		}
+	})
+	for range n {
+		c := exec.CommandContext(ctx, "/bin/sh", "-c", "while :; do :; done")
+		if err := c.Start(); err != nil {
+			t.Fatalf("start a busy neighbour: %v", err)
+		}
+		cmds = append(cmds, c)
+	}
 }

@@ -77,12 +77,8 @@ func newAnalysis(r *result.Result) *analysis {
 // busy says whether the machine was busy (load.Busy) during cfg's timing
 // pass in the primary mode.
 func (a *analysis) busy(cfg string) bool {
-	for _, p := range a.r.Passes {
-		if p.Name == result.PassTiming && p.Config == cfg && p.Note == a.mode && p.Load != nil && p.Load.IsBusy() {
-			return true
-		}
-	}
-	return false
+	l := a.r.TimingLoad(cfg, a.mode)
+	return l != nil && l.IsBusy()
 }
 
 // maxStretch bounds busyStretch.

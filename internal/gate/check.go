@@ -54,22 +54,16 @@ func judge(c *compare.Comparison, cfg *compare.Config, fi int, b *Breach) bool {
 		b.Missing = "no run under " + b.Config
 		return true
 	}
-	if b.Rule.Metric == RuleInconclusive {
+	if b.Rule.Metric == compare.MetricTime || b.Rule.Metric == RuleInconclusive {
 		tc := cfg.TimeChanges[fi-1]
 		if tc == nil {
 			b.Missing = missing(c, cfg.Time[0].N == 0, cfg.Time[fi].N == 0, fi, "no timed samples")
 			return true
 		}
 		b.Old, b.New = cfg.Time[0].Median, cfg.Time[fi].Median
-		return tc.Verdict == result.VerdictInconclusive
-	}
-	if b.Rule.Metric == compare.MetricTime {
-		tc := cfg.TimeChanges[fi-1]
-		if tc == nil {
-			b.Missing = missing(c, cfg.Time[0].N == 0, cfg.Time[fi].N == 0, fi, "no timed samples")
-			return true
+		if b.Rule.Metric == RuleInconclusive {
+			return tc.Verdict == result.VerdictInconclusive
 		}
-		b.Old, b.New = cfg.Time[0].Median, cfg.Time[fi].Median
 		if !tc.Significant {
 			return false
 		}

@@ -469,23 +469,11 @@ func (a *accumulator) decided() bool {
 		if c == fast {
 			continue
 		}
-		if stats.Infer(a.side(fast), a.side(c), 0).Answer == stats.Inconclusive {
+		if stats.Infer(result.TimedSide(a.samples[fast]), result.TimedSide(a.samples[c]), 0).Answer == stats.Inconclusive {
 			return false
 		}
 	}
 	return true
-}
-
-// side is a candidate's timed samples as evidence: times and faults.
-func (a *accumulator) side(c string) stats.Side {
-	var s stats.Side
-	for _, x := range a.samples[c] {
-		if !x.Warmup {
-			s.Times = append(s.Times, x.Seconds)
-			s.Faults = append(s.Faults, x.MinorFaults)
-		}
-	}
-	return s
 }
 
 // autorangeShare divides the sample time for the autorange that estimates

@@ -58,8 +58,10 @@ func pointWeights(pts []sweep.Point, done []result.SweepPoint) []float64 {
 	w := make([]float64, len(pts))
 	type obs struct{ v, t float64 }
 	var seen []obs
+	measured := make([]float64, len(done))
 	for k := range done {
 		t := roundSeconds(done[k].Result)
+		measured[k] = t
 		if t <= 0 {
 			continue
 		}
@@ -87,8 +89,8 @@ func pointWeights(pts []sweep.Point, done []result.SweepPoint) []float64 {
 	for j := range w {
 		t := last.t
 		if j < len(done) {
-			if m := roundSeconds(done[j].Result); m > 0 {
-				t = m
+			if measured[j] > 0 {
+				t = measured[j]
 			}
 		} else if v, ok := sweptNumber(pts, j); ok && v > 0 && last.v > 0 {
 			t = last.t * math.Pow(v/last.v, k)

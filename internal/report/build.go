@@ -188,7 +188,7 @@ func (f *facts) timeSection(verbose bool) *section {
 	}
 	per := f.r.Unit()
 	s := &section{ID: "time", Title: "Time per " + per,
-		Subtitle: line{txt(f.configTitle(f.baseCfg) + ", " + modeText(f.mode) + ", " + sourceOf(runs[0], "time", result.PassTiming) + " pass (untraced)" + loadText(f.timingLoad()))}}
+		Subtitle: line{txt(f.configTitle(f.baseCfg) + ", " + modeText(f.mode) + ", " + sourceOf(runs[0], "time", result.PassTiming) + " pass (untraced)" + loadText(f.r.TimingLoad(f.baseCfg, f.mode)))}}
 	head := []string{"", "time", "±"}
 	right := []bool{false, true, true}
 	if verbose {

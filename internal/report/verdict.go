@@ -48,7 +48,7 @@ func (f *facts) verdict() []line {
 			txt(fmt.Sprintf(" after %s: %s/%s %s %s, p = %.2g; ", fmtRuns(v.N, f.r), v.Slow, v.Fast, fmtRatio(v.Ratio),
 				fmtInterval(v.Low, v.High), v.P)), txt(settle(v))})
 	}
-	if l := f.timingLoad(); l != nil && l.IsBusy() {
+	if l := f.r.TimingLoad(f.baseCfg, f.mode); l != nil && l.IsBusy() {
 		ls = append(ls, line{sty("Noise: ", strong), txt("the machine was busy while timing (" + strings.TrimPrefix(loadText(l), ", ") +
 			"): times are slower and noisier than on a quiet machine; the fault counts are not.")})
 	}
@@ -260,17 +260,6 @@ func pointText(pt result.SweepPoint) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, ", ")
-}
-
-// timingLoad is the machine's load during the baseline's timing pass in
-// the primary mode; nil when not recorded.
-func (f *facts) timingLoad() *load.Load {
-	for _, p := range f.r.Passes {
-		if p.Name == result.PassTiming && p.Config == f.baseCfg && p.Note == f.mode && p.Load != nil {
-			return p.Load
-		}
-	}
-	return nil
 }
 
 // loadText writes a load beside the times: ", CPU pressure 35%, steal

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/faultline/faultline/internal/load"
 	"github.com/faultline/faultline/internal/stats"
 )
 
@@ -149,16 +150,34 @@ func FindCandidate(cands []Candidate, key string) (string, error) {
 // seconds and the minor faults per iteration of each (no faults for a run
 // recorded without samples, whose median then stands for it).
 func (r *Run) Evidence() stats.Side {
+	s := TimedSide(r.Samples)
+	if len(s.Times) == 0 && r.Time.N > 0 {
+		s.Times = []float64{r.Time.Median}
+		s.Faults = nil
+	}
+	return s
+}
+
+// TimingLoad is the machine's load during config's timing pass in mode;
+// nil when not recorded.
+func (r *Result) TimingLoad(config, mode string) *load.Load {
+	for _, p := range r.Passes {
+		if p.Name == PassTiming && p.Config == config && p.Note == mode && p.Load != nil {
+			return p.Load
+		}
+	}
+	return nil
+}
+
+// TimedSide is timed samples as the inference reads them: the seconds and
+// the minor faults per iteration of each, warm-ups left out.
+func TimedSide(samples []Sample) stats.Side {
 	var s stats.Side
-	for _, x := range r.Samples {
+	for _, x := range samples {
 		if !x.Warmup {
 			s.Times = append(s.Times, x.Seconds)
 			s.Faults = append(s.Faults, x.MinorFaults)
 		}
-	}
-	if len(s.Times) == 0 && r.Time.N > 0 {
-		s.Times = []float64{r.Time.Median}
-		s.Faults = nil
 	}
 	return s
 }

@@ -100,12 +100,17 @@ func (o *Options) baseline(res *result.Result, n int) *Options {
 	}
 	share := time.Until(o.Deadline) / 2
 	per := share / time.Duration(n*(o.MinRounds+o.Warmup+3))
-	if per >= o.SampleTime {
+	if per >= o.SampleTime && o.ConfigBudget <= share && o.UndecidedBudget <= share {
 		return o
 	}
+	// The timing takes at most half of what is left, however unsettled
+	// its intervals: the diagnostic passes after it need the rest.
 	bo := *o
-	bo.SampleTime = max(time.Millisecond, per)
-	res.Note("samples shortened from %s to %s so that %d candidates fit in the time budget", o.SampleTime, bo.SampleTime.Round(100*time.Microsecond), n)
+	bo.ConfigBudget, bo.UndecidedBudget = min(o.ConfigBudget, share), min(o.UndecidedBudget, share)
+	if per < o.SampleTime {
+		bo.SampleTime = max(time.Millisecond, per)
+		res.Note("samples shortened from %s to %s so that %d candidates fit in the time budget", o.SampleTime, bo.SampleTime.Round(100*time.Microsecond), n)
+	}
 	return &bo
 }
 
@@ -517,12 +522,16 @@ func Trace(ctx context.Context, res *result.Result, tgt Target, cfg result.Confi
 	base := passCost(res, cfg.Name, cands, iters+2)
 	ts := traceSampleTime
 	if !o.Deadline.IsZero() {
-		ts = min(ts, (time.Until(o.Deadline)/2-base)/time.Duration(max(1, len(cands)*traceTimingRounds)))
-	}
-	if ts < time.Millisecond {
-		need := base + time.Duration(len(cands)*traceTimingRounds)*time.Millisecond
-		skippedPass(res, result.PassTrace, cfg.Name, "", "", fmt.Sprintf("%s: it needs at least %s", ErrBudget, need.Round(100*time.Millisecond)))
-		return nil
+		// Half of what is left when that holds the traced runs and
+		// millisecond samples; on a short budget, all of it: the trace is
+		// the evidence the passes after it would only add to.
+		rounds := time.Duration(max(1, len(cands)*traceTimingRounds))
+		left := time.Until(o.Deadline)
+		if need := base + rounds*time.Millisecond; left < need {
+			skippedPass(res, result.PassTrace, cfg.Name, "", "", fmt.Sprintf("%s: it needs at least %s", ErrBudget, need.Round(100*time.Millisecond)))
+			return nil
+		}
+		ts = max(time.Millisecond, min(ts, (left/2-base)/rounds))
 	}
 	if rec.Perf {
 		err := tracePass(ctx, res, tgt, cfg, iters, ts, o, true, live, cands, result.ModeInterleaved)

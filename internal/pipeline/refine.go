@@ -25,8 +25,9 @@ import (
 const maxRefineSteps = 12
 
 // minRefineShare is the least budget a refinement point runs with when
-// the request sets no --sample-time: less measures nothing.
-const minRefineShare = 500 * time.Millisecond
+// the request sets no --sample-time: a probe's start, half a second of
+// timing and the trace pass that says which mechanism a side shows.
+const minRefineShare = time.Second
 
 // refineReserve is how many refinement points the sweep's own points
 // leave budget for: one cliff's bisection in the widest gap between

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -94,7 +95,7 @@ func TestSweepRefinesTrimCliff(t *testing.T) {
 	}
 	c := trimCliff(doc, "B")
 	if c == nil {
-		t.Fatalf("no refined trim cliff for B among %d cliffs:\n%s", len(doc.Cliffs), summaries(doc))
+		t.Fatalf("no refined trim cliff for B among %d cliffs:\n%s%s", len(doc.Cliffs), summaries(doc), skips(doc))
 	}
 	if (c.Above-c.Below)/c.Below > 0.1 {
 		t.Errorf("cliff %g..%g is not refined to 10%%:\n%s", c.Below, c.Above, summaries(doc))
@@ -144,6 +145,24 @@ func summaries(doc *result.Sweep) string {
 	var b strings.Builder
 	for _, c := range doc.Cliffs {
 		b.WriteString(c.Summary + "\n")
+	}
+	return b.String()
+}
+
+// skips lists the passes a point skipped, and why: a cliff is tied to
+// its threshold only from the trace passes either side.
+func skips(doc *result.Sweep) string {
+	var b strings.Builder
+	for _, pt := range doc.Points {
+		if pt.Result == nil {
+			fmt.Fprintf(&b, "n = %s: %s %s\n", pt.Values["n"], pt.Status, pt.Reason)
+			continue
+		}
+		for _, p := range pt.Result.Passes {
+			if p.Status != "" {
+				fmt.Fprintf(&b, "n = %s (%.1f s): %s pass %s: %s\n", pt.Values["n"], pt.BudgetSeconds, p.Name, p.Status, p.Reason)
+			}
+		}
 	}
 	return b.String()
 }

@@ -356,12 +356,15 @@ func printPoint(w *os.File, pt sweep.Point, refine bool, res *result.Result, out
 	return nil
 }
 
-// printSweep prints the sweep's compact table.
+// printSweep prints the sweep's compact table; -q keeps the verdict and
+// the tables.
 func printSweep(w *os.File, doc *result.Sweep, out *outputFlags) error {
 	if doc == nil {
 		return nil
 	}
-	if err := report.SweepTerminal(w, doc, termOptions(w, out)); err != nil {
+	opt := termOptions(w, out)
+	opt.Quiet = out.quiet
+	if err := report.SweepTerminal(w, doc, opt); err != nil {
 		return fmt.Errorf("render terminal report: %w", err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/faultline/faultline/internal/pipeline"
 	"github.com/faultline/faultline/internal/result"
 )
 
@@ -15,7 +16,7 @@ func newReport() *cobra.Command {
 		Short: "Re-render a saved result or sweep (terminal, --markdown, --html, --benchstat) without measuring",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, sw, err := result.LoadAny(args[0])
+			res, sw, err := pipeline.Load(args[0])
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}

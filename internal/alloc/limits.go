@@ -35,11 +35,11 @@ const (
 
 // glibc's defaults (malloc/malloc.c, mallopt(3)): DEFAULT_MMAP_THRESHOLD
 // is 128 KiB, and the dynamic threshold rises to at most
-// DEFAULT_MMAP_THRESHOLD_MAX, 4 MiB x sizeof(long): 32 MiB on 64-bit.
+// DEFAULT_MMAP_THRESHOLD_MAX, 4 MiB x sizeof(long) (GlibcDynMmapMax).
 // M_TRIM_THRESHOLD and M_TOP_PAD default to 128 KiB.
 const (
-	glibcMmapDefault = 128 << 10
-	glibcMmapMax64   = 32 << 20
+	// GlibcMmapDefault is also where the dynamic threshold starts.
+	GlibcMmapDefault = 128 << 10
 	glibcTrimDefault = 128 << 10
 	glibcTopPad      = 128 << 10
 )
@@ -144,7 +144,7 @@ func glibcLimits(ctx context.Context, env []string) ([]result.Limit, error) {
 		}
 		return result.Limit{Name: name, Value: def, Unit: "bytes", Source: "default"}
 	}
-	ls := []result.Limit{limit(LimitMmapThreshold, glibcMmapDefault), limit(LimitTrimThreshold, glibcTrimDefault),
+	ls := []result.Limit{limit(LimitMmapThreshold, GlibcMmapDefault), limit(LimitTrimThreshold, glibcTrimDefault),
 		limit(LimitTopPad, glibcTopPad)}
 	// Any of these set freezes the threshold (mallopt(3)); unset, it
 	// rises up to the compile-time cap.
@@ -154,7 +154,7 @@ func glibcLimits(ctx context.Context, env []string) ([]result.Limit, error) {
 		frozen = frozen || ok
 	}
 	if !frozen {
-		ls = append(ls, result.Limit{Name: LimitMmapThresholdMax, Value: glibcMmapMax64, Unit: "bytes", Source: "default"})
+		ls = append(ls, result.Limit{Name: LimitMmapThresholdMax, Value: GlibcDynMmapMax, Unit: "bytes", Source: "default"})
 	}
 	return ls, nil
 }

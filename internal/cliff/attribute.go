@@ -5,17 +5,16 @@ import (
 
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/units"
 )
 
 // Documented limits (docs/causes.md, "Thresholds", cites each).
 const (
 	mib = 1 << 20
 	kib = 1 << 10
-	// glibc malloc.c: DEFAULT_MMAP_THRESHOLD_MAX on 64-bit, where the
-	// dynamic mmap threshold stops rising; DEFAULT_MMAP_THRESHOLD, the
-	// static mmap and trim thresholds' default.
-	glibcMmapMax   = 32 * mib
-	glibcMmapStart = 128 * kib
+	// glibc's dynamic mmap threshold stops rising at
+	// alloc.GlibcDynMmapMax (its one definition).
+	glibcMmapMax = alloc.GlibcDynMmapMax
 	// jemalloc's opt.oversize_threshold default.
 	jemallocOversize = 8 * mib
 	// mimalloc 2.0's MI_LARGE_OBJ_SIZE_MAX: larger blocks are mapped
@@ -173,7 +172,7 @@ func glibcTrim(c *result.Cliff, cfg *result.Config, b, a traced) *result.Thresho
 		// its top scales with the parameter.
 		topLo = top * ratio(c, hi == b)
 	}
-	q := fmt.Sprintf("%s's heap top (brk +%s an iteration where trimmed, about %s where kept)", c.Candidate, bytes(top), bytes(topLo))
+	q := fmt.Sprintf("%s's heap top (brk +%s an iteration where trimmed, about %s where kept)", c.Candidate, units.Bytes(top), units.Bytes(topLo))
 	if l := cfg.Limit(alloc.LimitTrimThreshold); l != nil && l.Source != "default" {
 		// Set by the environment: fixed, and the allocator says where.
 		return &result.Threshold{Name: "glibc trim threshold (M_TRIM_THRESHOLD, set)", Bytes: l.Value, Quantity: q,
@@ -195,11 +194,11 @@ func jemallocPurge(c *result.Cliff, cfg *result.Config, b, a traced) *result.Thr
 	}
 	ext := largestPurge(hi.sys)
 	over := reported(cfg, alloc.LimitOversize, jemallocOversize)
-	q := fmt.Sprintf("%s's block (purged with madvise(MADV_DONTNEED) of %s each time where slow)", c.Candidate, bytes(ext))
+	q := fmt.Sprintf("%s's block (purged with madvise(MADV_DONTNEED) of %s each time where slow)", c.Candidate, units.Bytes(ext))
 	if cl := cfg.Limit(alloc.LimitClassBelowOversize); cl != nil && over.reported != "" && within(cl.Value, c.Below, c.Above) {
 		return &result.Threshold{Name: fmt.Sprintf("largest jemalloc size class below oversize_threshold (%s): a larger request "+
-			"rounds up to a class at or above it, purged at every free", bytes(over.value)), Bytes: cl.Value,
-			Quantity: fmt.Sprintf("%s's request (purged with madvise(MADV_DONTNEED) of %s each time where slow)", c.Candidate, bytes(ext)),
+			"rounds up to a class at or above it, purged at every free", units.Bytes(over.value)), Bytes: cl.Value,
+			Quantity: fmt.Sprintf("%s's request (purged with madvise(MADV_DONTNEED) of %s each time where slow)", c.Candidate, units.Bytes(ext)),
 			Source:   "allocator", Reported: "jemalloc stats: opt.oversize_threshold and the size classes"}
 	}
 	if over.value > 0 && ext >= over.value*0.98 {
@@ -260,7 +259,7 @@ func mapping(c *result.Cliff, cfg *result.Config, allocator string, b, a traced)
 		}
 		name, lim = "glibc mmap threshold's cap (the dynamic threshold stops rising at DEFAULT_MMAP_THRESHOLD_MAX)", limit{value: glibcMmapMax}
 		if !within(glibcMmapMax, b.block, a.block) && !within(glibcMmapMax, c.Below, c.Above) && !(blk > 0 && within(glibcMmapMax, blk, other)) {
-			name, lim = "glibc mmap threshold (128 KiB until it rises)", limit{value: glibcMmapStart}
+			name, lim = "glibc mmap threshold (128 KiB until it rises)", limit{value: alloc.GlibcMmapDefault}
 		}
 	case alloc.Mimalloc:
 		name, lim = "mimalloc large-object limit (MI_LARGE_OBJ_SIZE_MAX)", limit{value: mimallocLarge}
@@ -282,12 +281,12 @@ func mapping(c *result.Cliff, cfg *result.Config, allocator string, b, a traced)
 	if blk > 0 && lim.value > 0 {
 		if within(lim.value, blk, other) {
 			return sourced(name, lim, fmt.Sprintf("%s's block (%s unmapped every iteration where slow; about %s at the other side, scaled by %s)",
-				c.Candidate, bytes(blk), bytes(other), c.Parameter))
+				c.Candidate, units.Bytes(blk), units.Bytes(other), c.Parameter))
 		}
 		// Where the parameter brackets the limit and the block is at
 		// least the limit, the parameter is the request size.
 		if blk >= lim.value*0.98 && within(lim.value, c.Below, c.Above) {
-			return sourced(name, lim, fmt.Sprintf("%s's request, the parameter (unmapped every iteration where slow: %s)", c.Candidate, bytes(blk)))
+			return sourced(name, lim, fmt.Sprintf("%s's request, the parameter (unmapped every iteration where slow: %s)", c.Candidate, units.Bytes(blk)))
 		}
 	}
 	if !along {
@@ -323,7 +322,7 @@ func sourced(name string, lim limit, quantity string) *result.Threshold {
 // values either side bracket it; otherwise the traced values bound the
 // limit and are reported instead.
 func documented(c *result.Cliff, name string, lim limit, b, a traced, what string) *result.Threshold {
-	q := fmt.Sprintf("%s's %s (%s below, %s above)", c.Candidate, what, bytes(b.block), bytes(a.block))
+	q := fmt.Sprintf("%s's %s (%s below, %s above)", c.Candidate, what, units.Bytes(b.block), units.Bytes(a.block))
 	if lim.value > 0 && within(lim.value, b.block, a.block) {
 		return sourced(name, lim, q)
 	}
@@ -344,17 +343,4 @@ func mid(x, y float64) float64 {
 		return y
 	}
 	return (x + y) / 2
-}
-
-// bytes writes a byte count with thousands separators.
-func bytes(v float64) string {
-	s := fmt.Sprintf("%.0f", v)
-	out := []byte{}
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 && s[0] != '-' {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out) + " bytes"
 }

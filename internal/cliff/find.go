@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // Jump sizes. A fault cliff is faultFactor times beyond proportional
@@ -84,7 +85,7 @@ func Find(doc *result.Sweep) []result.Cliff {
 				c.Refined = below.Refine || above.Refine
 				c.Threshold = Attribute(&c, below.Result, above.Result)
 				c.VerifiedBy = verifiedBy(&c, ss[i-1], above.Result)
-				c.Summary = summary(&c, ss[i-1], ss[i])
+				c.Summary = oneLine(&c, ss[i-1], ss[i])
 				out = append(out, c)
 			}
 		}
@@ -256,18 +257,14 @@ func sampleAt(res *result.Result, cand string) (Sample, bool) {
 		return Sample{}, false
 	}
 	cfg, mode := res.BaselineConfig(), res.PrimaryMode()
-	run, ref := res.Run(cand, cfg, mode), res.Run(res.BaselineCandidate(), cfg, mode)
-	if !usable(run) || !usable(ref) {
+	run, ref := res.Run(cand, cfg, mode), res.Run(summary.Reference(res), cfg, mode)
+	if !summary.Usable(run) || !summary.Usable(ref) {
 		return Sample{}, false
 	}
 	s := Sample{Faults: run.PerIteration.MinorFaults, Ratio: run.Time.Median / ref.Time.Median, Time: run.Time.Median,
-		Significant: true, Alone: cand == res.BaselineCandidate()}
+		Significant: true, Alone: cand == summary.Reference(res)}
 	if cmp := res.Comparison(cfg, mode, cand); cmp != nil && cmp.Other != cmp.Baseline {
 		s.Significant = cmp.Significant
 	}
 	return s, true
-}
-
-func usable(r *result.Run) bool {
-	return r != nil && r.Status == result.StatusOK && r.Time.N > 0 && r.Time.Median > 0
 }

@@ -301,7 +301,7 @@ func TestAttributeHeapToMapping(t *testing.T) {
 	if len(cs) == 0 || cs[0].Threshold == nil || !strings.Contains(cs[0].Threshold.Name, "cap") || cs[0].Threshold.Bytes != 32<<20 {
 		t.Fatalf("cliffs %+v", cs)
 	}
-	if q := cs[0].Threshold.Quantity; !strings.Contains(q, "33,738,752 bytes unmapped every iteration") {
+	if q := cs[0].Threshold.Quantity; !strings.Contains(q, "32.2 MiB unmapped every iteration") {
 		t.Errorf("quantity %q", q)
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // Schema identifies the comparison document (docs/compare.md).
@@ -272,7 +273,7 @@ func (c *Comparison) config(cand *Candidate, name string) Config {
 		}
 		// The faults corroborate as within one result; the fault cost
 		// may differ between the files' hosts, so it is not used.
-		sc := result.Compare(cfg.Name, cfg.Mode, runs[0], runs[i], 0)
+		sc := summary.Compare(cfg.Name, cfg.Mode, runs[0], runs[i], 0)
 		cfg.TimeChanges[i-1] = &TimeChange{Ratio: sc.Ratio, Low: sc.Low, High: sc.High, P: sc.P,
 			Alpha: stats.Alpha, Significant: sc.Significant, Verdict: sc.Verdict}
 	}

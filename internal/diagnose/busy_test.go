@@ -5,6 +5,7 @@ import (
 
 	"github.com/faultline/faultline/internal/load"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // On a machine that was busy while timing, the fault cost is stretched
@@ -12,7 +13,7 @@ import (
 // calibrated figure.
 func TestFaultCostStretchesOnABusyMachine(t *testing.T) {
 	r := loadFixture(t, "seed.json")
-	quiet := newAnalysis(r).cost
+	quiet := newAnalysis(r, summary.Of(r)).cost
 	if quiet != r.Host.FaultCostSeconds {
 		t.Fatalf("quiet cost %g, want the calibrated %g", quiet, r.Host.FaultCostSeconds)
 	}
@@ -29,7 +30,7 @@ func TestFaultCostStretchesOnABusyMachine(t *testing.T) {
 			s.UserSeconds, s.SystemSeconds = s.Seconds*0.3, s.Seconds*0.2
 		}
 	}
-	if got := newAnalysis(r).cost; got != quiet {
+	if got := newAnalysis(r, summary.Of(r)).cost; got != quiet {
 		t.Errorf("no busy timing pass recorded, cost %g, want %g", got, quiet)
 	}
 	found := false
@@ -42,7 +43,7 @@ func TestFaultCostStretchesOnABusyMachine(t *testing.T) {
 	if !found {
 		t.Fatal("the fixture has no baseline timing pass")
 	}
-	if got := newAnalysis(r).cost; got < 1.99*quiet || got > 2.01*quiet {
+	if got := newAnalysis(r, summary.Of(r)).cost; got < 1.99*quiet || got > 2.01*quiet {
 		t.Errorf("busy machine, samples at half their elapsed time on the CPU: cost %g, want twice %g", got, quiet)
 	}
 }

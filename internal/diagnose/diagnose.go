@@ -7,15 +7,16 @@ import (
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // Diagnose explains the significant differences in a measured result and
-// returns its findings, most important first. It reads r and never changes
-// it; a result without a significant comparison yields no cause findings
-// (an order effect or a configuration that made things slower can still be
-// reported).
-func Diagnose(r *result.Result) []result.Finding {
-	ds := analyse(r)
+// returns its findings, most important first. It reads r's records and
+// their summary s (summary.Of) and changes neither; a result without a
+// significant comparison yields no cause findings (an order effect or a
+// configuration that made things slower can still be reported).
+func Diagnose(r *result.Result, s *summary.Summary) []result.Finding {
+	ds := analyse(r, s)
 	out := make([]result.Finding, 0, len(ds))
 	for _, d := range ds {
 		out = append(out, d.f)
@@ -26,6 +27,7 @@ func Diagnose(r *result.Result) []result.Finding {
 // analysis is the shared state of one diagnosis.
 type analysis struct {
 	r          *result.Result
+	s          *summary.Summary
 	base       string // the baseline configuration
 	mode       string // the mode carrying the main comparison
 	unit       string // what one iteration is (result.Result.Unit)
@@ -61,8 +63,8 @@ type draft struct {
 	rest string
 }
 
-func newAnalysis(r *result.Result) *analysis {
-	a := &analysis{r: r, base: r.BaselineConfig(), mode: r.PrimaryMode(), unit: r.Unit(), page: 4096}
+func newAnalysis(r *result.Result, s *summary.Summary) *analysis {
+	a := &analysis{r: r, s: s, base: s.Config, mode: s.Mode, unit: r.Unit(), page: 4096}
 	if r.Host.PageSize > 0 {
 		a.page = float64(r.Host.PageSize)
 	}
@@ -115,11 +117,11 @@ func (a *analysis) busyStretch() float64 {
 	return min(maxStretch, max(1, wall/cpu))
 }
 
-func analyse(r *result.Result) []*draft {
-	if r == nil {
+func analyse(r *result.Result, s *summary.Summary) []*draft {
+	if r == nil || s == nil {
 		return nil
 	}
-	a := newAnalysis(r)
+	a := newAnalysis(r, s)
 	var ds []*draft
 	for _, p := range a.pairs() {
 		ds = append(ds, a.causes(p)...)
@@ -146,7 +148,31 @@ func analyse(r *result.Result) []*draft {
 		}
 		return cmp.Compare(catalogRank(x.f.Cause), catalogRank(y.f.Cause))
 	})
+	shareGaps(ds)
 	return ds
+}
+
+// shareGaps keeps the causes of one gap within it: each is measured on its
+// own (faults at the calibrated cost, what a configuration removes), and
+// mechanisms overlap, so a later finding, in the order of importance,
+// claims at most what the earlier ones leave. A gap is a pair's under one
+// configuration (the finding's Config): the extra buffer that remains
+// once the trim is tuned away explains the gap under the tuned
+// configuration, not the baseline's.
+func shareGaps(ds []*draft) {
+	type gap struct {
+		p   *pair
+		cfg string
+	}
+	used := map[gap]float64{}
+	for _, d := range ds {
+		if d.group != 0 || d.p == nil {
+			continue
+		}
+		g := gap{d.p, d.f.Config}
+		d.f.Explains = round3(min(d.f.Explains, max(0, 1-used[g])))
+		used[g] += d.f.Explains
+	}
 }
 
 // pair is one significant comparison: slow against fast under the baseline
@@ -166,33 +192,18 @@ type pair struct {
 // pairs returns the significant comparisons between user candidates.
 func (a *analysis) pairs() []*pair {
 	var out []*pair
-	for i := range a.r.Comparisons {
-		c := &a.r.Comparisons[i]
-		if c.Config != a.base || c.Mode != a.mode || !c.Significant {
-			continue
-		}
-		if a.isFix(c.Other) || a.isFix(c.Baseline) {
-			continue
-		}
-		slow, fast := c.Other, c.Baseline
-		if c.Ratio < 1 {
-			slow, fast = fast, slow
-		}
+	for _, sp := range a.s.Pairs {
+		slow, fast := sp.Slow, sp.Fast
 		s, f := a.run(slow, a.base), a.run(fast, a.base)
-		if s == nil || f == nil || s.Time.Median <= f.Time.Median {
+		if s == nil || f == nil {
 			continue
 		}
-		p := &pair{slow: slow, fast: fast, gap: s.Time.Median - f.Time.Median, cmp: c}
+		p := &pair{slow: slow, fast: fast, gap: s.Time.Median - f.Time.Median, cmp: sp.Comparison}
 		p.s, p.loops[0] = a.withRepeating(s)
 		p.f, p.loops[1] = a.withRepeating(f)
 		out = append(out, p)
 	}
 	return out
-}
-
-func (a *analysis) isFix(name string) bool {
-	c := a.r.Candidate(name)
-	return c != nil && c.IsFix()
 }
 
 // run returns the successful run of cand under cfg in the primary mode.
@@ -202,7 +213,7 @@ func (a *analysis) run(cand, cfg string) *result.Run {
 
 func (a *analysis) runMode(cand, cfg, mode string) *result.Run {
 	r := a.r.Run(cand, cfg, mode)
-	if r == nil || r.Status != result.StatusOK || r.Time.N == 0 {
+	if !summary.Usable(r) {
 		return nil
 	}
 	if c := a.r.Config(cfg); c != nil && c.Status != "" && c.Status != result.StatusOK {
@@ -242,7 +253,7 @@ func (a *analysis) baseSettings() alloc.Settings { return alloc.Parse(a.baseline
 // ratio is slow/fast under cfg: the comparison measure computed when fast
 // is the baseline candidate, the ratio of medians otherwise.
 func (a *analysis) ratio(slow, fast, cfg string) float64 {
-	if c := a.r.Comparison(cfg, a.mode, slow); c != nil && c.Baseline == fast && c.Ratio > 0 {
+	if c := a.s.Comparison(cfg, a.mode, slow); c != nil && c.Baseline == fast && c.Ratio > 0 {
 		return c.Ratio
 	}
 	s, f := a.run(slow, cfg), a.run(fast, cfg)

@@ -30,7 +30,7 @@ func TestGolden(t *testing.T) {
 	for _, name := range fixtureNames {
 		t.Run(name, func(t *testing.T) {
 			r := loadFixture(t, name+".json")
-			g := golden{Findings: Diagnose(r), Proposals: Proposals(r)}
+			g := golden{Findings: diagnoseOf(r), Proposals: proposalsOf(r)}
 			var buf bytes.Buffer
 			enc := json.NewEncoder(&buf)
 			enc.SetIndent("", "  ")
@@ -110,7 +110,7 @@ func verifiedConfigs(f result.Finding) []string {
 // makes glibc trim and refault 15 MiB of heap every call.
 func TestSeed(t *testing.T) {
 	r := loadFixture(t, "seed.json")
-	fs := Diagnose(r)
+	fs := diagnoseOf(r)
 	if len(fs) < 2 {
 		t.Fatalf("want at least 2 findings, got %d: %+v", len(fs), fs)
 	}
@@ -186,13 +186,13 @@ func TestSeed(t *testing.T) {
 			}
 		}
 	}
-	if prs := Proposals(r); len(prs) != 0 {
+	if prs := proposalsOf(r); len(prs) != 0 {
 		t.Errorf("the seed result covers every fix, got proposals %+v", prs)
 	}
 }
 
 func TestCase02(t *testing.T) {
-	fs := Diagnose(loadFixture(t, "case02.json"))
+	fs := diagnoseOf(loadFixture(t, "case02.json"))
 	if len(fs) == 0 || fs[0].Cause != HeapTrimRefault || fs[0].Candidate != "A" {
 		t.Fatalf("findings %+v, want heap-trim-refault about A first", fs)
 	}
@@ -213,7 +213,7 @@ func TestCase02(t *testing.T) {
 }
 
 func TestCase05(t *testing.T) {
-	fs := Diagnose(loadFixture(t, "case05.json"))
+	fs := diagnoseOf(loadFixture(t, "case05.json"))
 	if len(fs) == 0 || fs[0].Cause != LazyZeroing || fs[0].Candidate != "B" {
 		t.Fatalf("findings %+v, want lazy-zeroing about B first", fs)
 	}
@@ -241,7 +241,7 @@ func TestCase05(t *testing.T) {
 }
 
 func TestCase07(t *testing.T) {
-	fs := Diagnose(loadFixture(t, "case07.json"))
+	fs := diagnoseOf(loadFixture(t, "case07.json"))
 	if len(fs) == 0 || fs[0].Cause != MmapPerAllocation || fs[0].Candidate != "A" {
 		t.Fatalf("findings %+v, want mmap-per-allocation about A first", fs)
 	}
@@ -266,16 +266,16 @@ func TestNoDifference(t *testing.T) {
 	if len(r.Comparisons) == 0 || r.Comparisons[0].Significant {
 		t.Fatalf("fixture must have a non-significant comparison: %+v", r.Comparisons)
 	}
-	if fs := Diagnose(r); len(fs) != 0 {
+	if fs := diagnoseOf(r); len(fs) != 0 {
 		t.Errorf("no significant difference, got findings %+v", fs)
 	}
-	if prs := Proposals(r); len(prs) != 0 {
+	if prs := proposalsOf(r); len(prs) != 0 {
 		t.Errorf("no significant difference, got proposals %+v", prs)
 	}
 }
 
 func TestOrderEffect(t *testing.T) {
-	fs := Diagnose(loadFixture(t, "order.json"))
+	fs := diagnoseOf(loadFixture(t, "order.json"))
 	oe := findingsOf(fs, OrderEffect)
 	if len(oe) != 1 || oe[0].Candidate != "B" {
 		t.Fatalf("order effects %+v, want one about B", oe)
@@ -301,11 +301,11 @@ func TestOrderEffect(t *testing.T) {
 
 func TestAllocatorPurge(t *testing.T) {
 	r := loadFixture(t, "jemalloc.json")
-	fs := Diagnose(r)
+	fs := diagnoseOf(r)
 	if len(fs) == 0 || fs[0].Cause != AllocatorPurge || fs[0].Candidate != "B" {
 		t.Fatalf("findings %+v, want allocator-purge about B", fs)
 	}
-	prs := Proposals(r)
+	prs := proposalsOf(r)
 	if len(prs) != 1 || prs[0].Config == nil || !strings.Contains(prs[0].Config.Env["MALLOC_CONF"], "dirty_decay_ms:-1") ||
 		prs[0].Config.Env["LD_PRELOAD"] != libdir+jemalloc {
 		t.Fatalf("proposals %+v, want jemalloc with decay off", prs)
@@ -325,7 +325,7 @@ func TestVerifiedOnlyWhenMeasured(t *testing.T) {
 	r.Comparisons = slices.DeleteFunc(r.Comparisons, func(c result.Comparison) bool { return !keep[c.Config] || c.Other == "B-fix" })
 	r.Candidates = r.Candidates[:2]
 
-	fs := Diagnose(r)
+	fs := diagnoseOf(r)
 	for _, f := range fs {
 		for _, fx := range f.Fixes {
 			if fx.Verified {
@@ -337,7 +337,7 @@ func TestVerifiedOnlyWhenMeasured(t *testing.T) {
 	if len(trim) != 1 || trim[0].Confidence == High {
 		t.Errorf("without the matrix heap-trim-refault cannot be high: %+v", trim)
 	}
-	prs := Proposals(r)
+	prs := proposalsOf(r)
 	var tuned, code, nodecay bool
 	for _, pr := range prs {
 		switch {
@@ -364,7 +364,7 @@ func TestUncalibratedFaultCost(t *testing.T) {
 	r.Host.FaultCostSeconds = 0
 	r.Configs = r.Configs[:1]
 	r.Results = slices.DeleteFunc(r.Results, func(x result.Run) bool { return x.Config != "glibc" })
-	fs := Diagnose(r)
+	fs := diagnoseOf(r)
 	trim := findingsOf(fs, HeapTrimRefault)
 	if len(trim) != 1 {
 		t.Fatalf("findings %+v", fs)
@@ -382,14 +382,14 @@ func TestUncalibratedFaultCost(t *testing.T) {
 }
 
 func TestNilAndEmpty(t *testing.T) {
-	if fs := Diagnose(nil); len(fs) != 0 {
+	if fs := diagnoseOf(nil); len(fs) != 0 {
 		t.Errorf("nil result: %+v", fs)
 	}
 	r := result.New(result.KindTimeit, "test", nil)
-	if fs := Diagnose(r); len(fs) != 0 {
+	if fs := diagnoseOf(r); len(fs) != 0 {
 		t.Errorf("empty result: %+v", fs)
 	}
-	if prs := Proposals(r); len(prs) != 0 {
+	if prs := proposalsOf(r); len(prs) != 0 {
 		t.Errorf("empty result: %+v", prs)
 	}
 }
@@ -413,7 +413,7 @@ func TestOrderEffectNeedsStableProcesses(t *testing.T) {
 			t.Fatal("fixture has no isolated run of B")
 		}
 		iso.ProcessFaults = tc.perProcess
-		if got := len(findingsOf(Diagnose(r), OrderEffect)); got != tc.want {
+		if got := len(findingsOf(diagnoseOf(r), OrderEffect)); got != tc.want {
 			t.Errorf("per-process faults %v: %d order-effect findings, want %d", tc.perProcess, got, tc.want)
 		}
 	}

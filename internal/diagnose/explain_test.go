@@ -9,6 +9,7 @@ import (
 
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 func TestFaultShare(t *testing.T) {
@@ -133,7 +134,7 @@ func TestFormat(t *testing.T) {
 // it the proposal is covered and not measured twice.
 func TestProposalsShareTheMatrixFormulas(t *testing.T) {
 	r := loadFixture(t, "seed.json")
-	a := newAnalysis(r)
+	a := newAnalysis(r, summary.Of(r))
 	o := alloc.Observe(alloc.Options{}, r)
 	if got, want := a.tuned(0), alloc.Tuned(o); got.Name != alloc.GlibcTuned || !maps.Equal(got.Env, want.Env) {
 		t.Errorf("proposed glibc-tuned %s %v, the matrix's %s %v", got.Name, got.Env, want.Name, want.Env)
@@ -148,7 +149,7 @@ func TestProposalsShareTheMatrixFormulas(t *testing.T) {
 		c.Status = result.StatusOK
 		r.Configs = append(r.Configs, c)
 	}
-	for _, pr := range Proposals(r) {
+	for _, pr := range proposalsOf(r) {
 		if pr.Kind == KindEnv && (strings.HasPrefix(pr.Config.Name, alloc.GlibcTuned) || strings.HasPrefix(pr.Config.Name, alloc.GlibcTopPad)) {
 			t.Errorf("proposed %s %v although the matrix has it", pr.Config.Name, pr.Config.Env)
 		}
@@ -157,14 +158,14 @@ func TestProposalsShareTheMatrixFormulas(t *testing.T) {
 	// options, as the matrix's jemalloc-nodecay does.
 	j := loadFixture(t, "jemalloc.json")
 	j.Configs[0].Env[alloc.VarMallocConf] = "narenas:1"
-	prs := Proposals(j)
+	prs := proposalsOf(j)
 	cat := alloc.Catalog(alloc.Options{Base: j.Configs[0]})
 	i := slices.IndexFunc(cat, func(c result.Config) bool { return c.Name == alloc.JemallocNoDecay })
 	if len(prs) != 1 || i < 0 || prs[0].Config.Name != alloc.JemallocNoDecay || !maps.Equal(prs[0].Config.Env, cat[i].Env) {
 		t.Fatalf("proposals %+v, the matrix's jemalloc-nodecay %+v", prs, cat)
 	}
 	j.Configs = append(j.Configs, cat[i])
-	if prs := Proposals(j); len(prs) != 0 {
+	if prs := proposalsOf(j); len(prs) != 0 {
 		t.Errorf("jemalloc-nodecay proposed again: %+v", prs)
 	}
 }

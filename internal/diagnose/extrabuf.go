@@ -211,7 +211,7 @@ func (a *analysis) extraBuffer(p *pair, mech []*draft) *draft {
 // slowerUnder reports whether the pair's slow side is still significantly
 // slower under the removing configuration.
 func (a *analysis) slowerUnder(p *pair, rm *removal) bool {
-	if c := a.r.Comparison(rm.cfg.Name, a.mode, p.slow); c != nil && c.Baseline == p.fast {
+	if c := a.s.Comparison(rm.cfg.Name, a.mode, p.slow); c != nil && c.Baseline == p.fast {
 		return c.Significant && c.Ratio > 1
 	}
 	xs, ys := rm.s.TimedSeconds(), rm.f.TimedSeconds()

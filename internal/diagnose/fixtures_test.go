@@ -12,6 +12,7 @@ import (
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // The fixtures under testdata/ are results as faultline writes them, built
@@ -149,35 +150,17 @@ func isolate(r *result.Result, rng *rand.Rand, cfg string, specs []spec, rounds 
 	}
 }
 
-// compare fills the comparisons as measure.Compare does: the fastest user
-// candidate under the first configuration is the baseline of every
-// comparison, per configuration and mode.
-func compare(r *result.Result) {
-	base := r.BaselineCandidate()
-	r.Comparisons = r.Comparisons[:0]
-	type key struct{ cfg, mode string }
-	var keys []key
-	seen := map[key]bool{}
-	for _, x := range r.Results {
-		if k := (key{x.Config, x.Mode}); !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
-		}
-	}
-	for _, k := range keys {
-		b := r.Run(base, k.cfg, k.mode)
-		if b == nil || b.Status != result.StatusOK {
-			continue
-		}
-		for _, c := range r.Candidates {
-			o := r.Run(c.Name, k.cfg, k.mode)
-			if c.Name == base || o == nil || o.Status != result.StatusOK {
-				continue
-			}
-			r.Comparisons = append(r.Comparisons, result.Compare(k.cfg, k.mode, b, o, r.Host.FaultCostSeconds))
-		}
-	}
-}
+// compare stores r's summary, as the pipeline does when it assembles a
+// result.
+func compare(r *result.Result) { summary.Of(r).Store(r) }
+
+// diagnoseOf, proposalsOf and traceConfigsOf read r through its summary,
+// as the pipeline calls them.
+func diagnoseOf(r *result.Result) []result.Finding { return Diagnose(r, summary.Of(r)) }
+
+func proposalsOf(r *result.Result) []Proposal { return Proposals(r, summary.Of(r)) }
+
+func traceConfigsOf(r *result.Result) []string { return TraceConfigs(r, summary.Of(r)) }
 
 func setTrace(r *result.Result, cand, cfg string, s *result.Syscalls) {
 	run := r.Run(cand, cfg, r.PrimaryMode())

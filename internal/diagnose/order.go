@@ -3,10 +3,10 @@ package diagnose
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
+	"github.com/faultline/faultline/internal/summary"
 	"github.com/faultline/faultline/internal/units"
 )
 
@@ -80,8 +80,8 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 				isoEffect = false
 			}
 		}
-		prev, after, others, carryP := a.carryOver(inter)
-		carry := prev != ""
+		split, carry := a.carryOver(inter)
+		prev, carryP := split.After, split.P
 		if !isoEffect && !carry {
 			continue
 		}
@@ -146,8 +146,8 @@ func (a *analysis) orderEffects(_ []*draft) []*draft {
 				Change: "judge " + c.Name + " by the mode that matches the real program: alone in a fresh process (the isolated result) if it runs alone, interleaved if it runs after the other code"})
 		}
 		if carry {
-			mAfter, mOther := stats.Median(result.TimedSeconds(after)), stats.Median(result.TimedSeconds(others))
-			fAfter, fOther := mean(after), mean(others)
+			mAfter, mOther := split.Median, split.OthersMedian
+			fAfter, fOther := split.MinorFaults, split.OthersMinorFaults
 			d.f.Evidence = append(d.f.Evidence,
 				ev("median time "+a.per()+" in samples right after "+prev, c.Name, a.base, mAfter, "s", result.PassTiming),
 				ev("median time "+a.per()+" in its other samples", c.Name, a.base, mOther, "s", result.PassTiming),
@@ -199,49 +199,21 @@ func placementVaries(iso *result.Run, interleaved float64) bool {
 	return differ && interleaved >= 0.9*lo-minFaultDiff && interleaved <= 1.1*hi+minFaultDiff
 }
 
-// carryOver finds the candidate whose samples, run right after it in the
-// shared process, differ most from this run's other samples, if the
-// difference is significant and at least carryMinEffect.
-func (a *analysis) carryOver(inter *result.Run) (prev string, after, others []result.Sample, p float64) {
-	timedS := result.Timed(inter.Samples)
-	var prevs []string
-	for _, s := range timedS {
-		if s.After != "" && !slices.Contains(prevs, s.After) {
-			prevs = append(prevs, s.After)
-		}
-	}
-	slices.Sort(prevs)
+// carryOver picks, among the run's carry-over splits (summary.Of), the
+// candidate whose samples run right after it in the shared process differ
+// most from the run's other samples, if the difference is significant and
+// at least carryMinEffect.
+func (a *analysis) carryOver(inter *result.Run) (result.AfterSplit, bool) {
+	var pick result.AfterSplit
 	best := 0.0
-	for _, y := range prevs {
-		var ay, oy []result.Sample
-		for _, s := range timedS {
-			if s.After == y {
-				ay = append(ay, s)
-			} else {
-				oy = append(oy, s)
-			}
-		}
-		if len(ay) < minSamples || len(oy) < minSamples {
+	for _, sp := range a.s.CarryOver[summary.Key(inter.Candidate, inter.Config)] {
+		if sp.After == "" || sp.N < minSamples || sp.OthersN < minSamples || sp.OthersMedian <= 0 {
 			continue
 		}
-		sa, so := result.TimedSeconds(ay), result.TimedSeconds(oy)
-		ma, mo := stats.Median(sa), stats.Median(so)
-		rel := math.Abs(ma-mo) / mo
-		py := stats.MannWhitneyP(sa, so)
-		if py < stats.Alpha && rel >= carryMinEffect && rel > best {
-			best, prev, after, others, p = rel, y, ay, oy, py
+		rel := math.Abs(sp.Median-sp.OthersMedian) / sp.OthersMedian
+		if sp.P < stats.Alpha && rel >= carryMinEffect && rel > best {
+			best, pick = rel, sp
 		}
 	}
-	return prev, after, others, p
-}
-
-func mean(ss []result.Sample) float64 {
-	if len(ss) == 0 {
-		return 0
-	}
-	t := 0.0
-	for _, s := range ss {
-		t += s.MinorFaults
-	}
-	return t / float64(len(ss))
+	return pick, best > 0
 }

@@ -89,7 +89,7 @@ func TestSyscallCost(t *testing.T) {
 	// Large mappings are their faults' cost, not the calls'.
 	b.sys.MappedBytes = 30008 * (1 << 20)
 	r = pairResult("", side{t: 2.8e-3, faults: 66, sys: &result.Syscalls{Mmap: 8, Munmap: 1}}, b, nil, nil)
-	for _, f := range Diagnose(r) {
+	for _, f := range diagnoseOf(r) {
 		if f.Cause == SyscallCost {
 			t.Errorf("syscall-cost for 1 MiB mappings: %q", f.Summary)
 		}
@@ -154,7 +154,7 @@ func TestHeapGrowthByCopying(t *testing.T) {
 	if !strings.Contains(f.Summary, "21 steps") || !strings.Contains(f.Summary, "(11.8 MiB) is given back with brk after every call") {
 		t.Errorf("summary %q", f.Summary)
 	}
-	for _, g := range Diagnose(r) {
+	for _, g := range diagnoseOf(r) {
 		if g.Cause == HeapTrimRefault {
 			t.Errorf("the trim is reported apart: %q", g.Summary)
 		}
@@ -198,7 +198,7 @@ func TestAloneMechanism(t *testing.T) {
 	r.Run("A", "glibc", result.ModeIsolated).PerIteration.Syscalls = &result.Syscalls{Mmap: 2, Munmap: 2, MappedBytes: 2 << 20, UnmappedBytes: 2 << 20,
 		Sizes: []result.SizeCount{{Call: "mmap", Bytes: arena, Per: 2}, {Call: "munmap", Bytes: arena, Per: 2}}}
 	compare(r)
-	fs := Diagnose(r)
+	fs := diagnoseOf(r)
 	if len(fs) == 0 || fs[0].Cause != RuntimePoolRelease || fs[0].Candidate != "A" || fs[0].Confidence == High ||
 		!strings.HasPrefix(fs[0].Summary, "alone in a fresh process: ") {
 		t.Fatalf("findings %+v", fs)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // Proposal kinds.
@@ -35,9 +36,9 @@ type Proposal struct {
 
 // Proposals returns the fixes worth verifying for the findings of r that
 // r does not already measure, in finding order, without duplicates.
-func Proposals(r *result.Result) []Proposal {
+func Proposals(r *result.Result, s *summary.Summary) []Proposal {
 	var out []Proposal
-	for _, d := range analyse(r) {
+	for _, d := range analyse(r, s) {
 		for _, pr := range d.proposals {
 			dup := false
 			for _, o := range out {

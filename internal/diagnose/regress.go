@@ -157,7 +157,8 @@ func (a *analysis) regressions(prev []*draft) []*draft {
 				continue
 			}
 			fx := result.Fix{Kind: result.FixEnv, Change: "instead of " + c.Name + ": " + fixChange(c2, a.baseConfig()), Env: maps.Clone(c2.Env),
-				Verified: true, Config: c2.Name, Speedup: round3(w.r.Time.Median / r2.Time.Median)}
+				Verified: true, Config: c2.Name, Speedup: round3(w.r.Time.Median / r2.Time.Median),
+				OfBaseline: round3(r2.Time.Median / w.base.Time.Median)}
 			if pr != nil {
 				fx.Ratio = round3(a.ratio(pr.slow, pr.fast, c2.Name))
 			}

@@ -48,7 +48,7 @@ func pairResult(setup string, a, b side, extra map[string][4]float64, env map[st
 
 func first(t *testing.T, r *result.Result, cause string) result.Finding {
 	t.Helper()
-	fs := Diagnose(r)
+	fs := diagnoseOf(r)
 	if len(fs) == 0 || fs[0].Cause != cause {
 		var got []string
 		for _, f := range fs {
@@ -88,15 +88,15 @@ func TestHugePages(t *testing.T) {
 	if !hasEvidence(f, result.PassTrace) {
 		t.Errorf("no trace evidence")
 	}
-	if len(findingsOf(Diagnose(r), ConfigRegression)) != 0 {
+	if len(findingsOf(diagnoseOf(r), ConfigRegression)) != 0 {
 		t.Errorf("A losing its huge pages under numpy-nohuge confirms the cause; it is not a regression")
 	}
 	var hugetlb bool
-	for _, pr := range Proposals(r) {
+	for _, pr := range proposalsOf(r) {
 		hugetlb = hugetlb || pr.Config != nil && pr.Config.Env["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=1"
 	}
 	if !hugetlb {
-		t.Errorf("no glibc-hugetlb proposal: %+v", Proposals(r))
+		t.Errorf("no glibc-hugetlb proposal: %+v", proposalsOf(r))
 	}
 }
 
@@ -133,7 +133,7 @@ func TestRuntimePoolRelease(t *testing.T) {
 	if f.Confidence != High || len(f.Fixes) == 0 || !f.Fixes[0].Verified || f.Fixes[0].Config != "pymalloc-off" {
 		t.Errorf("runtime-pool-release: %s, fixes %+v", f.Confidence, f.Fixes)
 	}
-	if len(findingsOf(Diagnose(r), MmapPerAllocation)) != 0 {
+	if len(findingsOf(diagnoseOf(r), MmapPerAllocation)) != 0 {
 		t.Errorf("1 MiB arenas in a Python result are the runtime's pools, not mmap-per-allocation")
 	}
 }
@@ -166,7 +166,7 @@ func TestThreadArenaTrim(t *testing.T) {
 	if !strings.Contains(f.Summary, "thread's arena") {
 		t.Errorf("summary %q", f.Summary)
 	}
-	prs := Proposals(r)
+	prs := proposalsOf(r)
 	if len(prs) != 1 || !strings.Contains(prs[0].Config.Env["GLIBC_TUNABLES"], "trim_threshold") {
 		t.Errorf("proposals %+v", prs)
 	}
@@ -203,7 +203,7 @@ func TestGlibcRulesFollowTheBaseline(t *testing.T) {
 	if !strings.HasPrefix(f.Summary, alloc.Tcmalloc+" returns") || f.Config != alloc.Tcmalloc {
 		t.Errorf("summary %q under %s", f.Summary, f.Config)
 	}
-	prs := Proposals(r)
+	prs := proposalsOf(r)
 	if len(prs) != 1 || prs[0].Config.Name != alloc.TcmallocNoRelease || prs[0].Config.Env[alloc.VarPreload] != libdir+tcmalloc {
 		t.Errorf("proposals %+v", prs)
 	}
@@ -212,14 +212,14 @@ func TestGlibcRulesFollowTheBaseline(t *testing.T) {
 	b = side{t: 20e-3, faults: 3100, sys: &result.Syscalls{Brk: 2, BrkGrowBytes: shrink, BrkShrinkBytes: shrink,
 		Sizes: []result.SizeCount{{Call: "brk-", Bytes: shrink, Per: 1}, {Call: "brk+", Bytes: shrink, Per: 1}}}}
 	r = pairResult("", side{t: 1e-3, sys: &result.Syscalls{}}, b, nil, nil)
-	if len(findingsOf(Diagnose(r), HeapTrimRefault)) != 1 {
-		t.Fatalf("under glibc: %+v", Diagnose(r))
+	if len(findingsOf(diagnoseOf(r), HeapTrimRefault)) != 1 {
+		t.Fatalf("under glibc: %+v", diagnoseOf(r))
 	}
 	preloadedBaseline(r, libdir+jemalloc)
-	if fs := Diagnose(r); len(findingsOf(fs, HeapTrimRefault)) != 0 {
+	if fs := diagnoseOf(r); len(findingsOf(fs, HeapTrimRefault)) != 0 {
 		t.Errorf("glibc's heap trim reported under jemalloc: %+v", fs)
 	}
-	for _, pr := range Proposals(r) {
+	for _, pr := range proposalsOf(r) {
 		if pr.Kind == KindEnv && pr.Config.Env[alloc.VarTunables] != "" {
 			t.Errorf("glibc tunable proposed under jemalloc: %+v", pr.Config)
 		}
@@ -232,7 +232,7 @@ func TestTwoMechanisms(t *testing.T) {
 	const shrink, block = 12 << 20, 4<<20 + 4096
 	b := side{t: 20e-3, faults: 4100, sys: &result.Syscalls{Brk: 2, Mmap: 1, Munmap: 1, BrkGrowBytes: shrink, BrkShrinkBytes: shrink, MappedBytes: block,
 		Sizes: []result.SizeCount{{Call: "brk-", Bytes: shrink, Per: 1}, {Call: "mmap", Bytes: block, Per: 1}, {Call: "munmap", Bytes: block, Per: 1}}}}
-	fs := Diagnose(pairResult("", side{t: 1e-3, sys: &result.Syscalls{}}, b, nil, nil))
+	fs := diagnoseOf(pairResult("", side{t: 1e-3, sys: &result.Syscalls{}}, b, nil, nil))
 	trim, mm := findingsOf(fs, HeapTrimRefault), findingsOf(fs, MmapPerAllocation)
 	if len(trim) != 1 || len(mm) != 1 {
 		t.Fatalf("findings %+v", fs)

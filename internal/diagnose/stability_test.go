@@ -32,7 +32,7 @@ func interleavedAndAlone(seed uint64, inter, alone [2]spec) *result.Result {
 func TestOrderEffectWithoutFaultsIsLow(t *testing.T) {
 	r := interleavedAndAlone(5, [2]spec{sp("A", 0.285e-3, 0.6), sp("B", 2.98e-3, 803)}, [2]spec{sp("A", 0.244e-3, 0), sp("B", 2.09e-3, 808)})
 	found := false
-	for _, f := range Diagnose(r) {
+	for _, f := range diagnoseOf(r) {
 		if f.Cause == OrderEffect {
 			found = true
 			if f.Confidence != Low {
@@ -56,7 +56,7 @@ func TestRegressionWithFaultsIsSteady(t *testing.T) {
 		r := pairResult(seedSetup, a, b, map[string][4]float64{"numpy-nohuge": {0.28e-3, 0.6, slow * 2.9e-3, 3600}},
 			map[string]map[string]string{"numpy-nohuge": {"NUMPY_MADVISE_HUGEPAGE": "0"}})
 		var got *result.Finding
-		for _, f := range Diagnose(r) {
+		for _, f := range diagnoseOf(r) {
 			if f.Cause == ConfigRegression && f.Config == "numpy-nohuge" {
 				got = &f
 			}
@@ -74,7 +74,7 @@ func TestRegressionWithoutFaultsNearThresholdIsLow(t *testing.T) {
 	b := side{t: 2e-3, faults: 0, stmt: "sum(range(20000))"}
 	r := pairResult("", a, b, map[string][4]float64{"pymalloc-off": {2.2e-3, 0, 4.4e-3, 0}},
 		map[string]map[string]string{"pymalloc-off": {"PYTHONMALLOC": "malloc"}})
-	for _, f := range Diagnose(r) {
+	for _, f := range diagnoseOf(r) {
 		if f.Cause == ConfigRegression && f.Confidence != Low {
 			t.Errorf("2.2x without a fault rise: %s confidence, want low (%s)", f.Confidence, f.Summary)
 		}
@@ -89,7 +89,7 @@ func TestRegressionWithoutFaultsNearThresholdIsLow(t *testing.T) {
 func TestOrderEffectFromPlacementIsLow(t *testing.T) {
 	r := interleavedAndAlone(7, [2]spec{sp("A", 0.252e-3, 0.6), sp("B", 2.06e-3, 803)}, [2]spec{sp("A", 0.251e-3, 0), sp("B", 2.96e-3, 1319)})
 	r.Run("B", "glibc", result.ModeIsolated).ProcessFaults = []float64{1319, 1319, 1319, 1319}
-	for _, f := range Diagnose(r) {
+	for _, f := range diagnoseOf(r) {
 		if f.Cause == OrderEffect && f.Candidate == "B" && f.Confidence != Low {
 			t.Errorf("order effect about B with %s confidence from 803 against 1,319 faults: want low (%s)", f.Confidence, f.Summary)
 		}
@@ -105,7 +105,7 @@ func TestOrderEffectFromFewFaultsIsLow(t *testing.T) {
 	r := interleavedAndAlone(9, [2]spec{sp("A", 0.343e-3, 3.75), sp("B", 3.1e-3, 809)}, [2]spec{sp("A", 0.294e-3, 0), sp("B", 3.1e-3, 809)})
 	r.Host.FaultCostSeconds = 1.8e-6
 	found := false
-	for _, f := range Diagnose(r) {
+	for _, f := range diagnoseOf(r) {
 		if f.Cause == OrderEffect && f.Candidate == "A" {
 			found = true
 			if f.Confidence != Low {

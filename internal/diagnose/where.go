@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // The trace pass runs under the baseline. A configuration that makes a
@@ -31,11 +32,11 @@ const gapWidens = 1.25
 // is largest, if it is at least gapWidens wider than under the baseline
 // and the slow side faults more there. At most traceConfigsMax, the
 // largest slowdown or widening first.
-func TraceConfigs(r *result.Result) []string {
-	if r == nil {
+func TraceConfigs(r *result.Result, s *summary.Summary) []string {
+	if r == nil || s == nil {
 		return nil
 	}
-	a := newAnalysis(r)
+	a := newAnalysis(r, s)
 	score := map[string]float64{}
 	for _, c := range a.configs() {
 		if a.traced(c.Name) {

@@ -26,7 +26,7 @@ func untraceExperiments(r *result.Result) {
 func TestTraceConfigsAreTheRegressions(t *testing.T) {
 	r := loadFixture(t, "seed.json")
 	untraceExperiments(r)
-	got := TraceConfigs(r)
+	got := traceConfigsOf(r)
 	// The seed's fast side: 33.5x slower under jemalloc, 22.3x under
 	// glibc-trim (docs/causes.md, config-regression).
 	if want := []string{"jemalloc", "glibc-trim"}; !slices.Equal(got, want) {
@@ -37,12 +37,12 @@ func TestTraceConfigsAreTheRegressions(t *testing.T) {
 			r.Results[i].PerIteration.Syscalls = &result.Syscalls{Iterations: 10}
 		}
 	}
-	if got := TraceConfigs(r); slices.Contains(got, "jemalloc") || slices.Contains(got, r.BaselineConfig()) {
+	if got := traceConfigsOf(r); slices.Contains(got, "jemalloc") || slices.Contains(got, r.BaselineConfig()) {
 		t.Errorf("TraceConfigs = %v after jemalloc was traced", got)
 	}
 	nd := loadFixture(t, "nodiff.json")
 	untraceExperiments(nd)
-	if got := TraceConfigs(nd); len(got) != 0 {
+	if got := traceConfigsOf(nd); len(got) != 0 {
 		t.Errorf("no regression, no widening gap: TraceConfigs = %v, want none", got)
 	}
 }
@@ -74,7 +74,7 @@ func TestRegressionNamesItsMeasuredMechanism(t *testing.T) {
 		}
 		return nil
 	}
-	fs := Diagnose(r)
+	fs := diagnoseOf(r)
 	f := find(fs, "jemalloc")
 	if f == nil {
 		t.Fatal("no config-regression finding for jemalloc")

@@ -147,31 +147,20 @@ func Passes(rules []Rule) []string {
 	return out
 }
 
-// format prints a metric's value per iteration in its unit.
+// format prints a metric's value per iteration in its unit, as the report
+// does (internal/units), except a count below 100 that is not whole: it
+// keeps three significant digits (units.Sig3), the precision of a limit
+// such as brk>+0.5, so a change just over it reads "+0.52", not "+0.5".
 func format(metric string, v float64) string {
 	if metric == compare.MetricTime {
 		return units.Seconds(v)
 	}
 	m, _ := compare.LookupMetric(metric)
 	if m != nil && m.Unit == "B" {
-		return bytes(v)
+		return units.Bytes(v)
 	}
 	if v == math.Trunc(v) || math.Abs(v) >= 100 {
-		return strconv.FormatFloat(v, 'f', 0, 64)
+		return units.Count(v)
 	}
 	return units.Sig3(v)
-}
-
-func bytes(v float64) string {
-	abs, unit := math.Abs(v), "B"
-	for _, u := range []string{"KiB", "MiB", "GiB"} {
-		if abs < 1024 {
-			break
-		}
-		abs, v, unit = abs/1024, v/1024, u
-	}
-	if unit == "B" {
-		return strconv.FormatFloat(v, 'f', 0, 64) + " B"
-	}
-	return units.Sig3(v) + " " + unit
 }

@@ -368,42 +368,6 @@ func oneLine(err error) string {
 	return s
 }
 
-// Compare recomputes every comparison of res against the baseline: per
-// configuration and mode, each candidate against the baseline candidate.
-func Compare(res *result.Result) {
-	res.Comparisons = res.Comparisons[:0]
-	base := res.BaselineCandidate()
-	if base == "" {
-		return
-	}
-	type key struct{ config, mode string }
-	var keys []key
-	seen := map[key]bool{}
-	for _, r := range res.Results {
-		k := key{r.Config, r.Mode}
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
-		}
-	}
-	for _, k := range keys {
-		b := res.Run(base, k.config, k.mode)
-		if b == nil || b.Status != result.StatusOK {
-			continue
-		}
-		for _, c := range res.Candidates {
-			if c.Name == base {
-				continue
-			}
-			o := res.Run(c.Name, k.config, k.mode)
-			if o == nil || o.Status != result.StatusOK {
-				continue
-			}
-			res.Comparisons = append(res.Comparisons, result.Compare(k.config, k.mode, b, o, res.Host.FaultCostSeconds))
-		}
-	}
-}
-
 // Alloc runs the allocation pass under cfg: each candidate runs iters
 // iterations under allocation tracking after a short warm-up, and the
 // per-iteration allocations are stored on its interleaved run.

@@ -19,6 +19,7 @@ import (
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/summary"
 	"github.com/faultline/faultline/internal/testenv"
 	"github.com/faultline/faultline/internal/trace"
 )
@@ -79,7 +80,7 @@ func TestSeedCase(t *testing.T) {
 	}
 	a := res.Run("A", result.DefaultConfig, result.ModeInterleaved)
 	b := res.Run("B", result.DefaultConfig, result.ModeInterleaved)
-	Compare(res)
+	summary.Of(res).Store(res)
 	c := res.Comparison(result.DefaultConfig, result.ModeInterleaved, "B")
 	if a == nil || b == nil || c == nil {
 		t.Fatalf("missing runs or comparison: %+v", res.Comparisons)
@@ -249,7 +250,7 @@ func TestSeedMatrix(t *testing.T) {
 			median("A", c.Name)*1e6, faults("A", c.Name), median("B", c.Name)*1e6, faults("B", c.Name))
 	}
 	base := result.DefaultConfig
-	Compare(res)
+	summary.Of(res).Store(res)
 	if c := res.Comparison(base, result.ModeInterleaved, "B"); c == nil || c.Baseline != "A" || !c.Significant || c.Ratio <= 1 {
 		t.Fatalf("glibc: want B significantly slower than A, got %+v", c)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // Target knows how to start a probe that runs some candidates.
@@ -469,7 +470,7 @@ func (a *accumulator) decided() bool {
 		if c == fast {
 			continue
 		}
-		if stats.Infer(result.TimedSide(a.samples[fast]), result.TimedSide(a.samples[c]), 0).Answer == stats.Inconclusive {
+		if stats.Infer(summary.TimedSide(a.samples[fast]), summary.TimedSide(a.samples[c]), 0).Answer == stats.Inconclusive {
 			return false
 		}
 	}

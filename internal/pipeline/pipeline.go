@@ -25,6 +25,7 @@ import (
 	"github.com/faultline/faultline/internal/probe"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/runtimeid"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // Pass sizes: iterations per candidate of the diagnostic passes. Ten traced
@@ -129,12 +130,23 @@ func Run(ctx context.Context, req *Request) (*result.Result, error) {
 		err = measure.FailedEveryRun(res, plan.configs[0].Name)
 	}
 	readLimits(ctx, res)
-	measure.Compare(res)
-	res.Findings = diagnose.Diagnose(res)
 	finalize(ctx, res, err)
 	res.WallSeconds = time.Since(start).Seconds()
-	res.Verdict = res.Decide()
+	Assemble(res)
 	return res, err
+}
+
+// Assemble derives a result's summary (comparisons, verdict, carry-over)
+// and findings from its records and stores them, the one time they are
+// set: what every rendering reads. The report command calls it for a
+// result saved before the verdict was stored.
+func Assemble(res *result.Result) {
+	sum := summary.Of(res)
+	sum.Store(res)
+	res.Findings = diagnose.Diagnose(res, sum)
+	if res.Verdict != nil {
+		res.Verdict.Finding = diagnose.Primary(res.Findings, res.Verdict)
+	}
 }
 
 // measureAll is the sequence: baseline, trace, allocations (tracemalloc in
@@ -181,7 +193,6 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 	if req.Settings.NoExperiments {
 		return nil
 	}
-	measure.Compare(res)
 	envs, fixes := proposals(res, eng.codeFixes())
 	if err := eng.experiments(ctx, res, envs); err != nil {
 		return err
@@ -201,8 +212,7 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 // what the budget leaves: a verified fix matters more than the evidence
 // for a warning.
 func traceWhereTheGapIs(ctx context.Context, res *result.Result, eng engine, rec measure.Recorders) error {
-	measure.Compare(res)
-	for _, name := range diagnose.TraceConfigs(res) {
+	for _, name := range diagnose.TraceConfigs(res, summary.Of(res)) {
 		cfg := res.Config(name)
 		if cfg == nil {
 			continue

@@ -7,8 +7,8 @@ import (
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/diagnose"
 	"github.com/faultline/faultline/internal/host"
-	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // plan is the configurations a request runs, the baseline first.
@@ -55,7 +55,7 @@ func (p *plan) retune(res *result.Result) {
 func proposals(res *result.Result, code bool) ([]result.Config, []result.Candidate) {
 	var envs []result.Config
 	var fixes []result.Candidate
-	for _, p := range diagnose.Proposals(res) {
+	for _, p := range diagnose.Proposals(res, summary.Of(res)) {
 		switch {
 		case p.Kind == diagnose.KindEnv && p.Config != nil:
 			envs = append(envs, *p.Config)
@@ -76,9 +76,8 @@ func proposals(res *result.Result, code bool) ([]result.Config, []result.Candida
 // remove the mechanism the trace shows) run first: when the budget ends
 // the matrix early, what it skips is what answers least.
 func answerFirst(res *result.Result, cfgs []result.Config) []result.Config {
-	measure.Compare(res)
 	wanted := map[string]bool{}
-	for _, pr := range diagnose.Proposals(res) {
+	for _, pr := range diagnose.Proposals(res, summary.Of(res)) {
 		if pr.Kind == diagnose.KindEnv && pr.Config != nil {
 			wanted[pr.Config.Name] = true
 		}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/internal/result"
-	"github.com/faultline/faultline/internal/stats"
 )
 
 func (f *facts) orderSection(verbose bool) *section {
@@ -28,14 +27,14 @@ func (f *facts) orderSection(verbose bool) *section {
 		right[i] = true
 	}
 	t := &table{Head: head, Right: right, Fill: -1}
-	sw := func(v []float64) span {
-		if len(v) == 0 {
+	sw := func(a result.AfterSplit, ok bool) span {
+		if !ok || a.N == 0 {
 			return sty("-", dim)
 		}
 		if verbose {
-			return txt(fmtTime(stats.Median(v)) + fmt.Sprintf(" n=%d", len(v)))
+			return txt(fmtTime(a.Median) + fmt.Sprintf(" n=%d", a.N))
 		}
-		return txt(fmtTime(stats.Median(v)))
+		return txt(fmtTime(a.Median))
 	}
 	varies := false
 	for _, row := range rows {
@@ -46,7 +45,8 @@ func (f *facts) orderSection(verbose bool) *section {
 		}
 		cells := []span{sty(row.cand, strong), txt(fmtTime(row.inter.Time.Median)), txt(fmtTime(row.iso.Time.Median)), rs}
 		for _, p := range prevs {
-			cells = append(cells, sw(row.after[p]))
+			a, ok := row.after[p]
+			cells = append(cells, sw(a, ok))
 		}
 		alone := txt(fmtCount(row.iso.PerIteration.MinorFaults))
 		if _, _, differ := row.iso.ProcessFaultsDiffer(); differ {
@@ -58,7 +58,8 @@ func (f *facts) orderSection(verbose bool) *section {
 			alone = sty(strings.Join(parts, " / "), warn)
 			varies = true
 		}
-		cells = append(cells, sw(row.rest), txt(fmtCount(row.inter.PerIteration.MinorFaults)), alone)
+		rest, ok := row.after[""]
+		cells = append(cells, sw(rest, ok), txt(fmtCount(row.inter.PerIteration.MinorFaults)), alone)
 		t.Rows = append(t.Rows, cells)
 	}
 	s.table(t)

@@ -86,20 +86,39 @@ func (f *facts) about(cand, cfg string) string {
 	return ""
 }
 
-// fixRef is a fix with the finding it belongs to.
+// fixRef is a fix with the finding it belongs to, and the causes of the
+// later findings that propose the same fix.
 type fixRef struct {
 	fix     result.Fix
 	finding *result.Finding
+	also    []string
 }
 
-// allFixes lists every fix, verified ones first, otherwise in finding
-// order: a user should try first what faultline has measured.
+// allFixes lists every fix once, verified ones first, otherwise in
+// finding order: a user should try first what faultline has measured. A
+// fix two findings share (the same setting undoes a trim and a
+// configuration's regression) is listed with the first, most important,
+// finding's measurement, and names the other's cause.
 func (f *facts) allFixes() []fixRef {
 	var out []fixRef
+	seen := map[string]int{}
 	for i := range f.r.Findings {
 		fd := &f.r.Findings[i]
 		for _, fx := range fd.Fixes {
-			out = append(out, fixRef{fx, fd})
+			key := fx.Kind + "\x00" + fixWhat(fx)
+			if j, ok := seen[key]; ok {
+				other := fd.Cause
+				if fx.Verified && !out[j].fix.Verified {
+					other = out[j].finding.Cause
+					out[j].fix, out[j].finding = fx, fd
+				}
+				if !slices.Contains(out[j].also, other) && other != out[j].finding.Cause {
+					out[j].also = append(out[j].also, other)
+				}
+				continue
+			}
+			seen[key] = len(out)
+			out = append(out, fixRef{fix: fx, finding: fd})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b fixRef) int {
@@ -186,12 +205,8 @@ func (f *facts) regressionFixMeasured(fx result.Fix, fd *result.Finding) string 
 	if cand == "" {
 		return strings.Join(p, ", ")
 	}
-	if fx.Config != "" && fx.Config != f.baseCfg {
-		run, base := f.r.Run(cand, fx.Config, f.mode), f.r.Run(cand, f.baseCfg, f.mode)
-		if run != nil && base != nil && run.Status == result.StatusOK && base.Status == result.StatusOK &&
-			run.Time.Median > 0 && base.Time.Median > 0 {
-			p = append(p, cand+" "+fmtRatio(run.Time.Median/base.Time.Median)+" of its "+f.baseCfg+" time")
-		}
+	if fx.OfBaseline > 0 {
+		p = append(p, cand+" "+fmtRatio(fx.OfBaseline)+" of its "+f.baseCfg+" time")
 	}
 	if fx.Speedup > 0 {
 		s := cand + " became " + fmtRatio(fx.Speedup) + " faster"
@@ -229,7 +244,7 @@ func (f *facts) fixesSection() *section {
 		} else {
 			res = append(res, sty("faultline has not measured this fix", warn))
 		}
-		res = append(res, sty("  (for "+ref.finding.Cause+")", dim))
+		res = append(res, sty("  (for "+strings.Join(append([]string{ref.finding.Cause}, ref.also...), ", ")+")", dim))
 		it.Lines = append(it.Lines, res)
 		items = append(items, it)
 	}

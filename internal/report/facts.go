@@ -58,15 +58,21 @@ func newFacts(r *result.Result) *facts {
 }
 
 // baseline is the candidate every ratio is relative to. The comparisons
-// name it; without any (one candidate, or all others failed) it is
-// result.Result.BaselineCandidate, as measure chooses it.
+// name it (summary.Reference chose it); without any (one candidate, or
+// all others failed) it is the one the user named, else the first.
 func (f *facts) baseline() string {
 	for _, c := range f.r.Comparisons {
 		if c.Baseline != "" {
 			return c.Baseline
 		}
 	}
-	return f.r.BaselineCandidate()
+	if f.r.Candidate(f.r.Reference) != nil {
+		return f.r.Reference
+	}
+	if len(f.users) > 0 {
+		return f.users[0].Name
+	}
+	return ""
 }
 
 // all returns user candidates then code-fix candidates.
@@ -120,57 +126,42 @@ func ok(run *result.Run) bool {
 }
 
 // orderRow compares one candidate interleaved with the others against the
-// same candidate alone in a fresh process, and splits its interleaved
-// samples by the candidate that ran just before (After): the seed case's
-// first timing after each switch differed, because the candidate before
-// had just given the heap back to the kernel.
+// same candidate alone in a fresh process, with its interleaved samples
+// split by the candidate that ran just before (result.Run.After, the
+// carry-over split the summary stores): the seed case's first timing
+// after each switch differed, because the candidate before had just given
+// the heap back to the kernel.
 type orderRow struct {
 	cand       string
 	inter, iso *result.Run
-	after      map[string][]float64 // by the candidate that ran before
-	rest       []float64            // no switch: the same candidate ran before
+	after      map[string]result.AfterSplit // by the candidate before; "" for no switch
 }
 
 // orderEffect returns the configuration with both interleaved and isolated
 // runs (the baseline one when it has them), a row per candidate, and the
-// candidates that appear as "ran before" in any row, in candidate order.
+// candidates that appear as "ran before" in any row, in the order the
+// summary keeps them.
 func (f *facts) orderEffect() (string, []orderRow, []string) {
 	for _, cfg := range f.configs {
 		var rows []orderRow
-		seen := map[string]bool{}
+		var prevs []string
 		for _, c := range f.users {
 			in := f.r.Run(c.Name, cfg, result.ModeInterleaved)
 			is := f.r.Run(c.Name, cfg, result.ModeIsolated)
 			if !ok(in) || !ok(is) {
 				continue
 			}
-			row := orderRow{cand: c.Name, inter: in, iso: is, after: map[string][]float64{}}
-			for _, s := range result.Timed(in.Samples) {
-				if s.After != "" {
-					row.after[s.After] = append(row.after[s.After], s.Seconds)
-					seen[s.After] = true
-				} else {
-					row.rest = append(row.rest, s.Seconds)
+			row := orderRow{cand: c.Name, inter: in, iso: is, after: map[string]result.AfterSplit{}}
+			for _, a := range in.After {
+				row.after[a.After] = a
+				if a.After != "" && !slices.Contains(prevs, a.After) {
+					prevs = append(prevs, a.After)
 				}
 			}
 			rows = append(rows, row)
 		}
 		if len(rows) > 0 {
-			var prevs []string
-			for _, c := range f.all() {
-				if seen[c.Name] {
-					prevs = append(prevs, c.Name)
-					delete(seen, c.Name)
-				}
-			}
-			// Names not among the candidates (should not happen) last,
-			// sorted, so the output stays deterministic.
-			var extra []string
-			for n := range seen {
-				extra = append(extra, n)
-			}
-			slices.Sort(extra)
-			return cfg, rows, append(prevs, extra...)
+			return cfg, rows, prevs
 		}
 	}
 	return "", nil, nil

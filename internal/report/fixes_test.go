@@ -37,7 +37,8 @@ func TestRegressionFixWording(t *testing.T) {
 		Confidence: "high",
 		Fixes: []result.Fix{{Kind: result.FixEnv, Change: "instead of jemalloc: use jemalloc with page decay off",
 			Env:      map[string]string{"LD_PRELOAD": "libjemalloc.so.2", "MALLOC_CONF": "dirty_decay_ms:-1"},
-			Verified: true, Config: "jemalloc-nodecay", Ratio: 1.19, Speedup: aj.Time.Median / an.Time.Median}},
+			Verified: true, Config: "jemalloc-nodecay", Ratio: 1.19, Speedup: aj.Time.Median / an.Time.Median,
+			OfBaseline: an.Time.Median / a.Time.Median}},
 	})
 	var term bytes.Buffer
 	if err := Terminal(&term, r, Options{Width: 400}); err != nil {
@@ -65,13 +66,13 @@ func TestRegressionFixWording(t *testing.T) {
 func TestFixRatioNotSelf(t *testing.T) {
 	r := loadFixture(t, "seed.json")
 	r.Findings = append(r.Findings, result.Finding{Cause: "page-faults", Candidate: "A", Config: "glibc",
-		Fixes: []result.Fix{{Kind: result.FixEnv, Env: map[string]string{"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"},
-			Verified: true, Config: "glibc-hugetlb", Ratio: 0.98, Speedup: 1.04}}})
+		Fixes: []result.Fix{{Kind: result.FixEnv, Env: map[string]string{"MALLOC_ARENA_MAX": "1"},
+			Verified: true, Config: "glibc-arena-max", Ratio: 0.98, Speedup: 1.04}}})
 	var b bytes.Buffer
 	if err := Terminal(&b, r, Options{Width: 400}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "measured under glibc-hugetlb, A became 1.04x faster") {
+	if !strings.Contains(b.String(), "measured under glibc-arena-max, A became 1.04x faster") {
 		t.Errorf("fix line missing:\n%s", b.String())
 	}
 	checkNoSelfRatio(t, "terminal report", b.String())
@@ -82,5 +83,39 @@ func TestFixRatioNotSelf(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkNoSelfRatio(t, fx, b.String())
+	}
+}
+
+// TestFixesOnce: a fix two findings share is listed once in the Fixes
+// section, with the first finding's measurement, naming both causes.
+func TestFixesOnce(t *testing.T) {
+	r := loadFixture(t, "seed.json")
+	var shared *result.Fix
+	for _, fx := range r.Findings[0].Fixes {
+		if fx.Verified && fx.Kind == result.FixEnv {
+			shared = &fx
+			break
+		}
+	}
+	if shared == nil {
+		t.Fatal("the seed fixture's first finding has no verified env fix")
+	}
+	again := *shared
+	again.Speedup = shared.Speedup / 2 // another finding, another measurement
+	r.Findings = append(r.Findings, result.Finding{Cause: "page-faults", Candidate: "A", Config: "glibc", Fixes: []result.Fix{again}})
+	var b bytes.Buffer
+	if err := Terminal(&b, r, Options{Width: 400}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	fixes := out[strings.Index(out, "\nFixes"):]
+	if n := strings.Count(fixes, fixWhat(*shared)); n != 1 {
+		t.Errorf("the shared fix is listed %d times in Fixes:\n%s", n, fixes)
+	}
+	if !strings.Contains(fixes, "(for "+r.Findings[0].Cause+", page-faults)") {
+		t.Errorf("the shared fix does not name both causes:\n%s", fixes)
+	}
+	if strings.Contains(fixes, fmtRatio(again.Speedup)+" faster") {
+		t.Errorf("the later finding's measurement is shown:\n%s", fixes)
 	}
 }

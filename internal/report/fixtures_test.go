@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/internal/diagnose"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // The fixtures under testdata/ are results as faultline would write them.
@@ -36,9 +38,9 @@ func TestFixturesAreCurrent(t *testing.T) {
 		t.Skip("fixtures are generated on amd64; fused multiply-add elsewhere changes the last bits of simulated samples")
 	}
 	for name, r := range map[string]*result.Result{
-		"seed.json":   seedFixture(),
-		"run.json":    runFixture(),
-		"nodiff.json": noDiffFixture(),
+		"seed.json":   finish(seedFixture()),
+		"run.json":    finish(runFixture()),
+		"nodiff.json": finish(noDiffFixture()),
 	} {
 		path := filepath.Join("testdata", name)
 		if *genFixtures {
@@ -165,26 +167,24 @@ func addRuns(r *result.Result, cfg, mode string, specs []candSpec, samples map[s
 	}
 }
 
-// compare fills the comparisons against base, per config and mode, with
-// result.Compare as measure.Compare does.
+// compare stores r's summary with base as the reference, as the
+// pipeline assembles a result, and names the verdict's finding among
+// those r has so far (finish names it again once all are in).
 func compare(r *result.Result, base string) {
-	r.Comparisons = r.Comparisons[:0]
-	for _, b := range r.Results {
-		if b.Candidate != base || b.Status != result.StatusOK {
-			continue
-		}
-		for _, c := range r.Candidates {
-			if c.Name == base {
-				continue
-			}
-			o := r.Run(c.Name, b.Config, b.Mode)
-			if o == nil || o.Status != result.StatusOK {
-				continue
-			}
-			r.Comparisons = append(r.Comparisons, result.Compare(b.Config, b.Mode, &b, o, r.Host.FaultCostSeconds))
-		}
+	ref := r.Reference
+	r.Reference = base
+	summary.Of(r).Store(r)
+	r.Reference = ref
+	finish(r)
+}
+
+// finish names the finding that explains the verdict, as the pipeline
+// does once the diagnosis is in.
+func finish(r *result.Result) *result.Result {
+	if r.Verdict != nil {
+		r.Verdict.Finding = diagnose.Primary(r.Findings, r.Verdict)
 	}
-	r.Verdict = r.Decide()
+	return r
 }
 
 var fixtureStart = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)

@@ -42,14 +42,13 @@ func fmtPM(e result.Estimate) string {
 	return "±" + strconv.FormatFloat(d, 'f', 0, 64) + "%"
 }
 
-// fmtRatio prints a ratio with three significant digits: 0.965x, 1.35x,
-// 54.1x, 212x.
-func fmtRatio(x float64) string {
-	if x <= 0 || math.IsNaN(x) || math.IsInf(x, 0) {
-		return "-"
-	}
-	return units.Sig3(x) + "x"
-}
+// fmtRatio, fmtCount, fmtBytes and fmtPct print a quantity as the
+// findings do (internal/units); the short names keep the many table cells
+// and lines that print them readable.
+func fmtRatio(x float64) string { return units.Ratio(x) }
+func fmtCount(v float64) string { return units.Count(v) }
+func fmtBytes(b float64) string { return units.Bytes(b) }
+func fmtPct(x float64) string   { return units.Percent(x) }
 
 // fmtInterval prints a ratio's interval without the unit.
 func fmtInterval(lo, hi float64) string {
@@ -61,52 +60,6 @@ func fmtInterval(lo, hi float64) string {
 
 // fmtP prints a p-value the way benchstat does (three decimals).
 func fmtP(p float64) string { return "p=" + strconv.FormatFloat(p, 'f', 3, 64) }
-
-// fmtCount prints a per-iteration count: whole numbers as such and from 10
-// up, one decimal below, so 0.4 faults per iteration (an occasional
-// release) is not shown as 0.
-func fmtCount(v float64) string {
-	switch {
-	case v == 0:
-		return "0"
-	case math.Abs(v) >= 10 || v == math.Trunc(v):
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case math.Abs(v) >= 0.05:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	default:
-		return strconv.FormatFloat(v, 'f', 2, 64)
-	}
-}
-
-// fmtBytes prints a size in binary units: "7.6 MiB", "512 B".
-func fmtBytes(b float64) string {
-	neg := b < 0
-	if neg {
-		b = -b
-	}
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
-	i := 0
-	for b >= 1024 && i < len(units)-1 {
-		b /= 1024
-		i++
-	}
-	var s string
-	switch {
-	case i == 0:
-		s = strconv.FormatFloat(b, 'f', 0, 64) + " B"
-	case b >= 100:
-		s = strconv.FormatFloat(b, 'f', 0, 64) + " " + units[i]
-	default:
-		s = strconv.FormatFloat(b, 'f', 1, 64) + " " + units[i]
-	}
-	if neg {
-		return "-" + s
-	}
-	return s
-}
-
-// fmtPct prints a share (0..1) as a whole percentage.
-func fmtPct(x float64) string { return strconv.FormatFloat(x*100, 'f', 0, 64) + "%" }
 
 // fmtSeconds prints a wall-clock duration of a pass or a run: "38.4 s".
 func fmtSeconds(s float64) string {

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/faultline/faultline/internal/result"
-	"github.com/faultline/faultline/internal/stats"
 )
 
 // The hyperfine exports write a result in the shapes of hyperfine's
@@ -156,9 +154,7 @@ func hyperfineEntries(r *result.Result, params map[string]string) []HyperfineRes
 		}
 		e := HyperfineResult{Command: commandText(c), Times: times, ExitCodes: make([]int, len(times)),
 			Parameters: params}
-		e.Mean, e.Stddev = meanStddev(times)
-		e.Median = stats.Median(times)
-		e.Min, e.Max = slices.Min(times), slices.Max(times)
+		e.Mean, e.Stddev, e.Median, e.Min, e.Max = run.Time.Mean, run.Time.Stddev, run.Time.Median, run.Time.Min, run.Time.Max
 		if run.CPU != nil {
 			e.User, e.System = run.CPU.User, run.CPU.System
 		}
@@ -174,9 +170,7 @@ func hyperfineEntries(r *result.Result, params map[string]string) []HyperfineRes
 			if !ok(cr) {
 				continue
 			}
-			ts := cr.TimedSeconds()
-			hc := HyperfineConfig{Config: cfg, Median: cr.Time.Median, MinorFaults: cr.PerIteration.MinorFaults}
-			hc.Mean, _ = meanStddev(ts)
+			hc := HyperfineConfig{Config: cfg, Median: cr.Time.Median, Mean: cr.Time.Mean, MinorFaults: cr.PerIteration.MinorFaults}
 			if cr.CPU != nil {
 				hc.User, hc.System = cr.CPU.User, cr.CPU.System
 			}
@@ -200,28 +194,6 @@ func commandText(c *result.Candidate) string {
 		return c.Statement
 	}
 	return strings.Join(c.Command, " ")
-}
-
-// meanStddev is hyperfine's mean and sample standard deviation (nil for
-// fewer than two values, as hyperfine leaves it out).
-func meanStddev(v []float64) (float64, *float64) {
-	if len(v) == 0 {
-		return 0, nil
-	}
-	var sum float64
-	for _, x := range v {
-		sum += x
-	}
-	mean := sum / float64(len(v))
-	if len(v) < 2 {
-		return mean, nil
-	}
-	var ss float64
-	for _, x := range v {
-		ss += (x - mean) * (x - mean)
-	}
-	sd := math.Sqrt(ss / float64(len(v)-1))
-	return mean, &sd
 }
 
 // HyperfineCSV writes r as hyperfine's CSV export: one row per candidate.

@@ -263,7 +263,7 @@ func TestFormat(t *testing.T) {
 		{fmtBytes(7999488), "7.6 MiB"},
 		{fmtBytes(15998976), "15.3 MiB"},
 		{fmtBytes(512), "512 B"},
-		{fmtCount(1319.25), "1319"},
+		{fmtCount(1319.25), "1,319"},
 		{fmtCount(0.4), "0.4"},
 		{fmtCount(0), "0"},
 		{fmtSize(result.SizeCount{Call: "brk+", Bytes: 7999488, Per: 2}), "brk +7.6 MiB x2"},

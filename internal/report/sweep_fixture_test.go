@@ -116,6 +116,7 @@ func sweepPointResult(k float64) *result.Result {
 	if k < 1 {
 		r.Findings = slices.DeleteFunc(r.Findings, func(f result.Finding) bool { return f.Cause == "heap-trim-refault" })
 	}
+	finish(r)
 	r.WallSeconds = math.Round(r.WallSeconds*k*10+10) / 10
 	return r
 }

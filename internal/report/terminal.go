@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/faultline/faultline/internal/result"
 )
@@ -17,9 +16,15 @@ type Options struct {
 	// --no-color); the renderer never probes the environment, so its
 	// output is deterministic.
 	Color bool
-	// Width is the terminal width; labels are shortened and paragraphs
-	// wrapped to fit. 0 means 100.
+	// Width is the terminal width in display columns; paragraphs are
+	// wrapped and tables fitted to it (labels shortened with an
+	// ellipsis, then columns stacked in blocks, width.go). 0 means 100.
 	Width int
+	// Quiet prints only the verdict and the summary table: the time
+	// table of the candidates under the baseline configuration (a
+	// result's, or a comparison's), or each parameter line's table (a
+	// sweep's), under its heading. A partial result's warning stays.
+	Quiet bool
 	// Verbose adds sample counts and loops, how thresholds were derived,
 	// and every pass instead of one line per kind of pass.
 	Verbose bool
@@ -42,23 +47,30 @@ func writeTerminal(w io.Writer, d *doc, opt Options) error {
 	if opt.Width <= 0 {
 		opt.Width = 100
 	}
+	if opt.Quiet {
+		d = quietDoc(d)
+	}
 	tw := &termWriter{w: bufio.NewWriter(w), opt: opt}
-	tw.wrapped(d.Title, "  ")
+	if len(d.Title) > 0 {
+		tw.wrapped(d.Title, "  ")
+	}
 	if len(d.Warning) > 0 {
 		tw.wrapped(d.Warning, "")
 	}
-	for _, b := range d.Head {
+	for i, b := range d.Head {
 		tw.block(b)
-		if b.Verdict {
+		if b.Verdict && i+1 < len(d.Head) {
 			tw.nl()
 		}
 	}
-	for _, s := range d.Sections {
-		tw.nl()
+	for i, s := range d.Sections {
+		if i > 0 || len(d.Title) > 0 || len(d.Warning) > 0 || len(d.Head) > 0 {
+			tw.nl()
+		}
 		h := line{sty(s.Title, strong)}
 		if len(s.Subtitle) > 0 {
 			sub := line{sty("  "+s.Subtitle.String(), dim)}
-			if utf8.RuneCountInString(s.Title+sub.String()) <= opt.Width {
+			if displayWidth(s.Title+sub.String()) <= opt.Width {
 				h = append(h, sub...)
 				tw.line(h)
 			} else {
@@ -76,6 +88,31 @@ func writeTerminal(w io.Writer, d *doc, opt Options) error {
 		}
 	}
 	return tw.w.Flush()
+}
+
+// quietDoc is what Options.Quiet keeps of d: the warning, the verdict,
+// and the first table of the summary sections (a result's or a
+// comparison's "time", a sweep's "line-N") under their headings.
+func quietDoc(d *doc) *doc {
+	q := &doc{Warning: d.Warning}
+	for _, b := range d.Head {
+		if b.Verdict {
+			q.Head = append(q.Head, b)
+		}
+	}
+	for _, s := range d.Sections {
+		if s.ID != "time" && !strings.HasPrefix(s.ID, "line-") {
+			continue
+		}
+		for _, b := range s.Blocks {
+			if b.Table != nil {
+				s.Blocks = []block{b}
+				q.Sections = append(q.Sections, s)
+				break
+			}
+		}
+	}
+	return q
 }
 
 type termWriter struct {
@@ -114,7 +151,7 @@ func (t *termWriter) block(b block) {
 	switch {
 	case b.Bar > 0:
 	case b.H3 != nil:
-		t.line(b.H3)
+		t.wrapped(b.H3, "  ")
 	case b.Table != nil:
 		t.table(b.Table, "")
 	case b.List != nil:
@@ -132,17 +169,24 @@ func (t *termWriter) block(b block) {
 }
 
 // wrapped writes l broken at spaces to the terminal width, continuation
-// lines indented; styles carry across breaks.
+// lines indented; styles carry across breaks. A word wider than a line
+// (a path, an environment setting) is split, after a / or : where it can
+// be.
 func (t *termWriter) wrapped(l line, indent string) {
 	type word struct {
 		text  string
 		style style
 		space bool // a space precedes it
+		piece bool // it continues a split word: a break needs no space
 	}
+	// Leading spaces of the first span are indentation; keep them.
+	lead := len(l.String()) - len(strings.TrimLeft(l.String(), " "))
+	avail := max(t.opt.Width-max(lead, len(indent)), 1)
 	var words []word
 	pendingSpace := false
 	for _, s := range l {
-		parts := strings.Split(s.Text, " ")
+		text := oneLine(s.Text)
+		parts := strings.Split(text, " ")
 		for i, p := range parts {
 			if i > 0 {
 				pendingSpace = true
@@ -150,20 +194,24 @@ func (t *termWriter) wrapped(l line, indent string) {
 			if p == "" {
 				continue
 			}
-			words = append(words, word{p, s.Style, pendingSpace && len(words) > 0})
+			for j, piece := range splitWord(p, avail) {
+				words = append(words, word{piece, s.Style, j == 0 && pendingSpace && len(words) > 0, j > 0})
+			}
 			pendingSpace = false
 		}
-		if strings.HasSuffix(s.Text, " ") {
+		if strings.HasSuffix(text, " ") {
 			pendingSpace = true
 		}
 	}
-	// Leading spaces of the first span are indentation; keep them.
-	lead := len(l.String()) - len(strings.TrimLeft(l.String(), " "))
 	col := lead
 	t.w.WriteString(strings.Repeat(" ", lead))
 	for i, wd := range words {
-		n := utf8.RuneCountInString(wd.text)
-		if i > 0 && col+1+n > t.opt.Width && col > len(indent) {
+		n := displayWidth(wd.text)
+		gap := 1
+		if wd.piece {
+			gap = 0
+		}
+		if i > 0 && col+gap+n > t.opt.Width && col > len(indent) {
 			t.nl()
 			t.w.WriteString(indent)
 			col = len(indent)
@@ -177,82 +225,97 @@ func (t *termWriter) wrapped(l line, indent string) {
 	t.nl()
 }
 
-// table writes aligned columns separated by two spaces. Only the Fill
-// column (a label) is shortened when the row would not fit the width;
-// numbers are never cut.
+// table writes aligned columns separated by two spaces, fitted to the
+// width (width.go): the Fill column (a label) is narrowed first, then the
+// columns are stacked in blocks under the row's key. A number is cut
+// only when its column alone is wider than the terminal.
 func (t *termWriter) table(tb *table, indent string) {
 	n := len(tb.Head)
-	width := make([]int, n)
+	if n == 0 {
+		return
+	}
+	// Cells as the terminal prints them (span strips control
+	// characters), every row n cells long, the head first.
+	head := make([]span, n)
 	for i, h := range tb.Head {
-		width[i] = utf8.RuneCountInString(h)
-	}
-	for _, row := range tb.Rows {
-		for i := 0; i < n && i < len(row); i++ {
-			if w := utf8.RuneCountInString(row[i].Text); w > width[i] {
-				width[i] = w
-			}
+		head[i] = sty(oneLine(h), dim)
+		if t.opt.Color && h != "" {
+			head[i].Style = strong
 		}
 	}
-	total := len(indent)
-	for i := range width {
-		total += width[i]
-		if i > 0 {
-			total += 2
+	rows := [][]span{head}
+	for _, r := range tb.Rows {
+		row := make([]span, n)
+		for i := range min(n, len(r)) {
+			row[i] = r[i]
+			row[i].Text = oneLine(r[i].Text)
+		}
+		rows = append(rows, row)
+	}
+	texts := make([][]string, len(rows))
+	for i, row := range rows {
+		texts[i] = make([]string, n)
+		for j, c := range row {
+			texts[i][j] = c.Text
 		}
 	}
-	if tb.Fill >= 0 && tb.Fill < n && total > t.opt.Width {
-		w := width[tb.Fill] - (total - t.opt.Width)
-		width[tb.Fill] = max(w, min(width[tb.Fill], 16))
+	lay := layoutTable(texts, tb.Fill, t.opt.Width-displayWidth(indent))
+	for _, cols := range lay.blocks {
+		for i, row := range rows {
+			t.tableRow(tb, row, i == 0, cols, lay.width, indent)
+		}
 	}
+}
+
+// tableRow writes the cells of row in cols, each padded to its width. A
+// cell wider than its column: a heading, a name or code is cut with an
+// ellipsis; prose (evidence, a note) wraps onto more lines of the row.
+func (t *termWriter) tableRow(tb *table, row []span, head bool, cols, width []int, indent string) {
 	right := func(i int) bool { return i < len(tb.Right) && tb.Right[i] }
-	write := func(cells []span, head bool) {
+	cells := make([][]string, len(cols))
+	height := 1
+	for j, c := range cols {
+		text, w := row[c].Text, width[c]
+		switch {
+		case displayWidth(text) <= w:
+			cells[j] = []string{text}
+		case head || row[c].Style == code || row[c].Style == strong:
+			cells[j] = []string{cut(text, w)}
+		default:
+			cells[j] = wrapText(text, w)
+		}
+		height = max(height, len(cells[j]))
+	}
+	for k := range height {
+		// Nothing is written after the last non-empty cell: no
+		// trailing spaces.
 		last := -1
-		for i := 0; i < n && i < len(cells); i++ {
-			if cells[i].Text != "" {
-				last = i
+		for j := range cols {
+			if k < len(cells[j]) && cells[j][k] != "" {
+				last = j
 			}
 		}
 		t.w.WriteString(indent)
-		for i := 0; i <= last; i++ {
-			c := cells[i]
-			c.Text = truncate(c.Text, width[i])
-			if head && t.opt.Color && c.Text != "" {
-				c.Style = strong
+		for j := 0; j <= last; j++ {
+			sp := row[cols[j]]
+			sp.Text = ""
+			if k < len(cells[j]) {
+				sp.Text = cells[j][k]
 			}
-			pad := width[i] - utf8.RuneCountInString(c.Text)
-			if i > 0 {
+			pad := strings.Repeat(" ", max(width[cols[j]]-displayWidth(sp.Text), 0))
+			if j > 0 {
 				t.w.WriteString("  ")
 			}
-			if right(i) {
-				t.w.WriteString(strings.Repeat(" ", pad))
-				t.span(c)
+			if right(cols[j]) {
+				t.w.WriteString(pad)
+				t.span(sp)
 			} else {
-				t.span(c)
-				if i < last {
-					t.w.WriteString(strings.Repeat(" ", pad))
+				t.span(sp)
+				if j < last {
+					t.w.WriteString(pad)
 				}
 			}
 		}
 		t.nl()
 	}
-	hs := make([]span, n)
-	for i, h := range tb.Head {
-		hs[i] = sty(h, dim)
-	}
-	write(hs, true)
-	for _, row := range tb.Rows {
-		write(row, false)
-	}
-}
-
-// truncate shortens s to w runes, marking the cut with an ellipsis.
-func truncate(s string, w int) string {
-	if utf8.RuneCountInString(s) <= w {
-		return s
-	}
-	if w <= 1 {
-		return "…"
-	}
-	r := []rune(s)
-	return string(r[:w-1]) + "…"
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/faultline/faultline/internal/load"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/units"
 )
 
 // The verdict opens every report (terminal, Markdown, HTML): which
@@ -15,18 +16,12 @@ import (
 // any table. It reads the same findings as the sections below it and adds
 // nothing they do not say.
 
-// Causes that explain no gap: they follow a verdict's cause, never lead it.
-var notACause = map[string]bool{causeConfigRegression: true, "order-effect": true}
-
 // verdict returns the verdict's lines; nil when the result has nothing to
-// compare (one candidate that did not run). The answer is the stored one
-// (result.Verdict), decided again only for a result saved without it.
+// compare (one candidate that did not run). The answer and the finding
+// that explains it are the stored ones (result.Verdict).
 func (f *facts) verdict() []line {
 	var ls []line
 	v := f.r.Verdict
-	if v == nil {
-		v = f.r.Decide()
-	}
 	slow := ""
 	switch {
 	case v == nil:
@@ -52,7 +47,7 @@ func (f *facts) verdict() []line {
 		ls = append(ls, line{sty("Noise: ", strong), txt("the machine was busy while timing (" + strings.TrimPrefix(loadText(l), ", ") +
 			"): times are slower and noisier than on a quiet machine; the fault counts are not.")})
 	}
-	if fd := f.primary(slow); fd != nil {
+	if fd := f.primary(); fd != nil {
 		l := line{sty("Why: ", strong), sty(fd.Cause, strong)}
 		var facts []string
 		if fd.Confidence != "" {
@@ -81,7 +76,7 @@ func (f *facts) verdict() []line {
 // settle says what would settle an inconclusive verdict.
 func settle(v *result.Verdict) string {
 	if v.SuggestedBudget > 0 {
-		return fmt.Sprintf("about %d runs each would settle it: run with --budget %s.", max(v.RunsNeeded, v.N[0]+1), result.BudgetFlag(v.SuggestedBudget))
+		return fmt.Sprintf("about %d runs each would settle it: run with --budget %s.", max(v.RunsNeeded, v.N[0]+1), units.Budget(v.SuggestedBudget))
 	}
 	return "more runs would settle it: raise --budget."
 }
@@ -121,15 +116,10 @@ func (f *facts) medianOf(cand string) float64 {
 	return 0
 }
 
-// primary is the first finding that explains a gap: about the slow
-// candidate when there is one.
-func (f *facts) primary(slow string) *result.Finding {
-	for i := range f.r.Findings {
-		fd := &f.r.Findings[i]
-		if notACause[fd.Cause] || slow != "" && fd.Candidate != "" && fd.Candidate != slow {
-			continue
-		}
-		return fd
+// primary is the finding the verdict names as its explanation.
+func (f *facts) primary() *result.Finding {
+	if v := f.r.Verdict; v != nil && v.Finding != nil && *v.Finding >= 0 && *v.Finding < len(f.r.Findings) {
+		return &f.r.Findings[*v.Finding]
 	}
 	return nil
 }
@@ -142,7 +132,7 @@ func (f *facts) verdictFix(fd *result.Finding) line {
 			continue
 		}
 		l := line{sty("Fix: ", strong), sty(fixWhat(fx), code)}
-		if m := f.fixMeasured(fixRef{fx, fd}); m != "" {
+		if m := f.fixMeasured(fixRef{fix: fx, finding: fd}); m != "" {
 			l = append(l, txt(" — "+m))
 		}
 		return l
@@ -206,7 +196,7 @@ func sweepVerdict(s *result.Sweep) []line {
 			}
 			if c.Ratio > sp.hi {
 				sp.hi, sp.hiAt = c.Ratio, at
-				if fd := f.primary(c.Other); fd != nil {
+				if fd := f.primary(); fd != nil && fd.Candidate == c.Other {
 					sp.cause, sp.causeAt = fd.Cause+" ("+fd.Confidence+")", at
 				} else {
 					sp.cause, sp.causeAt = "", at
@@ -247,7 +237,7 @@ func sweepVerdict(s *result.Sweep) []line {
 	}
 	if len(starved) > 0 {
 		ls = append(ls, line{sty("Starved: ", strong), txt(strings.Join(starved, "; ") +
-			fmt.Sprintf(": too little of the budget for a verdict there; run with --budget %s.", result.BudgetFlag(2*s.BudgetSeconds)))})
+			fmt.Sprintf(": too little of the budget for a verdict there; run with --budget %s.", units.Budget(2*s.BudgetSeconds)))})
 	}
 	return ls
 }

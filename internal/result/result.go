@@ -217,6 +217,26 @@ type Run struct {
 	// that a difference between processes can be told from an order
 	// effect.
 	ProcessFaults []float64 `json:"process_minor_faults,omitempty"`
+	// After splits an interleaved run's timed samples by the candidate
+	// that ran just before each (the carry-over split; summary.Of):
+	// one entry per candidate seen before, and "" for the samples that
+	// followed the same candidate. Absent when no switch was seen.
+	After []AfterSplit `json:"after,omitempty"`
+}
+
+// AfterSplit is the part of an interleaved run's samples taken right
+// after one candidate, against all its other samples.
+type AfterSplit struct {
+	After       string  `json:"after"` // "" for no switch
+	N           int     `json:"n"`
+	Median      float64 `json:"median_s"`
+	MinorFaults float64 `json:"minor_faults"` // mean per iteration
+	// The run's other samples, and the Mann-Whitney p-value of the two
+	// parts' times.
+	OthersN           int     `json:"others_n"`
+	OthersMedian      float64 `json:"others_median_s"`
+	OthersMinorFaults float64 `json:"others_minor_faults"`
+	P                 float64 `json:"p"`
 }
 
 // ProcessFaultsDiffer reports whether the processes of a run disagree
@@ -571,6 +591,10 @@ type Fix struct {
 	Config   string  `json:"config,omitempty"`
 	Ratio    float64 `json:"ratio,omitempty"`
 	Speedup  float64 `json:"speedup,omitempty"`
+	// OfBaseline, for the fix of a configuration's regression, is the
+	// candidate's time under the fix over its time under the baseline
+	// configuration: near 1x, the fix undoes the slowdown.
+	OfBaseline float64 `json:"of_baseline,omitempty"`
 }
 
 // New returns an empty result of the given kind.

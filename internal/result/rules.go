@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/internal/load"
-	"github.com/faultline/faultline/internal/stats"
 )
 
 // The rules below are shared by measurement, diagnosis and every renderer;
@@ -34,33 +33,6 @@ func (r *Result) UserCandidates() []Candidate {
 		}
 	}
 	return out
-}
-
-// BaselineCandidate returns the name of the candidate every other is
-// compared against: the one the user chose (Reference), else the fastest
-// user candidate with a successful run under the baseline configuration
-// in the primary mode, so every ratio reads "x times slower". Without such
-// a run it is the first user candidate, or "" when there is none.
-func (r *Result) BaselineCandidate() string {
-	if c := r.Candidate(r.Reference); c != nil && !c.IsFix() {
-		return c.Name
-	}
-	mode, cfg := r.PrimaryMode(), r.BaselineConfig()
-	best, bestT := "", 0.0
-	users := r.UserCandidates()
-	for _, c := range users {
-		run := r.Run(c.Name, cfg, mode)
-		if run == nil || run.Status != StatusOK || run.Time.N == 0 {
-			continue
-		}
-		if best == "" || run.Time.Median < bestT {
-			best, bestT = c.Name, run.Time.Median
-		}
-	}
-	if best == "" && len(users) > 0 {
-		best = users[0].Name
-	}
-	return best
 }
 
 // Timed returns the samples that are summarised: all but the warm-ups.
@@ -146,18 +118,6 @@ func FindCandidate(cands []Candidate, key string) (string, error) {
 	return "", fmt.Errorf("%q is not a candidate: want a name (%s), a label or a command", key, strings.Join(names, ", "))
 }
 
-// Evidence is the run's timed samples as the inference reads them: the
-// seconds and the minor faults per iteration of each (no faults for a run
-// recorded without samples, whose median then stands for it).
-func (r *Run) Evidence() stats.Side {
-	s := TimedSide(r.Samples)
-	if len(s.Times) == 0 && r.Time.N > 0 {
-		s.Times = []float64{r.Time.Median}
-		s.Faults = nil
-	}
-	return s
-}
-
 // TimingLoad is the machine's load during config's timing pass in mode;
 // nil when not recorded.
 func (r *Result) TimingLoad(config, mode string) *load.Load {
@@ -167,29 +127,4 @@ func (r *Result) TimingLoad(config, mode string) *load.Load {
 		}
 	}
 	return nil
-}
-
-// TimedSide is timed samples as the inference reads them: the seconds and
-// the minor faults per iteration of each, warm-ups left out.
-func TimedSide(samples []Sample) stats.Side {
-	var s stats.Side
-	for _, x := range samples {
-		if !x.Warmup {
-			s.Times = append(s.Times, x.Seconds)
-			s.Faults = append(s.Faults, x.MinorFaults)
-		}
-	}
-	return s
-}
-
-// Compare infers how other compares with base (result.Comparison's
-// verdict, its evidence and its sample sizes), under config and mode, at
-// the host's fault cost: the one way a comparison is made.
-func Compare(config, mode string, base, other *Run, faultCost float64) Comparison {
-	bs, os := base.Evidence(), other.Evidence()
-	v := stats.Infer(bs, os, faultCost)
-	return Comparison{Config: config, Mode: mode, Baseline: base.Candidate, Other: other.Candidate,
-		Ratio: v.Ratio, Low: v.Low, High: v.High, P: v.P, Alpha: stats.Alpha, Significant: v.Significant,
-		Verdict: string(v.Answer), DecidedBy: v.DecidedBy, Margin: v.Margin, RunsNeeded: v.RunsNeeded,
-		N: [2]int{len(bs.Times), len(os.Times)}}
 }

@@ -35,59 +35,6 @@ func TestUserCandidates(t *testing.T) {
 	}
 }
 
-func TestBaselineCandidate(t *testing.T) {
-	cands := []Candidate{{Name: "A"}, {Name: "B"}, {Name: "C"}, {Name: "B-fix", FixOf: "B"}}
-	tests := []struct {
-		name  string
-		kind  string
-		cands []Candidate
-		runs  []Run
-		want  string
-	}{
-		{"fastest user candidate", KindTimeit, cands, []Run{
-			ran("A", "glibc", ModeInterleaved, StatusOK, 3e-3, 10),
-			ran("B", "glibc", ModeInterleaved, StatusOK, 2e-3, 10),
-			ran("C", "glibc", ModeInterleaved, StatusOK, 4e-3, 10),
-		}, "B"},
-		{"a failed run is never the baseline", KindTimeit, cands, []Run{
-			ran("A", "glibc", ModeInterleaved, StatusOK, 3e-3, 10),
-			ran("B", "glibc", ModeInterleaved, StatusFailed, 0, 0),
-			ran("C", "glibc", ModeInterleaved, StatusOK, 4e-3, 10),
-		}, "A"},
-		{"a run without samples is never the baseline", KindTimeit, cands, []Run{
-			ran("A", "glibc", ModeInterleaved, StatusOK, 3e-3, 10),
-			ran("B", "glibc", ModeInterleaved, StatusOK, 1e-3, 0),
-		}, "A"},
-		{"a faster code fix is not the baseline", KindTimeit, cands, []Run{
-			ran("A", "glibc", ModeInterleaved, StatusOK, 3e-3, 10),
-			ran("B", "glibc", ModeInterleaved, StatusOK, 5e-3, 10),
-			ran("B-fix", "glibc", ModeInterleaved, StatusOK, 1e-3, 10),
-		}, "A"},
-		{"other configurations and modes do not count", KindTimeit, cands, []Run{
-			ran("A", "glibc", ModeInterleaved, StatusOK, 3e-3, 10),
-			ran("B", "glibc", ModeInterleaved, StatusOK, 5e-3, 10),
-			ran("B", "jemalloc", ModeInterleaved, StatusOK, 1e-3, 10),
-			ran("B", "glibc", ModeIsolated, StatusOK, 1e-3, 10),
-		}, "A"},
-		{"process mode for faultline run", KindRun, cands, []Run{
-			ran("A", "glibc", ModeInterleaved, StatusOK, 1e-3, 10),
-			ran("A", "glibc", ModeProcess, StatusOK, 3e-3, 10),
-			ran("C", "glibc", ModeProcess, StatusOK, 2e-3, 10),
-		}, "C"},
-		{"nothing measured: the first user candidate", KindTimeit,
-			[]Candidate{{Name: "A-fix", FixOf: "A"}, {Name: "A"}, {Name: "B"}}, nil, "A"},
-		{"no user candidate", KindTimeit, []Candidate{{Name: "A-fix", FixOf: "A"}}, nil, ""},
-	}
-	for _, tt := range tests {
-		r := New(tt.kind, "test", nil)
-		r.Candidates, r.Results = tt.cands, tt.runs
-		r.Configs = []Config{{Name: "glibc"}, {Name: "jemalloc"}}
-		if got := r.BaselineCandidate(); got != tt.want {
-			t.Errorf("%s: baseline %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}
-
 func TestTimed(t *testing.T) {
 	run := Run{Samples: []Sample{
 		{Seq: 0, Seconds: 9, Warmup: true},

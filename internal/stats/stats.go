@@ -39,6 +39,13 @@ type Estimate struct {
 	// an interval (Low == High == Median then).
 	Confidence float64 `json:"confidence"`
 	N          int     `json:"n"`
+	// Mean, Stddev (the sample standard deviation, nil below two
+	// values), Min and Max are the figures hyperfine reports, kept so that
+	// an export computes nothing.
+	Mean   float64  `json:"mean,omitempty"`
+	Stddev *float64 `json:"stddev,omitempty"`
+	Min    float64  `json:"min,omitempty"`
+	Max    float64  `json:"max,omitempty"`
 }
 
 // Summarize returns the median of values, in seconds, with its confidence
@@ -48,6 +55,8 @@ func Summarize(values []float64) Estimate {
 	if len(values) == 0 {
 		return e
 	}
+	e.Mean, e.Stddev = meanStddev(values)
+	e.Min, e.Max = slices.Min(values), slices.Max(values)
 	s := benchmath.NewSample(slices.Clone(values), &benchmath.DefaultThresholds)
 	sum := benchmath.AssumeNothing.Summary(s, Confidence)
 	e.Median, e.Low, e.High = sum.Center, sum.Lo, sum.Hi
@@ -153,4 +162,26 @@ func RelWidth(e Estimate) float64 {
 		return math.Inf(1)
 	}
 	return (e.High - e.Low) / 2 / e.Median
+}
+
+// meanStddev is the mean and the sample standard deviation (nil for fewer
+// than two values, as hyperfine leaves it out).
+func meanStddev(v []float64) (float64, *float64) {
+	if len(v) == 0 {
+		return 0, nil
+	}
+	var sum float64
+	for _, x := range v {
+		sum += x
+	}
+	mean := sum / float64(len(v))
+	if len(v) < 2 {
+		return mean, nil
+	}
+	var ss float64
+	for _, x := range v {
+		ss += (x - mean) * (x - mean)
+	}
+	sd := math.Sqrt(ss / float64(len(v)-1))
+	return mean, &sd
 }

@@ -215,14 +215,24 @@ class Result:
     # --- renderings --------------------------------------------------------
 
     def verdict(self):
-        """One line per user candidate against the fastest, as the report's
-        headline table reads (~ when not significant, as benchstat)."""
+        """The stored answer first, as the report's verdict line says it,
+        then one line per user candidate against the reference, as the
+        stored comparisons read. Nothing here is computed: faultline decided
+        every figure (docs/json-schema.md, "verdict" and "comparisons")."""
         lines = []
         if self.partial:
             lines.append("partial result: " + (self.interrupted or "interrupted") + " (what was measured is kept)")
+        v = self.answer
+        if v and v.get("answer") == "slower":
+            lines.append(f"Verdict: {v['slow']} is {v['ratio']:.3g}x slower than {v['fast']} "
+                         f"(95% interval {v.get('low', 0):.3g}-{v.get('high', 0):.3g}x, decided by {v.get('decided_by') or 'time'})")
+        elif v and v.get("answer") == "equivalent":
+            lines.append(f"Verdict: no difference larger than ±{100 * (v.get('margin') or 0):.0f}% between the candidates")
+        elif v:
+            lines.append(f"Verdict: inconclusive ({v.get('slow')}/{v.get('fast')} {v.get('ratio', 0):.3g}x)")
         users = self.user_candidates()
         base = self._baseline_candidate()
-        # The fastest first, then the others against it.
+        # The reference first, then the others against it.
         users = sorted(users, key=lambda c: c["name"] != base)
         for c in users:
             try:
@@ -236,7 +246,7 @@ class Result:
             t = format_seconds((r.get("time") or {}).get("median"))
             if base is None or c["name"] == base:
                 if len(users) > 1:
-                    lines.append(f"{c['name']} is the fastest: {t} per call")
+                    lines.append(f"{c['name']} is the reference: {t} per call")
                 else:
                     lines.append(f"{c['name']}: {t} per call")
                 continue

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What faultline's memory-syscall tracer costs the seed case, against the
 # same program untraced and under strace's seccomp mode, in interleaved
-# rounds (internal/trace/tracebench): faultline-perf is the perf
+# rounds (internal/ptrace/ptracebench): faultline-perf is the perf
 # tracepoint recorder the trace pass uses where it can (no stops),
 # faultline the seccomp+ptrace tracer.
 #
@@ -14,7 +14,7 @@
 # medians of a few rounds mostly show which mode each tracer happened to
 # get. The summary therefore compares tracers within each fault mode.
 #
-#   bench/seed_trace_overhead.sh [python] [A|B] [iters] [tracebench flags]
+#   bench/seed_trace_overhead.sh [python] [A|B] [iters] [ptracebench flags]
 #   e.g. bench/seed_trace_overhead.sh /usr/bin/python3 B 300 -rounds 15
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ export PATH="$PATH:/usr/local/go/bin"
 "$PY" -c 'import numpy' 2>/dev/null || { echo "seed_trace_overhead.sh: $PY has no NumPy (apt-get install python3-numpy)" >&2; exit 1; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/faultline-seed-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
-go build -o "$dir/tracebench" ./internal/trace/tracebench
+go build -o "$dir/ptracebench" ./internal/ptrace/ptracebench
 cat >"$dir/seed.py" <<PY
 import os, resource, sys, time
 import numpy as np
@@ -49,7 +49,7 @@ r1 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 with open("$dir/calls.log", "a") as log:
     log.write("%s %.6f %.1f\n" % (os.environ.get("TRACEBENCH_TRACER", "?"), (t1 - t0) / $ITERS * 1e3, (r1 - r0) / $ITERS))
 PY
-"$dir/tracebench" -rounds 11 -warmup 1 -perf "$@" -- "$PY" "$dir/seed.py"
+"$dir/ptracebench" -rounds 11 -warmup 1 -perf "$@" -- "$PY" "$dir/seed.py"
 echo
 echo "candidate $CAND, time per call measured inside the process, by tracer and fault mode:"
 "$PY" - "$dir/calls.log" <<'PY'

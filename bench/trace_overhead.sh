@@ -3,7 +3,7 @@
 # tracer costs a system-call storm, against the same program untraced and
 # under strace's seccomp mode, in interleaved rounds.
 #
-#   bench/trace_overhead.sh [tracebench flags]     e.g. -rounds 25 -ptrace
+#   bench/trace_overhead.sh [ptracebench flags]     e.g. -rounds 25 -ptrace
 #
 # The workload is testdata/c/mmapstress.c: 20,000 mmap+munmap of 4 KiB and
 # 300,000 getppid. Output: one Go-benchmark line per run (benchstat reads
@@ -19,5 +19,5 @@ done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/faultline-trace-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 gcc -O2 -I testdata/c -o "$dir/mmapstress" testdata/c/mmapstress.c
-go build -o "$dir/tracebench" ./internal/trace/tracebench
-"$dir/tracebench" -rounds 15 -warmup 2 "$@" -- "$dir/mmapstress"
+go build -o "$dir/ptracebench" ./internal/ptrace/ptracebench
+"$dir/ptracebench" -rounds 15 -warmup 2 "$@" -- "$dir/mmapstress"

@@ -15,8 +15,8 @@ import (
 	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/protocol"
+	"github.com/faultline/faultline/internal/ptrace"
 	"github.com/faultline/faultline/internal/reexec"
-	"github.com/faultline/faultline/internal/trace"
 )
 
 // childEnv makes the test binary a marked target (see TestTraced).
@@ -130,7 +130,7 @@ func TestRecords(t *testing.T) {
 // TestTraced runs this test binary as a marked target under the tracer:
 // every mark is one write, and each iteration's mmap is attributed to it.
 func TestTraced(t *testing.T) {
-	if err := trace.Probe(); err != nil {
+	if err := ptrace.Probe(); err != nil {
 		t.Skipf("tracing unavailable: %v", err)
 	}
 	r, w, err := os.Pipe()

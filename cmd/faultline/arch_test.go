@@ -56,8 +56,8 @@ func TestDependenciesPointOneWay(t *testing.T) {
 	const mod = "github.com/faultline/faultline/internal/"
 	rules := []struct{ pkg, forbidden string }{
 		{"stats", "result"},
-		{"proc", "trace"},
-		{"perftrace", "trace"},
+		{"proc", "ptrace"},
+		{"perftrace", "ptrace"},
 	}
 	for _, r := range rules {
 		out, err := exec.Command("go", "list", "-deps", mod+r.pkg).Output()

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/faultline/faultline/internal/pipeline"
+	"github.com/faultline/faultline/internal/progress"
 	"github.com/faultline/faultline/internal/report"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/sweep"
@@ -312,16 +313,18 @@ func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, bu
 	}
 	w := reportFile(out)
 	var rerr error
-	sr.Begin = func(req *pipeline.Request) { req.Progress = newProgress(out) }
+	// Each point has a progress line of its own, closed when it is done.
+	var prog *progress.Reporter
+	sr.Begin = func(req *pipeline.Request) { req.Progress, prog = newProgress(out) }
 	sr.Done = func(pt sweep.Point, refine bool, res *result.Result, err error) {
-		clearProgress()
+		prog.Close()
 		printTraceback(err)
 		if perr := printPoint(w, pt, refine, res, out); perr != nil && rerr == nil {
 			rerr = perr
 		}
 	}
 	doc, err := pipeline.RunSweep(ctx, sr)
-	clearProgress()
+	prog.Close()
 	var ue *pipeline.UsageError
 	if errors.As(err, &ue) {
 		return &exitError{code: exitUsage, err: ue}

@@ -304,3 +304,29 @@ func mergePreload(old, add string) string {
 	}
 	return strings.Join(libs, ":")
 }
+
+// allocatorPrefixes begin the functions a statically linked allocator
+// purges from (jemalloc with its je_ or _rjem_ prefix, or unprefixed:
+// pages_purge_*, extent_*; mimalloc's mi_ and _mi_); allocatorParts are
+// C++ namespaces and names within a symbol (tcmalloc, snmalloc).
+var (
+	allocatorPrefixes = []string{"je_", "_rjem_", "pages_purge", "extent_", "mi_", "_mi_", "tcmalloc", "snmalloc"}
+	allocatorParts    = []string{"tcmalloc::", "TCMalloc", "snmalloc::", "jemalloc"}
+)
+
+// OwnFunction says whether a function's name is an allocator's own: a
+// statically linked allocator is told from the program by its symbols, as
+// a shared one is by its file (Known).
+func OwnFunction(fn string) bool {
+	for _, p := range allocatorPrefixes {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	for _, p := range allocatorParts {
+		if strings.Contains(fn, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/stats"
 	"github.com/faultline/faultline/internal/summary"
 )
 
@@ -33,7 +34,7 @@ import (
 const (
 	faultFactor  = 4.0
 	faultFloor   = 16.0
-	minFaultJump = 64.0
+	minFaultJump = stats.FaultFloor
 	ratioFactor  = 1.5
 )
 

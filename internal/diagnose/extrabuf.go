@@ -53,16 +53,56 @@ func (a *analysis) extraBuffer(p *pair, mech []*draft) *draft {
 		ev("peak traced memory "+a.per(), p.slow, a.base, as.PeakBytes, "B", pass),
 		ev("peak traced memory "+a.per(), p.fast, a.base, af.PeakBytes, "B", pass),
 	}
+	buf := a.newBuffer(p, mech)
+	var b strings.Builder
+	b.WriteString(a.bufferWords(p, buf, as, af))
+	fixes, best := a.measuredRewrites(p, d, buf, &b)
+	gap := a.bufferShare(p, d, buf, best, &b)
+	if best.run != nil {
+		fmt.Fprintf(&b, "; the rewrite %s runs at %s %s", best.name, fmtRatio(a.ratio(best.name, p.fast, a.base)), p.fast)
+	}
+	d.f.Summary = b.String()
+	d.seconds = d.f.Explains * gap
+	if d.f.Config == a.base && buf.mechCause != "" {
+		// The rewrite also removes the mechanism's time; order the finding
+		// by what it accounts for beyond the mechanism.
+		d.seconds = math.Max(0, d.seconds-buf.mechSeconds)
+	}
+	d.f.Fixes = a.bufferFixes(p, d, buf, fixes)
+	return d
+}
 
+// buffer is what extraBuffer knows of the slow side's extra buffer: the
+// NumPy temporary a name keeps alive (elided: the fast side's is reused in
+// place), and the fault mechanism that cycles the extra memory, if any,
+// with the time the mechanisms account for.
+type buffer struct {
+	tmp         temporary
+	elided      bool
+	mechCause   string
+	mechSeconds float64
+}
+
+func (a *analysis) newBuffer(p *pair, mech []*draft) buffer {
+	var buf buffer
 	cs, cf := a.r.Candidate(p.slow), a.r.Candidate(p.fast)
 	_, hasNumPy := numpyAlias(a.r.Setup)
-	var tmp temporary
-	elided := false
 	if cs != nil && cf != nil && (hasNumPy || a.r.Host.NumPy != "") {
-		tmp, elided = elides(cs.Statement, cf.Statement)
+		buf.tmp, buf.elided = elides(cs.Statement, cf.Statement)
 	}
+	for _, m := range mech {
+		if m.faultBytes > 0 && m.f.Cause != LazyZeroing && m.f.Cause != HugePages && buf.mechCause == "" {
+			buf.mechCause = m.f.Cause
+		}
+		buf.mechSeconds += m.seconds
+	}
+	return buf
+}
 
-	// What the slow side allocates, in words.
+// bufferWords says what the slow side allocates against the fast side,
+// why (NumPy's temporary elision, where it applies), where, and which
+// mechanism cycles the extra memory.
+func (a *analysis) bufferWords(p *pair, buf buffer, as, af *result.Allocations) string {
 	what := fmt.Sprintf("%s in %s allocations", fmtBytes(as.Bytes), fmtCount(as.Count))
 	whatFast := fmt.Sprintf("%s in %s", fmtBytes(af.Bytes), fmtCount(af.Count))
 	if len(as.Large) == 1 && (len(af.Large) == 0 || len(af.Large) == 1 && af.Large[0].Bytes == as.Large[0].Bytes) {
@@ -76,34 +116,36 @@ func (a *analysis) extraBuffer(p *pair, mech []*draft) *draft {
 		whatFast = "none"
 	}
 	var b strings.Builder
-	if elided {
+	if buf.elided {
 		fmt.Fprintf(&b, "%s allocates %s %s, %s %s: NumPy writes the result of %s %s into %s's unnamed temporary in place (temporary elision), but the name %s keeps %s's temporary alive, so it needs a second buffer",
-			p.slow, what, a.per(), p.fast, whatFast, string(tmp.op), tmp.operand, p.fast, tmp.name, p.slow)
+			p.slow, what, a.per(), p.fast, whatFast, string(buf.tmp.op), buf.tmp.operand, p.fast, buf.tmp.name, p.slow)
 	} else {
 		fmt.Fprintf(&b, "%s allocates %s %s, %s %s (peak %s against %s)",
 			p.slow, what, a.per(), p.fast, whatFast, fmtBytes(as.PeakBytes), fmtBytes(af.PeakBytes))
-	}
-	var mechCause string
-	var mechSeconds float64
-	for _, m := range mech {
-		if m.faultBytes > 0 && m.f.Cause != LazyZeroing && m.f.Cause != HugePages && mechCause == "" {
-			mechCause = m.f.Cause
-		}
-		mechSeconds += m.seconds
 	}
 	if where := callers(native(p.s)); where != "" {
 		fmt.Fprintf(&b, "; %s allocates them in %s", p.slow, where)
 	} else if where := statementSites(p.s); where != "" {
 		fmt.Fprintf(&b, "; %s allocates them at %s", p.slow, where)
 	}
-	if mechCause != "" {
-		fmt.Fprintf(&b, "; that extra memory is what %s cycles through the kernel", mechCause)
+	if buf.mechCause != "" {
+		fmt.Fprintf(&b, "; that extra memory is what %s cycles through the kernel", buf.mechCause)
 	}
+	return b.String()
+}
 
-	// The measured rewrites of the slow candidate.
+// rewrite is the fastest measured rewrite of the slow candidate.
+type rewrite struct {
+	run  *result.Run
+	name string
+}
+
+// measuredRewrites are the verified code fixes among the slow
+// candidate's measured rewrites, with their evidence in d, and the
+// fastest of them; a rewrite that is not faster is said in b.
+func (a *analysis) measuredRewrites(p *pair, d *draft, buf buffer, b *strings.Builder) ([]result.Fix, rewrite) {
 	var fixes []result.Fix
-	var best *result.Run
-	var bestName string
+	var best rewrite
 	for _, c := range a.r.Candidates {
 		if c.FixOf != p.slow {
 			continue
@@ -119,81 +161,83 @@ func (a *analysis) extraBuffer(p *pair, mech []*draft) *draft {
 		}
 		speedup := p.s.Time.Median / x.Time.Median
 		if speedup < fixSpeedupMin {
-			fmt.Fprintf(&b, "; the rewrite %s was measured and is not faster", c.Name)
+			fmt.Fprintf(b, "; the rewrite %s was measured and is not faster", c.Name)
 			continue
 		}
-		change := "write the result into a buffer that is already allocated, so fewer buffers are alive " + a.per()
-		if elided {
-			change = "write the result into " + tmp.name + " itself (out=" + tmp.name + "), so one buffer is alive " + a.per() + " instead of two"
-		}
-		fixes = append(fixes, result.Fix{Kind: result.FixCode, Change: change, Code: c.Statement, Verified: true,
-			Config: c.Name, Ratio: round3(a.ratio(c.Name, p.fast, a.base)), Speedup: round3(speedup)})
-		if best == nil || x.Time.Median < best.Time.Median {
-			best, bestName = x, c.Name
+		fixes = append(fixes, result.Fix{Kind: result.FixCode, Change: a.bufferChange(buf, "write the result into a buffer that is already allocated, so fewer buffers are alive "),
+			Code: c.Statement, Verified: true, Config: c.Name, Ratio: round3(a.ratio(c.Name, p.fast, a.base)), Speedup: round3(speedup)})
+		if best.run == nil || x.Time.Median < best.run.Time.Median {
+			best = rewrite{x, c.Name}
 		}
 	}
+	return fixes, best
+}
 
-	// Where to judge the buffer's own cost, and how much of the gap it is.
-	gap := p.gap
-	done := false
-	if mechCause != "" {
+// bufferChange is the change a rewrite makes: into the named temporary
+// itself where NumPy's elision is what the fast side has, else generic
+// (ending in "per iteration").
+func (a *analysis) bufferChange(buf buffer, generic string) string {
+	if buf.elided {
+		return "write the result into " + buf.tmp.name + " itself (out=" + buf.tmp.name + "), so one buffer is alive " + a.per() + " instead of two"
+	}
+	return generic + a.per()
+}
+
+// bufferShare sets d's share of the gap, its confidence and, where the
+// buffer's own cost is judged under a configuration without the faults,
+// that configuration; it returns the gap the share is of. Without the
+// faults the buffer is judged where the mechanism is removed (the rewrite
+// measured there, or estimated from its baseline ratio); else from the
+// rewrite under the baseline; else it explains nothing measured.
+func (a *analysis) bufferShare(p *pair, d *draft, buf buffer, best rewrite, b *strings.Builder) float64 {
+	if buf.mechCause != "" {
 		if rm := a.removingConfig(p, false); rm != nil && rm.gapWith > 0 && a.slowerUnder(p, rm) {
 			sM, fM := rm.s.Time.Median, rm.f.Time.Median
 			var xM float64
 			conf := ""
-			if best != nil {
-				if x := a.run(bestName, rm.cfg.Name); x != nil {
+			if best.run != nil {
+				if x := a.run(best.name, rm.cfg.Name); x != nil {
 					xM, conf = x.Time.Median, High
-				} else if faults(best) <= faults(p.f)+faultGapLeft*(faults(p.s)-faults(p.f)) && p.f.Time.Median > 0 {
-					xM, conf = fM*best.Time.Median/p.f.Time.Median, Medium
-					d.f.Evidence = append(d.f.Evidence, ev("estimated time "+a.per()+" (fast x "+bestName+"/"+p.fast+" without faults)",
-						bestName, rm.cfg.Name, xM, "s", result.PassTiming))
+				} else if faults(best.run) <= faults(p.f)+faultGapLeft*(faults(p.s)-faults(p.f)) && p.f.Time.Median > 0 {
+					xM, conf = fM*best.run.Time.Median/p.f.Time.Median, Medium
+					d.f.Evidence = append(d.f.Evidence, ev("estimated time "+a.per()+" (fast x "+best.name+"/"+p.fast+" without faults)",
+						best.name, rm.cfg.Name, xM, "s", result.PassTiming))
 				}
 			}
 			if conf != "" {
-				gap = sM - fM
+				gap := sM - fM
 				d.f.Config = rm.cfg.Name
 				d.f.Explains = matrixShare(gap, xM-fM)
 				d.f.Confidence = conf
 				if conf == High && d.f.Explains < 0.5 {
 					d.f.Confidence = Medium
 				}
-				done = true
 				d.f.Evidence = append(d.f.Evidence,
 					ev("time gap "+p.slow+" - "+p.fast+" without the faults", p.slow, rm.cfg.Name, gap, "s", result.PassTiming),
 					ev(p.slow+"/"+p.fast+" without the faults", p.slow, rm.cfg.Name, round3(a.ratio(p.slow, p.fast, rm.cfg.Name)), "x", result.PassTiming))
-				fmt.Fprintf(&b, "; without the faults (%s) %s is still %s slower", rm.cfg.Name, p.slow, fmtRatio(sM/fM))
+				fmt.Fprintf(b, "; without the faults (%s) %s is still %s slower", rm.cfg.Name, p.slow, fmtRatio(sM/fM))
+				return gap
 			}
 		}
 	}
-	if !done {
-		if best != nil {
-			d.f.Explains = matrixShare(gap, best.Time.Median-p.f.Time.Median)
-			d.f.Confidence = Medium
-			if d.f.Explains >= 0.5 {
-				d.f.Confidence = High
-			}
-		} else {
-			d.f.Explains, d.f.Confidence = 0, Low
+	if best.run != nil {
+		d.f.Explains = matrixShare(p.gap, best.run.Time.Median-p.f.Time.Median)
+		d.f.Confidence = Medium
+		if d.f.Explains >= 0.5 {
+			d.f.Confidence = High
 		}
+	} else {
+		d.f.Explains, d.f.Confidence = 0, Low
 	}
-	if best != nil {
-		fmt.Fprintf(&b, "; the rewrite %s runs at %s %s", bestName, fmtRatio(a.ratio(bestName, p.fast, a.base)), p.fast)
-	}
-	d.f.Summary = b.String()
-	d.seconds = d.f.Explains * gap
-	if d.f.Config == a.base && mechCause != "" {
-		// The rewrite also removes the mechanism's time; order the finding
-		// by what it accounts for beyond the mechanism.
-		d.seconds = math.Max(0, d.seconds-mechSeconds)
-	}
+	return p.gap
+}
 
-	if len(fixes) == 0 && cs != nil {
+// bufferFixes are the measured rewrites, else a rewrite proposed for
+// verification (Rewrite), else the change in words.
+func (a *analysis) bufferFixes(p *pair, d *draft, buf buffer, fixes []result.Fix) []result.Fix {
+	if cs := a.r.Candidate(p.slow); len(fixes) == 0 && cs != nil {
 		if st, ok := Rewrite(cs.Statement, a.r.Setup); ok {
-			why := "write the result into a buffer that is already allocated (out=), so fewer buffers are alive " + a.per()
-			if elided {
-				why = "write the result into " + tmp.name + " itself (out=" + tmp.name + "), so one buffer is alive " + a.per() + " instead of two"
-			}
+			why := a.bufferChange(buf, "write the result into a buffer that is already allocated (out=), so fewer buffers are alive ")
 			d.proposals = a.uncovered([]Proposal{{Kind: KindCode, Cause: ExtraBuffer, Candidate: p.slow, Statement: st, Why: why}})
 			for _, pr := range d.proposals {
 				fixes = append(fixes, a.unverifiedFix(pr))
@@ -204,8 +248,7 @@ func (a *analysis) extraBuffer(p *pair, mech []*draft) *draft {
 		fixes = append(fixes, result.Fix{Kind: result.FixCode,
 			Change: "allocate the result once and write into it (an out= argument, an in-place operator, a reused buffer), as " + p.fast + " allocates less"})
 	}
-	d.f.Fixes = fixes
-	return d
+	return fixes
 }
 
 // slowerUnder reports whether the pair's slow side is still significantly

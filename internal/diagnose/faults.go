@@ -8,6 +8,7 @@ import (
 	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/runtimeid"
+	"github.com/faultline/faultline/internal/stats"
 	"github.com/faultline/faultline/internal/units"
 )
 
@@ -16,8 +17,8 @@ const (
 	mib      = 1 << 20
 	hugePage = 2 * mib
 	// minFaultDiff is the smallest fault difference per iteration a
-	// fault-based cause rests on.
-	minFaultDiff = 2
+	// fault-based cause rests on: more than counting noise.
+	minFaultDiff = stats.CountNoise
 )
 
 // causes returns the findings for one significant pair: the fault-based

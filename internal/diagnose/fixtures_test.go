@@ -154,13 +154,11 @@ func isolate(r *result.Result, rng *rand.Rand, cfg string, specs []spec, rounds 
 // result.
 func compare(r *result.Result) { summary.Of(r).Store(r) }
 
-// diagnoseOf, proposalsOf and traceConfigsOf read r through its summary,
+// diagnoseOf and proposalsOf read r through its summary,
 // as the pipeline calls them.
 func diagnoseOf(r *result.Result) []result.Finding { return Diagnose(r, summary.Of(r)) }
 
 func proposalsOf(r *result.Result) []Proposal { return Proposals(r, summary.Of(r)) }
-
-func traceConfigsOf(r *result.Result) []string { return TraceConfigs(r, summary.Of(r)) }
 
 func setTrace(r *result.Result, cand, cfg string, s *result.Syscalls) {
 	run := r.Run(cand, cfg, r.PrimaryMode())

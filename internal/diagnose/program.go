@@ -203,7 +203,7 @@ func issuedBy(is *result.SyscallIssuer) (cause, who string, ok bool) {
 		return HeapTrimRefault, "glibc (trimming a thread's arena: madvise from " + at + ")", true
 	case strings.HasPrefix(is.Caller, "runtime.") || strings.HasPrefix(is.Function, "runtime."):
 		return "", "", false
-	case linkedAllocator(is.Caller):
+	case alloc.OwnFunction(is.Caller):
 		// An allocator linked into the program (Redis's jemalloc, a
 		// Rust binary's jemallocator): its own purge path.
 		return AllocatorPurge, "the allocator linked into " + obj + " (madvise from " + at + ")", true
@@ -274,28 +274,4 @@ func issuerEvidence(a *analysis, p *pair) *result.Evidence {
 		return &e
 	}
 	return nil
-}
-
-// allocatorPrefixes begin the functions a statically linked allocator
-// purges from (jemalloc with its je_ or _rjem_ prefix, or unprefixed:
-// pages_purge_*, extent_*; mimalloc's mi_ and _mi_); allocatorParts are
-// C++ namespaces and names within a symbol (tcmalloc, snmalloc).
-var (
-	allocatorPrefixes = []string{"je_", "_rjem_", "pages_purge", "extent_", "mi_", "_mi_", "tcmalloc", "snmalloc"}
-	allocatorParts    = []string{"tcmalloc::", "TCMalloc", "snmalloc::", "jemalloc"}
-)
-
-// linkedAllocator says whether a function's name is an allocator's own.
-func linkedAllocator(fn string) bool {
-	for _, p := range allocatorPrefixes {
-		if strings.HasPrefix(fn, p) {
-			return true
-		}
-	}
-	for _, p := range allocatorParts {
-		if strings.Contains(fn, p) {
-			return true
-		}
-	}
-	return false
 }

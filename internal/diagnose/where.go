@@ -1,94 +1,75 @@
 package diagnose
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/stats"
 	"github.com/faultline/faultline/internal/summary"
 )
 
 // The trace pass runs under the baseline. A configuration that makes a
 // candidate slower, or widens the gap between the main pair, has a
 // mechanism of its own, and until its syscalls are seen the finding about
-// it can only say what such a configuration is known to do. TraceConfigs
-// names the configurations worth a trace pass of their own, so that every
-// finding about a configuration carries that configuration's evidence.
+// it can only say what such a configuration is known to do. Which of them
+// to trace is the pipeline's decision (what to measure next); the facts it
+// decides from are the diagnosis's, below.
 
-// traceConfigsMax bounds the extra trace passes: each costs a probe's
-// start and a few iterations per candidate, or one run per command.
-const traceConfigsMax = 2
-
-// gapWidens is how much wider than under the baseline the main pair's gap
-// must be under a configuration for the trace to look there.
-const gapWidens = 1.25
-
-// TraceConfigs returns the configurations, other than the baseline and
-// not yet traced, under which a trace pass would show a mechanism the
-// baseline's does not: those that make a user candidate slower (the rule
-// of the config-regression finding) and the one where the main pair's gap
-// is largest, if it is at least gapWidens wider than under the baseline
-// and the slow side faults more there. At most traceConfigsMax, the
-// largest slowdown or widening first.
-func TraceConfigs(r *result.Result, s *summary.Summary) []string {
+// Regressing returns the configurations that make a user candidate
+// slower by the rule of the config-regression finding, each with its
+// largest slowdown (time under it over time under the baseline).
+func Regressing(r *result.Result, s *summary.Summary) map[string]float64 {
+	out := map[string]float64{}
 	if r == nil || s == nil {
-		return nil
+		return out
 	}
 	a := newAnalysis(r, s)
-	score := map[string]float64{}
 	for _, c := range a.configs() {
-		if a.traced(c.Name) {
+		if hits := a.regressionHits(c, nil); len(hits) > 0 {
+			out[c.Name] = hits[0].slow
+		}
+	}
+	return out
+}
+
+// Widening returns, for the main slow pair (the summary's first), each
+// configuration under which the pair's gap is wider than under the
+// baseline, with how much wider (its slow/fast ratio there over the
+// baseline's), where the slow side is significantly slower than under the
+// baseline and faults at least minFaultGap more than the fast side: a
+// memory mechanism the baseline's trace does not show.
+func Widening(r *result.Result, s *summary.Summary) map[string]float64 {
+	out := map[string]float64{}
+	if r == nil || s == nil {
+		return out
+	}
+	a := newAnalysis(r, s)
+	pairs := a.pairs()
+	if len(pairs) == 0 {
+		return out
+	}
+	p := pairs[0]
+	base := a.ratio(p.slow, p.fast, a.base)
+	if base <= 0 {
+		return out
+	}
+	for _, c := range a.configs() {
+		sr, fr := a.run(p.slow, c.Name), a.run(p.fast, c.Name)
+		if sr == nil || fr == nil || faults(sr)-faults(fr) < minFaultGap {
 			continue
 		}
-		if hits := a.regressionHits(c, nil); len(hits) > 0 {
-			score[c.Name] = hits[0].slow
+		if g := a.ratio(p.slow, p.fast, c.Name); g > base && a.significantlySlower(p.slow, c.Name) {
+			out[c.Name] = g / base
 		}
 	}
-	if pairs := a.pairs(); len(pairs) > 0 {
-		p := pairs[0]
-		base := a.ratio(p.slow, p.fast, a.base)
-		widest, at := gapWidens*base, ""
-		for _, c := range a.configs() {
-			s, f := a.run(p.slow, c.Name), a.run(p.fast, c.Name)
-			if a.traced(c.Name) || s == nil || f == nil || faults(s)-faults(f) < minFaultGap {
-				continue
-			}
-			if g := a.ratio(p.slow, p.fast, c.Name); g >= widest && a.significantlySlower(p.slow, c.Name) {
-				widest, at = g, c.Name
-			}
-		}
-		if at != "" && base > 0 {
-			score[at] = math.Max(score[at], widest/base)
-		}
-	}
-	names := make([]string, 0, len(score))
-	for n := range score {
-		names = append(names, n)
-	}
-	slices.SortFunc(names, func(x, y string) int {
-		if c := cmp.Compare(score[y], score[x]); c != 0 {
-			return c
-		}
-		return cmp.Compare(x, y)
-	})
-	return names[:min(len(names), traceConfigsMax)]
+	return out
 }
 
 // minFaultGap is the fault difference per iteration below which a gap is
 // not a memory mechanism worth tracing.
-const minFaultGap = 64
-
-// traced says whether a user candidate's run under cfg has syscalls.
-func (a *analysis) traced(cfg string) bool {
-	for _, c := range a.r.Candidates {
-		if r := a.run(c.Name, cfg); !c.IsFix() && r != nil && r.PerIteration.Syscalls != nil {
-			return true
-		}
-	}
-	return false
-}
+const minFaultGap = stats.FaultFloor
 
 // returned is the memory a run gives back to the kernel per iteration:
 // munmap, brk shrinks, and madvise that drops pages (MADV_DONTNEED,

@@ -1,11 +1,11 @@
 package diagnose
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // untraceExperiments drops the syscalls of every run outside the
@@ -19,31 +19,23 @@ func untraceExperiments(r *result.Result) {
 	}
 }
 
-// TestTraceConfigsAreTheRegressions: with only the baseline traced, the
-// configurations to trace are those that make a candidate slower, the
-// largest slowdown first, at most two; a configuration already traced is
-// not traced again; a gap of arithmetic alone asks for none.
-func TestTraceConfigsAreTheRegressions(t *testing.T) {
+// TestRegressingAndWidening: the seed's fast side is 33.5x slower under
+// jemalloc and 22.3x under glibc-trim (docs/causes.md, config-regression);
+// no configuration widens its gap with more faults on the slow side.
+func TestRegressingAndWidening(t *testing.T) {
 	r := loadFixture(t, "seed.json")
-	untraceExperiments(r)
-	got := traceConfigsOf(r)
-	// The seed's fast side: 33.5x slower under jemalloc, 22.3x under
-	// glibc-trim (docs/causes.md, config-regression).
-	if want := []string{"jemalloc", "glibc-trim"}; !slices.Equal(got, want) {
-		t.Fatalf("TraceConfigs = %v, want %v", got, want)
+	s := summary.Of(r)
+	reg := Regressing(r, s)
+	if reg["jemalloc"] < 10 || reg["glibc-trim"] < 10 {
+		t.Errorf("Regressing = %v, want jemalloc and glibc-trim over 10x", reg)
 	}
-	for i := range r.Results {
-		if r.Results[i].Config == "jemalloc" {
-			r.Results[i].PerIteration.Syscalls = &result.Syscalls{Iterations: 10}
+	for cfg, w := range Widening(r, s) {
+		if w >= 1.25 {
+			t.Errorf("Widening: %s widens the gap %.2fx", cfg, w)
 		}
 	}
-	if got := traceConfigsOf(r); slices.Contains(got, "jemalloc") || slices.Contains(got, r.BaselineConfig()) {
-		t.Errorf("TraceConfigs = %v after jemalloc was traced", got)
-	}
-	nd := loadFixture(t, "nodiff.json")
-	untraceExperiments(nd)
-	if got := traceConfigsOf(nd); len(got) != 0 {
-		t.Errorf("no regression, no widening gap: TraceConfigs = %v, want none", got)
+	if len(Regressing(nil, nil)) != 0 || len(Widening(nil, nil)) != 0 {
+		t.Error("facts without a result")
 	}
 }
 

@@ -23,7 +23,7 @@ import (
 	"github.com/faultline/faultline/internal/notebook"
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/probe"
-	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/ptrace"
 	"github.com/faultline/faultline/internal/uprobe"
 )
 
@@ -48,7 +48,7 @@ func Run(ctx context.Context, python string) []Check {
 	var cs []Check
 	add := func(c Check) { cs = append(cs, c) }
 
-	if err := trace.Probe(); errors.Is(err, trace.ErrUnsupported) {
+	if err := ptrace.Probe(); errors.Is(err, ptrace.ErrUnsupported) {
 		add(Check{"syscall tracing", Missing, err.Error() + ": no ptrace fallback; the trace pass needs the syscall tracepoints below", ""})
 	} else if err != nil {
 		add(Check{"syscall tracing", Missing, err.Error(), "run where ptrace and seccomp are allowed (not inside a restrictive container); timing still works"})

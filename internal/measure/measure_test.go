@@ -18,10 +18,10 @@ import (
 	"github.com/faultline/faultline/internal/hosttest"
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/probe"
+	"github.com/faultline/faultline/internal/ptrace"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/summary"
 	"github.com/faultline/faultline/internal/testenv"
-	"github.com/faultline/faultline/internal/trace"
 )
 
 const seedSetup = "import numpy as np; a = np.random.randint(0, 256, 1_000_000, dtype=np.uint8)"
@@ -290,7 +290,7 @@ func TestSeedTraceMatchesStrace(t *testing.T) {
 	if err != nil {
 		testenv.Missing(t, "strace not installed (test.sh installs it)")
 	}
-	if err := trace.Probe(); err != nil {
+	if err := ptrace.Probe(); err != nil {
 		t.Skipf("tracing unavailable here: %v", err)
 	}
 	res := seedResult()

@@ -223,106 +223,21 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 			Candidate: candName(cands, mode), Seconds: time.Since(start).Seconds(), Note: mode, Load: loadSince(busy)})
 	}()
 
-	rng := rand.New(rand.NewPCG(o.Seed, uint64(len(res.Results))))
-	seq, prev := 0, ""
-	// perIter is each candidate's latest seconds per iteration, which
-	// sizes the watchdog and the budget check of its next sample.
-	perIter := map[string]float64{}
+	t := &probeTiming{ctx: ctx, hctx: hctx, s: s, acc: acc, b: b, o: o, cfg: cfg, mode: mode,
+		perIter: map[string]float64{}, measured: map[string]bool{}}
 	for c, h := range o.Hints {
-		perIter[c] = h
-	}
-	outOfTime := false
-	// measured says whether perIter[c] was measured under this
-	// configuration: a hint from the baseline sizes the budget check, but
-	// not the watchdog, since an experiment may legitimately be tens of
-	// times slower (jemalloc's purge, huge pages off); the first sample
-	// under a configuration is bounded by the budget's stop only.
-	measured := map[string]bool{}
-	sample := func(c string, round int, warm bool) error {
-		expect := time.Duration(float64(acc.loops[c]) * perIter[c] * 1e9)
-		if perIter[c] > 0 && !b.fits(expect) {
-			outOfTime = true
-			return ErrBudget
-		}
-		wd := expect
-		if !measured[c] {
-			wd = 0
-		}
-		t0 := time.Now()
-		sctx, scancel := watch(hctx, wd)
-		sm, err := s.Run(sctx, c, acc.loops[c], seq, o.KeepGC)
-		scancel()
-		if err != nil {
-			return stalled(ctx, sctx, err, b, c, cfg.Name, "sample", t0)
-		}
-		after := ""
-		if prev != "" && prev != c {
-			after = prev
-		}
-		n := float64(sm.Loops)
-		// The budget and the watchdog go by elapsed time, whatever the
-		// probe times with.
-		perIter[c] = float64(sm.WallNS) / 1e9 / n
-		measured[c] = true
-		smp := result.Sample{Seq: seq, Round: round, Seconds: float64(sm.NS) / 1e9 / n,
-			MinorFaults: float64(sm.MinFlt) / n, MajorFaults: float64(sm.MajFlt) / n, After: after, Warmup: warm}
-		if sm.CPU {
-			smp.UserSeconds, smp.SystemSeconds = float64(sm.UserNS)/1e9/n, float64(sm.SysNS)/1e9/n
-			acc.cpu[c] = result.UnitCall
-		}
-		acc.add(c, smp)
-		seq++
-		prev = c
-		return nil
-	}
-	// run ends the timing early but cleanly when the budget runs out.
-	run := func(c string, round int, warm bool) (bool, error) {
-		err := sample(c, round, warm)
-		if errors.Is(err, ErrBudget) {
-			return false, nil
-		}
-		return err == nil, err
+		t.perIter[c] = h
 	}
 	defer func() {
-		if outOfTime {
+		if t.outOfTime {
 			res.Note("the time budget ended %s (%s) early: some candidates have few samples", cfg.Name, mode)
 		}
 	}()
-	warmup := o.Warmup
-	for _, c := range cands {
-		loops := o.Loops
-		if loops <= 0 {
-			est := o.Hints[c.Name]
-			if est <= 0 {
-				// A short autorange estimates the time per iteration, a
-				// tenth of a sample's worth: the warm-up sample sized from
-				// it then sizes the rest.
-				if !b.fits(3 * o.SampleTime) {
-					outOfTime = true
-					return nil, nil
-				}
-				o.progress("timing %s (%s): calibrating %s", cfg.Name, mode, c.Name)
-				t0 := time.Now()
-				n, d, err := s.Autorange(hctx, c.Name, max(time.Millisecond, o.SampleTime/autorangeShare))
-				if err != nil {
-					return nil, stalled(ctx, hctx, err, b, c.Name, cfg.Name, "sample", t0)
-				}
-				if n > 0 && d > 0 {
-					est = d.Seconds() / float64(n)
-					perIter[c.Name] = est
-				}
-			}
-			// Size one warm-up sample from the estimate, then the rest
-			// from what that sample measured under this configuration.
-			acc.loops[c.Name] = loopsFor(o.SampleTime, est)
-			if ok, err := run(c.Name, -1, true); !ok {
-				return nil, err
-			}
-			loops = loopsFor(o.SampleTime, perIter[c.Name])
-			warmup = max(0, o.Warmup-1)
-		}
-		acc.loops[c.Name] = loops
+	warmup, err := t.size(cands)
+	if err != nil || t.outOfTime {
+		return nil, err
 	}
+	rng := rand.New(rand.NewPCG(o.Seed, uint64(len(res.Results))))
 	sched := schedule{fixed: o.Rounds, min: o.MinRounds, max: o.MaxRounds, warmup: warmup, share: o.ConfigBudget,
 		done: func() bool {
 			if o.SteadyTight > 0 && !acc.decided() {
@@ -334,11 +249,125 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 		sched.undecided = func() bool { return !acc.decided() }
 		sched.longShare = o.UndecidedBudget
 	}
-	n, err := sched.run(acc.names, rng, b, run, func(n int) { o.progress("timing %s (%s): round %d", cfg.Name, mode, n) })
-	if err == nil && !outOfTime && n < o.MinRounds && o.Rounds == 0 {
+	n, err := sched.run(acc.names, rng, b, t.run, func(n int) { o.progress("timing %s (%s): round %d", cfg.Name, mode, n) })
+	if err == nil && !t.outOfTime && n < o.MinRounds && o.Rounds == 0 {
 		res.Note("the time budget ended %s (%s) after %d rounds: intervals are wide", cfg.Name, mode, n)
 	}
 	return nil, err
+}
+
+// probeTiming is one configuration's timing in a probe: the samples so
+// far (acc), each candidate's latest seconds per iteration (perIter, which
+// sizes the watchdog and the budget check of its next sample), and
+// whether the budget cut it short.
+type probeTiming struct {
+	ctx, hctx context.Context // the caller's, and bounded by the budget's stop
+	s         *probe.Session
+	acc       *accumulator
+	b         budget
+	o         *Options
+	cfg       result.Config
+	mode      string
+	seq       int
+	prev      string
+	perIter   map[string]float64
+	// measured says whether perIter[c] was measured under this
+	// configuration: a hint from the baseline sizes the budget check, but
+	// not the watchdog, since an experiment may legitimately be tens of
+	// times slower (jemalloc's purge, huge pages off); the first sample
+	// under a configuration is bounded by the budget's stop only.
+	measured  map[string]bool
+	outOfTime bool
+}
+
+// sample takes one sample of c: ErrBudget when it would not fit.
+func (t *probeTiming) sample(c string, round int, warm bool) error {
+	expect := time.Duration(float64(t.acc.loops[c]) * t.perIter[c] * 1e9)
+	if t.perIter[c] > 0 && !t.b.fits(expect) {
+		t.outOfTime = true
+		return ErrBudget
+	}
+	wd := expect
+	if !t.measured[c] {
+		wd = 0
+	}
+	t0 := time.Now()
+	sctx, scancel := watch(t.hctx, wd)
+	sm, err := t.s.Run(sctx, c, t.acc.loops[c], t.seq, t.o.KeepGC)
+	scancel()
+	if err != nil {
+		return stalled(t.ctx, sctx, err, t.b, c, t.cfg.Name, "sample", t0)
+	}
+	after := ""
+	if t.prev != "" && t.prev != c {
+		after = t.prev
+	}
+	n := float64(sm.Loops)
+	// The budget and the watchdog go by elapsed time, whatever the
+	// probe times with.
+	t.perIter[c] = float64(sm.WallNS) / 1e9 / n
+	t.measured[c] = true
+	smp := result.Sample{Seq: t.seq, Round: round, Seconds: float64(sm.NS) / 1e9 / n,
+		MinorFaults: float64(sm.MinFlt) / n, MajorFaults: float64(sm.MajFlt) / n, After: after, Warmup: warm}
+	if sm.CPU {
+		smp.UserSeconds, smp.SystemSeconds = float64(sm.UserNS)/1e9/n, float64(sm.SysNS)/1e9/n
+		t.acc.cpu[c] = result.UnitCall
+	}
+	t.acc.add(c, smp)
+	t.seq++
+	t.prev = c
+	return nil
+}
+
+// run takes a sample for the schedule, ending the timing early but
+// cleanly when the budget runs out.
+func (t *probeTiming) run(c string, round int, warm bool) (bool, error) {
+	err := t.sample(c, round, warm)
+	if errors.Is(err, ErrBudget) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// size sets each candidate's loops per sample: --number as given, else
+// from a hint or a short autorange (a tenth of a sample's worth), which
+// sizes one warm-up sample, whose measurement sizes the rest. It returns
+// the warm-up rounds still to run; outOfTime when the budget ended first.
+func (t *probeTiming) size(cands []result.Candidate) (int, error) {
+	o, warmup := t.o, t.o.Warmup
+	for _, c := range cands {
+		loops := o.Loops
+		if loops <= 0 {
+			est := o.Hints[c.Name]
+			if est <= 0 {
+				if !t.b.fits(3 * o.SampleTime) {
+					t.outOfTime = true
+					return 0, nil
+				}
+				o.progress("timing %s (%s): calibrating %s", t.cfg.Name, t.mode, c.Name)
+				t0 := time.Now()
+				n, d, err := t.s.Autorange(t.hctx, c.Name, max(time.Millisecond, o.SampleTime/autorangeShare))
+				if err != nil {
+					return 0, stalled(t.ctx, t.hctx, err, t.b, c.Name, t.cfg.Name, "sample", t0)
+				}
+				if n > 0 && d > 0 {
+					est = d.Seconds() / float64(n)
+					t.perIter[c.Name] = est
+				}
+			}
+			t.acc.loops[c.Name] = loopsFor(o.SampleTime, est)
+			if ok, err := t.run(c.Name, -1, true); !ok {
+				if err == nil {
+					t.outOfTime = true
+				}
+				return 0, err
+			}
+			loops = loopsFor(o.SampleTime, t.perIter[c.Name])
+			warmup = max(0, o.Warmup-1)
+		}
+		t.acc.loops[c.Name] = loops
+	}
+	return warmup, nil
 }
 
 // summarize sets a run's time and faults per iteration from its timed

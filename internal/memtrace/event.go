@@ -1,5 +1,5 @@
 // Package memtrace is the model of a traced run shared by faultline's two
-// memory-syscall recorders: the seccomp+ptrace tracer (internal/trace) and
+// memory-syscall recorders: the seccomp+ptrace tracer (internal/ptrace) and
 // the perf tracepoint recorder (internal/perftrace). An Event is one brk,
 // mmap, munmap, mremap or madvise call, a marker write, or a change in the
 // traced process tree; it has a compact binary form for the pipe from the

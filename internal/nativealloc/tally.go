@@ -279,10 +279,8 @@ func (t *tally) allocator(rec uprobe.Recording) (obj, name string) {
 // defines glibc's own entry points, else the file's base name.
 func Identify(path string) string {
 	base := filepath.Base(path)
-	for _, a := range []string{alloc.Jemalloc, alloc.Tcmalloc, alloc.Mimalloc} {
-		if strings.Contains(base, a) {
-			return a
-		}
+	if a := alloc.Known(path); a != "" {
+		return a
 	}
 	if strings.HasPrefix(base, "libc.so") || strings.HasPrefix(base, "libc-") {
 		return alloc.Glibc

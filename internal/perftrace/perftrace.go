@@ -2,7 +2,7 @@
 // calls (brk, mmap, munmap, mremap, madvise) from the kernel's syscall
 // tracepoints through perf_event_open, without ever stopping it.
 //
-// The seccomp+ptrace tracer (internal/trace) holds the target for every
+// The seccomp+ptrace tracer (internal/ptrace) holds the target for every
 // traced call; on a virtual machine each hold costs tens of microseconds
 // and the cache the target loses, which for the seed case (five memory
 // calls in a 1.7 ms call) slows the traced pass by about 20%. Here the

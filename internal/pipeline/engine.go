@@ -8,6 +8,7 @@ import (
 	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/stats"
 )
 
 // engine runs the steps of the sequence on one kind of target.
@@ -88,9 +89,9 @@ func (e *probeEngine) trace(ctx context.Context, res *result.Result, cfg result.
 }
 
 // faultsAlone says whether a candidate's isolated runs fault materially
-// more than its interleaved ones: at least 64 faults an iteration and
-// twice as many.
-func faultsAlone(inter, iso float64) bool { return iso >= inter*2+64 }
+// more than its interleaved ones: at least stats.FaultFloor faults an
+// iteration and twice as many.
+func faultsAlone(inter, iso float64) bool { return iso >= inter*2+stats.FaultFloor }
 
 func (e *probeEngine) traceUnder(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error {
 	return measure.TraceUnder(ctx, res, e.tgt, cfg, traceIterations, rec, e.o)

@@ -27,18 +27,20 @@ const (
 	focusWeight = 3
 )
 
-// deferExperiments strips the experiments from every point's request and
-// says whether it did (the requests wanted them, and the sweep is long
-// enough).
-func deferExperiments(sr *SweepRequest) bool {
+// firstPass returns the requests of the sweep's first pass: the caller's
+// own, or copies without the experiments when the sweep defers them
+// (the requests wanted them, and the sweep is long enough), and whether
+// it does. The caller's requests are left as they were.
+func firstPass(sr *SweepRequest) ([]*Request, bool) {
 	if len(sr.Points) <= focusMin {
-		return false
+		return sr.Requests, false
 	}
 	for _, req := range sr.Requests {
 		if req.Settings.NoExperiments {
-			return false
+			return sr.Requests, false
 		}
 	}
+	out := make([]*Request, len(sr.Requests))
 	for i, req := range sr.Requests {
 		c := *req
 		c.Settings.NoExperiments = true
@@ -46,9 +48,9 @@ func deferExperiments(sr *SweepRequest) bool {
 		// candidate, more than a short point's share; the cliffs are
 		// read from the trace, and the focus points run it.
 		c.Settings.NoAlloc = c.Settings.NoAlloc || c.Commands != nil
-		sr.Requests[i] = &c
+		out[i] = &c
 	}
-	return true
+	return out, true
 }
 
 // focusPoints returns the indices of the points to measure again with
@@ -105,8 +107,9 @@ func widestGap(doc *result.Sweep) int {
 }
 
 // runFocus measures the focus points again with the experiments the
-// first pass left out, replaces their results, and finds the cliffs
-// again (now with the configurations that remove them).
+// first pass left out, replaces their results (the new result is reported
+// through Done like the first), and finds the cliffs again (now with the
+// configurations that remove them).
 func runFocus(ctx context.Context, sr *SweepRequest, full []*Request, doc *result.Sweep, start time.Time) error {
 	focus := focusPoints(doc)
 	var firstErr error

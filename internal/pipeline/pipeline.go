@@ -212,7 +212,7 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 // what the budget leaves: a verified fix matters more than the evidence
 // for a warning.
 func traceWhereTheGapIs(ctx context.Context, res *result.Result, eng engine, rec measure.Recorders) error {
-	for _, name := range diagnose.TraceConfigs(res, summary.Of(res)) {
+	for _, name := range traceConfigs(res, summary.Of(res)) {
 		cfg := res.Config(name)
 		if cfg == nil {
 			continue

@@ -93,6 +93,11 @@ func TestSweepRefinesTrimCliff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for i, req := range sr.Requests {
+		if req.Settings.Budget != 0 || req.Progress != nil {
+			t.Errorf("the sweep changed the caller's request %d: budget %s", i, req.Settings.Budget)
+		}
+	}
 	c := trimCliff(doc, "B")
 	if c == nil {
 		t.Fatalf("no refined trim cliff for B among %d cliffs:\n%s%s", len(doc.Cliffs), summaries(doc), skips(doc))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/faultline/faultline/internal/cliff"
@@ -60,8 +59,8 @@ func RunSweep(ctx context.Context, sr *SweepRequest) (*result.Sweep, error) {
 	doc := result.NewSweep(first.Kind, first.Version, first.Args, sr.Budget)
 	doc.Parameters = sweepParameters(sr.Sweep)
 	reserve := refineReserve(sr)
-	full := slices.Clone(sr.Requests)
-	focused := deferExperiments(sr)
+	full := sr.Requests
+	pass, focused := firstPass(sr)
 	if focused {
 		// About two points measured again, either side of one cliff;
 		// what the first pass leaves unused rolls over.
@@ -79,7 +78,7 @@ func RunSweep(ctx context.Context, sr *SweepRequest) (*result.Sweep, error) {
 		default:
 			share := pointShare(sr, doc, i, left, reserve)
 			sp.BudgetSeconds = share.Seconds()
-			res, err := runPoint(ctx, sr, sr.Requests[i], pt, fmt.Sprintf("%d/%d", i+1, len(sr.Points)), share, false)
+			res, err := runPoint(ctx, sr, pass[i], pt, fmt.Sprintf("%d/%d", i+1, len(sr.Points)), share, false)
 			var ue *UsageError
 			if errors.As(err, &ue) {
 				return nil, err
@@ -123,7 +122,10 @@ func (e *PointError) Unwrap() error { return e.Err }
 // runPoint runs a point's request with its share of the budget, its
 // progress lines prefixed with where the point is ("2/5"), the point,
 // and the time left of the sweep's budget.
-func runPoint(ctx context.Context, sr *SweepRequest, req *Request, pt sweep.Point, where string, share time.Duration, refine bool) (*result.Result, error) {
+func runPoint(ctx context.Context, sr *SweepRequest, own *Request, pt sweep.Point, where string, share time.Duration, refine bool) (*result.Result, error) {
+	// A copy: the caller's request keeps its own budget and progress.
+	c := *own
+	req := &c
 	req.Settings.Budget = share
 	if sr.Begin != nil {
 		sr.Begin(req)

@@ -5,7 +5,7 @@ import (
 
 	"github.com/faultline/faultline/internal/measure"
 	"github.com/faultline/faultline/internal/perftrace"
-	"github.com/faultline/faultline/internal/trace"
+	"github.com/faultline/faultline/internal/ptrace"
 )
 
 // EnvTracer forces the trace pass's recorder: "perf" or "ptrace". Unset,
@@ -26,7 +26,7 @@ func chooseRecorders() measure.Recorders {
 		}
 	}
 	if force != "perf" {
-		if err := trace.Probe(); err != nil {
+		if err := ptrace.Probe(); err != nil {
 			r.PtraceWhy = OneLine(err)
 		} else {
 			r.Ptrace = true

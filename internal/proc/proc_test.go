@@ -20,7 +20,7 @@ import (
 	"github.com/faultline/faultline/internal/protocol"
 	"github.com/faultline/faultline/internal/reexec"
 	// The tracer of the "trace" mode registers itself.
-	_ "github.com/faultline/faultline/internal/trace"
+	_ "github.com/faultline/faultline/internal/ptrace"
 )
 
 func TestMain(m *testing.M) {

@@ -10,7 +10,7 @@ import (
 
 // Tracer is a memory-syscall tracer as proc drives it for Spec.Trace.
 // proc brings none of its own, so that it depends on no tracer: one
-// registers itself with RegisterTracer (internal/trace's seccomp+ptrace
+// registers itself with RegisterTracer (internal/ptrace's seccomp+ptrace
 // tracer does, from its init). The supervisor and the exec helper run the
 // same binary as faultline, so they have it too.
 type Tracer interface {
@@ -52,4 +52,4 @@ var tracer Tracer
 // they run.
 func RegisterTracer(t Tracer) { tracer = t }
 
-var errNoTracer = errors.New("no memory-syscall tracer is linked into this program (internal/trace registers one)")
+var errNoTracer = errors.New("no memory-syscall tracer is linked into this program (internal/ptrace registers one)")

@@ -9,7 +9,7 @@
 // call it first thing in main and in the TestMain of every test binary
 // that starts processes through internal/proc. Dispatching from an init
 // function instead would run a role before the packages initialised after
-// this one have registered what it needs (internal/trace registers proc's
+// this one have registered what it needs (internal/ptrace registers proc's
 // tracer). A re-executed binary that never calls Main would run the whole
 // program again in place of the role, so proc refuses to start anything
 // in a process that has not called it (Dispatched).

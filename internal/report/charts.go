@@ -103,6 +103,29 @@ func (f *facts) timelineSegments(cfg string) []segment {
 	return segs
 }
 
+// Timeline geometry: a time panel above a faults panel, and tlSegGap empty
+// sample slots between two processes.
+const (
+	tlLeft, tlRight           = 70.0, 16.0
+	tlTop                     = 56.0
+	tlTimeH, tlGap, tlFaultsH = 190.0, 34.0, 110.0
+	tlBottom                  = 30.0
+	tlSegGap                  = 4
+	tlFaultsTop               = tlTop + tlTimeH + tlGap
+	tlHeight                  = tlTop + tlTimeH + tlGap + tlFaultsH + tlBottom
+)
+
+// timeline is one timeline chart while it is drawn: its processes, its
+// scales and the document they are drawn on.
+type timeline struct {
+	f    *facts
+	d    *svg.Doc
+	segs []segment
+	xs   svg.Linear // sample slot to x
+	ys   svg.Scale  // seconds per iteration to y in the time panel
+	fs   svg.Log1p  // minor faults per iteration to y in the faults panel
+}
+
 // timelineChart draws every sample under cfg in the order it was taken:
 // time per iteration on top, minor faults per iteration below, so a spike
 // on the first sample after a switch between candidates, or during
@@ -112,22 +135,48 @@ func (f *facts) timelineChart(cfg string) (string, bool) {
 	if len(segs) == 0 {
 		return "", false
 	}
-	const (
-		left, right = 70.0, 16.0
-		top         = 56.0
-		h1, gap, h2 = 190.0, 34.0, 110.0
-		bottom      = 30.0
-		segGap      = 4
-	)
-	H := top + h1 + gap + h2 + bottom
+	lo, hi, maxF := sampleRange(segs)
+	if hi == 0 {
+		return "", false
+	}
+	t := &timeline{f: f, segs: segs,
+		xs: svg.Linear{Lo: -0.5, Hi: float64(timelineSlots(segs)) - 0.5, P0: tlLeft, P1: chartW - tlRight},
+		ys: timeAxis(lo, hi, tlTop+tlTimeH, tlTop),
+		fs: svg.Log1p{Hi: math.Max(maxF*1.2, 1), P0: tlFaultsTop + tlFaultsH, P1: tlFaultsTop},
+	}
+	t.d = svg.New(chartW, tlHeight, "timeline of every sample under "+cfg)
+	t.d.Rect(0, 0, chartW, tlHeight, `fill="#ffffff"`)
+	t.legend()
+	t.axes()
+	off := 0
+	for i, sg := range segs {
+		if i > 0 {
+			off += tlSegGap
+			t.separator(off)
+		}
+		t.drawSegment(sg, off)
+		off += sg.n
+	}
+	return t.d.String(), true
+}
+
+// timelineSlots is the width of the x axis in samples: every segment's
+// span plus the gaps between them.
+func timelineSlots(segs []segment) int {
 	units := 0
 	for i, s := range segs {
 		if i > 0 {
-			units += segGap
+			units += tlSegGap
 		}
 		units += s.n
 	}
-	lo, hi, maxF := math.Inf(1), 0.0, 0.0
+	return units
+}
+
+// sampleRange returns the smallest and largest positive time and the
+// largest fault count of the samples in segs, which the axes must span.
+func sampleRange(segs []segment) (lo, hi, maxF float64) {
+	lo = math.Inf(1)
 	for _, sg := range segs {
 		for _, run := range sg.runs {
 			for _, s := range run.Samples {
@@ -138,18 +187,13 @@ func (f *facts) timelineChart(cfg string) (string, bool) {
 			}
 		}
 	}
-	if hi == 0 {
-		return "", false
-	}
-	xs := svg.Linear{Lo: -0.5, Hi: float64(units) - 0.5, P0: left, P1: chartW - right}
-	ys := timeAxis(lo, hi, top+h1, top)
-	fTop := top + h1 + gap
-	fs := svg.Log1p{Hi: math.Max(maxF*1.2, 1), P0: fTop + h2, P1: fTop}
+	return lo, hi, maxF
+}
 
-	d := svg.New(chartW, H, "timeline of every sample under "+cfg)
-	d.Rect(0, 0, chartW, H, `fill="#ffffff"`)
-	// Legend: candidates, then the marker shapes that occur.
-	var switched, warm bool
+// sampleMarkers reports whether any sample in segs was the first after a
+// switch between candidates, and whether any was a warm-up sample: the
+// legend shows only the marker shapes that occur.
+func sampleMarkers(segs []segment) (switched, warm bool) {
 	for _, sg := range segs {
 		for _, run := range sg.runs {
 			for _, s := range run.Samples {
@@ -158,12 +202,18 @@ func (f *facts) timelineChart(cfg string) (string, bool) {
 			}
 		}
 	}
-	x := left
-	for _, c := range f.all() {
-		if !segsHave(segs, c.Name) {
+	return switched, warm
+}
+
+// legend names the candidates drawn, then the marker shapes that occur.
+func (t *timeline) legend() {
+	switched, warm := sampleMarkers(t.segs)
+	d, x := t.d, tlLeft
+	for _, c := range t.f.all() {
+		if !segsHave(t.segs, c.Name) {
 			continue
 		}
-		d.Circle(x+5, 14, 4.5, svg.A("fill", f.color(c.Name)))
+		d.Circle(x+5, 14, 4.5, svg.A("fill", t.f.color(c.Name)))
 		d.Text(x+14, 18, svg.Start, c.Name, "")
 		x += 24 + float64(7*len([]rune(c.Name)))
 	}
@@ -180,83 +230,103 @@ func (f *facts) timelineChart(cfg string) (string, bool) {
 		d.Circle(x+5, 14, 3.5, `fill="#ffffff" stroke="#555555" stroke-width="1.4"`)
 		d.Text(x+14, 18, svg.Start, "warm-up (not summarised)", "")
 	}
+}
 
-	per := f.r.Unit()
-	d.Text(left, top-8, svg.Start, "time per "+per+scaleNote(ys), `font-weight="600"`)
-	d.Text(left, fTop-8, svg.Start, "minor page faults per "+per+" (log 1+x)", `font-weight="600"`)
-	axisY(d, ys, left, chartW-right, fmtTimeAxis)
-	axisY(d, fs, left, chartW-right, svg.Count)
+// axes titles the two panels and draws their grid lines and labels.
+func (t *timeline) axes() {
+	per := t.f.r.Unit()
+	t.d.Text(tlLeft, tlTop-8, svg.Start, "time per "+per+scaleNote(t.ys), `font-weight="600"`)
+	t.d.Text(tlLeft, tlFaultsTop-8, svg.Start, "minor page faults per "+per+" (log 1+x)", `font-weight="600"`)
+	axisY(t.d, t.ys, tlLeft, chartW-tlRight, fmtTimeAxis)
+	axisY(t.d, t.fs, tlLeft, chartW-tlRight, svg.Count)
+}
 
-	off := 0
-	for i, sg := range segs {
-		if i > 0 {
-			off += segGap
-			sep := xs.Px(float64(off) - float64(segGap)/2 - 0.5)
-			d.Line(sep, top-4, sep, fTop+h2, `stroke="#bbbbbb" stroke-dasharray="3 3"`)
-		}
-		px := func(seq int) float64 { return xs.Px(float64(off + seq - sg.lo)) }
-		d.Text((px(sg.lo)+px(sg.lo+sg.n-1))/2, fTop+h2+18, svg.Middle, sg.title, `fill="#555555"`)
-		// Shade the warm-up samples: each stretch of consecutive ones
-		// (a segment made of several processes has one per process).
-		var warmSeqs []int
-		for _, run := range sg.runs {
-			for _, s := range run.Samples {
-				if s.Warmup {
-					warmSeqs = append(warmSeqs, s.Seq)
-				}
-			}
-		}
-		slices.Sort(warmSeqs)
-		for i := 0; i < len(warmSeqs); {
-			j := i
-			for j+1 < len(warmSeqs) && warmSeqs[j+1] <= warmSeqs[j]+1 {
-				j++
-			}
-			x0, x1 := px(warmSeqs[i])-4, px(warmSeqs[j])+4
-			d.Rect(x0, top, x1-x0, h1, `fill="#f2f2f2"`)
-			d.Rect(x0, fTop, x1-x0, h2, `fill="#f2f2f2"`)
-			i = j + 1
-		}
-		for _, run := range sg.runs {
-			col := f.color(run.Candidate)
-			samples := slices.Clone(run.Samples)
-			slices.SortFunc(samples, func(a, b result.Sample) int { return a.Seq - b.Seq })
-			var tl, fl [][2]float64
-			for _, s := range samples {
-				tl = append(tl, [2]float64{px(s.Seq), ys.Px(s.Seconds)})
-				fl = append(fl, [2]float64{px(s.Seq), fs.Px(s.MinorFaults)})
-			}
-			d.Polyline(tl, svg.Join(svg.A("stroke", col), `stroke-width="1" opacity="0.35"`))
-			d.Polyline(fl, svg.Join(svg.A("stroke", col), `stroke-width="1" opacity="0.35"`))
-			for _, s := range samples {
-				tip := fmt.Sprintf("%s #%d, round %d: %s, %s minor faults per iteration", run.Candidate, s.Seq, s.Round, fmtTime(s.Seconds), fmtCount(s.MinorFaults))
-				if s.After != "" {
-					tip += ", right after " + s.After
-				}
-				if s.Warmup {
-					tip += " (warm-up)"
-				}
-				for _, y := range []float64{ys.Px(s.Seconds), fs.Px(s.MinorFaults)} {
-					d.Group("")
-					d.Title(tip)
-					switch {
-					case s.Warmup:
-						d.Circle(px(s.Seq), y, 3.5, svg.Join(`fill="#ffffff"`, svg.A("stroke", col), `stroke-width="1.4"`))
-					case s.After != "":
-						// The ring takes the colour of the candidate that
-						// ran before, so "A right after B" stands out from
-						// "A right after B-fix".
-						d.Circle(px(s.Seq), y, 4.5, svg.Join(svg.A("fill", col), svg.A("stroke", f.color(s.After)), `stroke-width="2"`))
-					default:
-						d.Circle(px(s.Seq), y, 3, svg.A("fill", col))
-					}
-					d.End()
-				}
-			}
-		}
-		off += sg.n
+// separator draws the dashed line in the gap that ends at slot off, between
+// two processes.
+func (t *timeline) separator(off int) {
+	sep := t.xs.Px(float64(off) - float64(tlSegGap)/2 - 0.5)
+	t.d.Line(sep, tlTop-4, sep, tlFaultsTop+tlFaultsH, `stroke="#bbbbbb" stroke-dasharray="3 3"`)
+}
+
+// drawSegment draws one process's samples from slot off on: its title
+// below the axis, its warm-up shading, then each run's lines and markers.
+func (t *timeline) drawSegment(sg segment, off int) {
+	px := func(seq int) float64 { return t.xs.Px(float64(off + seq - sg.lo)) }
+	t.d.Text((px(sg.lo)+px(sg.lo+sg.n-1))/2, tlFaultsTop+tlFaultsH+18, svg.Middle, sg.title, `fill="#555555"`)
+	t.shadeWarmup(sg, px)
+	for _, run := range sg.runs {
+		t.drawRun(run, px)
 	}
-	return d.String(), true
+}
+
+// shadeWarmup shades the warm-up samples: each stretch of consecutive ones
+// (a segment made of several processes has one per process).
+func (t *timeline) shadeWarmup(sg segment, px func(int) float64) {
+	var warmSeqs []int
+	for _, run := range sg.runs {
+		for _, s := range run.Samples {
+			if s.Warmup {
+				warmSeqs = append(warmSeqs, s.Seq)
+			}
+		}
+	}
+	slices.Sort(warmSeqs)
+	for i := 0; i < len(warmSeqs); {
+		j := i
+		for j+1 < len(warmSeqs) && warmSeqs[j+1] <= warmSeqs[j]+1 {
+			j++
+		}
+		x0, x1 := px(warmSeqs[i])-4, px(warmSeqs[j])+4
+		t.d.Rect(x0, tlTop, x1-x0, tlTimeH, `fill="#f2f2f2"`)
+		t.d.Rect(x0, tlFaultsTop, x1-x0, tlFaultsH, `fill="#f2f2f2"`)
+		i = j + 1
+	}
+}
+
+// drawRun joins a run's samples in Seq order with a faint line in each
+// panel, then marks every sample in both.
+func (t *timeline) drawRun(run *result.Run, px func(int) float64) {
+	col := t.f.color(run.Candidate)
+	samples := slices.Clone(run.Samples)
+	slices.SortFunc(samples, func(a, b result.Sample) int { return a.Seq - b.Seq })
+	var tl, fl [][2]float64
+	for _, s := range samples {
+		tl = append(tl, [2]float64{px(s.Seq), t.ys.Px(s.Seconds)})
+		fl = append(fl, [2]float64{px(s.Seq), t.fs.Px(s.MinorFaults)})
+	}
+	t.d.Polyline(tl, svg.Join(svg.A("stroke", col), `stroke-width="1" opacity="0.35"`))
+	t.d.Polyline(fl, svg.Join(svg.A("stroke", col), `stroke-width="1" opacity="0.35"`))
+	for _, s := range samples {
+		t.marker(run.Candidate, col, s, px(s.Seq))
+	}
+}
+
+// marker draws one sample at x in both panels, with a tooltip; its shape
+// says whether it was a warm-up or the first after a switch.
+func (t *timeline) marker(cand, col string, s result.Sample, x float64) {
+	tip := fmt.Sprintf("%s #%d, round %d: %s, %s minor faults per iteration", cand, s.Seq, s.Round, fmtTime(s.Seconds), fmtCount(s.MinorFaults))
+	if s.After != "" {
+		tip += ", right after " + s.After
+	}
+	if s.Warmup {
+		tip += " (warm-up)"
+	}
+	for _, y := range []float64{t.ys.Px(s.Seconds), t.fs.Px(s.MinorFaults)} {
+		t.d.Group("")
+		t.d.Title(tip)
+		switch {
+		case s.Warmup:
+			t.d.Circle(x, y, 3.5, svg.Join(`fill="#ffffff"`, svg.A("stroke", col), `stroke-width="1.4"`))
+		case s.After != "":
+			// The ring takes the colour of the candidate that
+			// ran before, so "A right after B" stands out from
+			// "A right after B-fix".
+			t.d.Circle(x, y, 4.5, svg.Join(svg.A("fill", col), svg.A("stroke", t.f.color(s.After)), `stroke-width="2"`))
+		default:
+			t.d.Circle(x, y, 3, svg.A("fill", col))
+		}
+		t.d.End()
+	}
 }
 
 func segsHave(segs []segment, cand string) bool {

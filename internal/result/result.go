@@ -248,12 +248,8 @@ func (r *Run) ProcessFaultsDiffer() (lo, hi float64, differ bool) {
 		return 0, 0, false
 	}
 	lo, hi = slices.Min(pf), slices.Max(pf)
-	return lo, hi, !FaultsAlike(lo, hi)
+	return lo, hi, !stats.CountsAlike(lo, hi)
 }
-
-// FaultsAlike says whether two per-iteration fault counts are the same
-// within counting noise (stats.CountsAlike, the one noise floor).
-func FaultsAlike(x, y float64) bool { return stats.CountsAlike(x, y) }
 
 // Estimate is a median with its confidence interval, as internal/stats
 // computes it; its JSON form is part of the schema (docs/json-schema.md).

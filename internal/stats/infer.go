@@ -141,17 +141,27 @@ func countsAgree(base, other Side, dir Answer, faultCost float64) bool {
 	return (lo-hi)*faultCost >= 0.1*gap
 }
 
-// FaultFloor is the change in minor faults per iteration below which a
-// change of faults is noise to a gate: a quarter MiB of 4 KiB pages,
-// what a loaded machine, a compaction or a first touch of a stack can
-// add to a loop that allocates nothing.
-const FaultFloor = 64
+// The noise floors of per-iteration counts, the only ones: every rule
+// that asks whether faults or calls differ reads these.
+const (
+	// CountNoise is the difference of a per-iteration count (faults,
+	// calls) that counting alone can make: a fault-based cause rests on
+	// more, and CountsAlike allows it.
+	CountNoise = 2
+	// FaultFloor is the change in minor faults per iteration below which
+	// a change of faults is not material: a quarter MiB of 4 KiB pages,
+	// what a loaded machine, a compaction or a first touch of a stack can
+	// add to a loop that allocates nothing. A gate's breach, a cliff's
+	// jump, a candidate faulting alone and a configuration worth tracing
+	// all need at least this much.
+	FaultFloor = 64
+)
 
 // CountsAlike says whether two per-iteration counts (faults, calls) are
-// the same within counting noise: within 2 or 20% of the larger. It is
-// the one noise floor of counts: processes, samples and gates use it.
+// the same within counting noise: within CountNoise or 20% of the larger.
+// Processes, samples and gates use it.
 func CountsAlike(x, y float64) bool {
-	return math.Abs(x-y) < max(2, 0.2*max(math.Abs(x), math.Abs(y)))
+	return math.Abs(x-y) < max(CountNoise, 0.2*max(math.Abs(x), math.Abs(y)))
 }
 
 // welchResult is Welch's t-test on log times: d is the mean of log(other)

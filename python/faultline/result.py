@@ -256,9 +256,12 @@ class Result:
                 continue
             answer = cmp.get("verdict") or ("slower" if cmp.get("significant") else "inconclusive")
             if answer in ("slower", "faster"):
-                ratio = cmp["ratio"] if answer == "slower" else 1 / cmp["ratio"]
+                ratio, low, high = cmp["ratio"], cmp["low"], cmp["high"]
+                if answer == "faster":
+                    # Said the other way round, as is its interval.
+                    ratio, low, high = 1 / ratio, 1 / high, 1 / low
                 lines.append(f"{c['name']} is {ratio:.3g}x {answer} than {base} "
-                             f"({t} per call, 95% interval {cmp['low']:.3g}-{cmp['high']:.3g}x, p={cmp['p']:.2g}, "
+                             f"({t} per call, 95% interval {low:.3g}-{high:.3g}x, p={cmp['p']:.2g}, "
                              f"decided by {cmp.get('decided_by') or 'time'})")
             elif answer == "equivalent":
                 lines.append(f"{c['name']} and {base}: no difference larger than "

@@ -1,4 +1,4 @@
-package trace
+package ptrace
 
 import (
 	"errors"
@@ -73,18 +73,18 @@ func (t *Tracer) Listen(sock int) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("trace: receive seccomp listener: %w", err)
+			return fmt.Errorf("ptrace: receive seccomp listener: %w", err)
 		}
 		if n == 0 || data[0] == 'N' {
 			return nil
 		}
 		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
 		if err != nil || len(msgs) != 1 {
-			return errors.New("trace: exec helper sent no seccomp listener")
+			return errors.New("ptrace: exec helper sent no seccomp listener")
 		}
 		fds, err := unix.ParseUnixRights(&msgs[0])
 		if err != nil || len(fds) != 1 {
-			return errors.New("trace: exec helper sent no seccomp listener")
+			return errors.New("ptrace: exec helper sent no seccomp listener")
 		}
 		l := &listener{fd: fds[0], done: make(chan struct{}), tgids: make(map[int]int)}
 		t.listener = l

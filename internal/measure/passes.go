@@ -146,7 +146,7 @@ func needsAnotherProcess(res *result.Result, cand, cfg string, perProc []float64
 	}
 	f0 := inter.PerIteration.MinorFaults
 	for _, f := range perProc {
-		if result.FaultsAlike(f, f0) || math.Abs(f-f0)*cost < isolatedMaterial*inter.Time.Median {
+		if stats.CountsAlike(f, f0) || math.Abs(f-f0)*cost < isolatedMaterial*inter.Time.Median {
 			return false
 		}
 	}
@@ -565,199 +565,251 @@ const probeStartCost = 300 * time.Millisecond
 func tracePass(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, sampleTime time.Duration, o *Options, perf bool, live *Live, cands []result.Candidate, mode string) error {
 	cands = slices.Clone(cands)
 	start := time.Now()
-	b := o.budget()
-	hctx, cancel := b.hard(ctx)
+	t := &traceRun{ctx: ctx, res: res, cfg: cfg, o: o, b: o.budget(), mode: mode, perf: perf, traced: map[string][]float64{}}
+	hctx, cancel := t.b.hard(ctx)
 	defer cancel()
-	var s *probe.Session
-	if perf && live.usable(cfg.Name) {
-		s = live.s
+	t.hctx = hctx
+	if err := t.open(tgt, cands, live, start); err != nil {
+		return err
+	}
+	if err := t.iterations(cands, iters); err != nil {
+		return err
+	}
+	if err := t.cost(cands, sampleTime); err != nil {
+		return err
+	}
+	got, err := t.finish(iters)
+	if err != nil {
+		return err
+	}
+	t.store(cands, got, sampleTime, start)
+	return nil
+}
+
+// traceRun is one trace pass in progress: its probe (the live baseline
+// probe, traced in place, or one of its own), the perf recorder when it
+// records with perf, and what it has recorded.
+type traceRun struct {
+	ctx, hctx    context.Context // the caller's, and bounded by the budget's stop
+	res          *result.Result
+	cfg          result.Config
+	o            *Options
+	b            budget
+	mode         string
+	perf         bool
+	live         *Live
+	s            *probe.Session
+	rec          *perftrace.Recorder
+	windows      []perftrace.Window   // each traced iteration's time span, for perf
+	traced       map[string][]float64 // seconds per iteration while recorded
+	faultsDiffer bool                 // a cost sample faulted unlike the timing pass
+}
+
+// open takes the live probe or starts one under the tracer, and attaches
+// the perf recorder.
+func (t *traceRun) open(tgt Target, cands []result.Candidate, live *Live, start time.Time) error {
+	if t.perf && live.usable(t.cfg.Name) {
+		t.s, t.live = live.s, live
 	} else {
-		spec, err := tgt.Spec(cands, o.Env(cfg))
+		spec, err := tgt.Spec(cands, t.o.Env(t.cfg))
 		if err != nil {
 			return err
 		}
-		if !perf {
+		if !t.perf {
 			spec.Configure = func(ps *proc.Spec) { ps.Trace = &proc.TraceOptions{} }
 		}
-		if s, err = probe.Start(hctx, spec); err != nil {
-			return fmt.Errorf("start trace pass: %w", stalled(ctx, hctx, err, b, "", cfg.Name, "start", start))
+		if t.s, err = probe.Start(t.hctx, spec); err != nil {
+			return fmt.Errorf("start trace pass: %w", stalled(t.ctx, t.hctx, err, t.b, "", t.cfg.Name, "start", start))
 		}
-		live = nil
 	}
-	// abort ends the probe after a failed request.
-	abort := func() {
-		if live != nil {
-			live.abort()
-			return
-		}
-		s.Abort()
-	}
-	// req bounds one request expected to take about n of c's iterations.
-	req := func(c string, n int) (context.Context, context.CancelFunc) {
-		var d time.Duration
-		if r := res.Run(c, cfg.Name, mode); r != nil {
-			d = time.Duration(float64(n) * r.Time.Median * 1e9)
-		}
-		return watch(hctx, d)
-	}
-	var rec *perftrace.Recorder
-	if perf {
+	if t.perf {
 		var err error
-		if rec, err = perftrace.Attach(s.Pid()); err != nil {
-			abort()
+		if t.rec, err = perftrace.Attach(t.s.Pid()); err != nil {
+			t.abort()
 			return err
 		}
 	}
-	stopRec := func() {
-		if rec != nil {
-			_, _, _ = rec.Stop()
-			rec = nil
-		}
+	return nil
+}
+
+// abort stops the recorder and ends the probe after a failed request.
+func (t *traceRun) abort() {
+	if t.rec != nil {
+		_, _, _ = t.rec.Stop()
+		t.rec = nil
 	}
-	var windows []perftrace.Window
-	traced := map[string][]float64{}
-	faultsDiffer := false
+	if t.live != nil {
+		t.live.abort()
+		return
+	}
+	t.s.Abort()
+}
+
+// req bounds one request expected to take about n of c's iterations.
+func (t *traceRun) req(c string, n int) (context.Context, context.CancelFunc) {
+	var d time.Duration
+	if r := t.res.Run(c, t.cfg.Name, t.mode); r != nil {
+		d = time.Duration(float64(n) * r.Time.Median * 1e9)
+	}
+	return watch(t.hctx, d)
+}
+
+// iterations traces iters marked iterations of each candidate, after two
+// unmarked ones so glibc's thresholds reach their steady state (the
+// warm-up's own syscalls fall outside any iteration).
+func (t *traceRun) iterations(cands []result.Candidate, iters int) error {
 	for _, c := range cands {
-		o.progress("trace pass: %s", c.Name)
-		// Warm up (unmarked) so glibc's thresholds reach their steady
-		// state; the warm-up's own syscalls fall outside any iteration.
+		t.o.progress("trace pass: %s", c.Name)
 		t0 := time.Now()
-		rctx, rcancel := req(c.Name, 2)
-		_, err := s.Run(rctx, c.Name, 2, 0, o.KeepGC)
+		rctx, rcancel := t.req(c.Name, 2)
+		_, err := t.s.Run(rctx, c.Name, 2, 0, t.o.KeepGC)
 		rcancel()
 		if err != nil {
-			stopRec()
-			abort()
-			return stalled(ctx, rctx, err, b, c.Name, cfg.Name, "trace", t0)
+			t.abort()
+			return stalled(t.ctx, rctx, err, t.b, c.Name, t.cfg.Name, "trace", t0)
 		}
 		t0 = time.Now()
 		// Tracing with ptrace stops may slow the iterations down
 		// severalfold: the watchdog allows for it.
-		rctx, rcancel = req(c.Name, 10*iters)
-		its, err := s.Trace(rctx, c.Name, iters)
+		rctx, rcancel = t.req(c.Name, 10*iters)
+		its, err := t.s.Trace(rctx, c.Name, iters)
 		rcancel()
 		if err != nil {
-			stopRec()
-			abort()
-			return stalled(ctx, rctx, err, b, c.Name, cfg.Name, "trace", t0)
+			t.abort()
+			return stalled(t.ctx, rctx, err, t.b, c.Name, t.cfg.Name, "trace", t0)
 		}
 		for i, it := range its {
-			if perf && (it.T0 <= 0 || it.T1 < it.T0) {
-				stopRec()
-				abort()
+			if t.perf && (it.T0 <= 0 || it.T1 < it.T0) {
+				t.abort()
 				return fmt.Errorf("%w: the probe reports no iteration times", perftrace.ErrUnavailable)
 			}
-			windows = append(windows, perftrace.Window{Cand: c.Name, Iter: i, Start: it.T0, End: it.T1})
+			t.windows = append(t.windows, perftrace.Window{Cand: c.Name, Iter: i, Start: it.T0, End: it.T1})
 		}
 	}
-	// What recording costs the target's own code is timed apart:
-	// interleaved samples of the timing pass's shape (unmarked, so the
-	// ptrace tracer stops only on memory syscalls) against the untraced
-	// medians.
+	return nil
+}
+
+// cost times what recording costs the target's own code: interleaved
+// samples of the timing pass's shape (unmarked, so the ptrace tracer
+// stops only on memory syscalls), against the untraced medians. Alone, or
+// under an experiment's configuration (sampleTime 0), only the syscalls
+// are wanted: the cost was timed in the baseline's interleaved pass.
+func (t *traceRun) cost(cands []result.Candidate, sampleTime time.Duration) error {
 	rounds := traceTimingRounds
-	if mode != result.ModeInterleaved || sampleTime <= 0 {
-		// Alone, or under an experiment's configuration, only the
-		// syscalls are wanted: the tracing cost was timed in the
-		// baseline's interleaved pass.
+	if t.mode != result.ModeInterleaved || sampleTime <= 0 {
 		rounds = 0
 	}
 	for round := 0; round < rounds; round++ {
 		for _, c := range cands {
-			r := res.Run(c.Name, cfg.Name, result.ModeInterleaved)
+			r := t.res.Run(c.Name, t.cfg.Name, result.ModeInterleaved)
 			if r == nil || r.Time.Median <= 0 {
 				continue
 			}
-			if !b.fits(sampleTime) {
+			if !t.b.fits(sampleTime) {
 				break
 			}
 			t0 := time.Now()
 			loops := loopsFor(sampleTime, r.Time.Median)
-			rctx, rcancel := req(c.Name, 10*loops)
-			sm, err := s.Run(rctx, c.Name, loops, round, o.KeepGC)
+			rctx, rcancel := t.req(c.Name, 10*loops)
+			sm, err := t.s.Run(rctx, c.Name, loops, round, t.o.KeepGC)
 			rcancel()
 			if err != nil {
-				stopRec()
-				abort()
-				return stalled(ctx, rctx, err, b, c.Name, cfg.Name, "trace", t0)
+				t.abort()
+				return stalled(t.ctx, rctx, err, t.b, c.Name, t.cfg.Name, "trace", t0)
 			}
 			// A sample that faulted unlike the timing pass ran in another
 			// heap layout, and its time says nothing about the tracer.
 			n := float64(sm.Loops)
 			if math.Abs(float64(sm.MinFlt)/n-r.PerIteration.MinorFaults) <= max(5, 0.1*r.PerIteration.MinorFaults) {
-				traced[c.Name] = append(traced[c.Name], float64(sm.NS)/1e9/n)
+				t.traced[c.Name] = append(t.traced[c.Name], float64(sm.NS)/1e9/n)
 			} else {
-				faultsDiffer = true
+				t.faultsDiffer = true
 			}
 		}
 	}
-	var tally *memtrace.Tally
-	var threads int
-	var notes []string
-	note := fmt.Sprintf("seccomp-filtered tracing of brk, mmap, munmap, mremap, madvise; %d iterations per candidate", iters)
-	if perf {
-		pid := s.Pid()
-		events, st, err := rec.Stop()
-		rec = nil
+	return nil
+}
+
+// recorded is what a trace pass's recorder gives back.
+type recorded struct {
+	tally   *memtrace.Tally
+	threads int
+	notes   []string
+	note    string // how it recorded, for the pass
+}
+
+// finish stops the recorder (perf) or closes the traced probe (ptrace)
+// and returns what it recorded.
+func (t *traceRun) finish(iters int) (recorded, error) {
+	if !t.perf {
+		exit, err := t.s.Close()
 		if err != nil {
-			abort()
-			return fmt.Errorf("trace pass: %w", err)
-		}
-		if live == nil {
-			if _, err := s.Close(); err != nil {
-				return fmt.Errorf("trace pass: %w", err)
-			}
-		}
-		tally, threads = perftrace.Tally(events, windows, pid), st.Threads
-		note = fmt.Sprintf("perf syscall tracepoints for brk, mmap, munmap, mremap, madvise (the target never stops); %d iterations per candidate", iters)
-		if st.Lost > 0 {
-			notes = append(notes, fmt.Sprintf("the kernel dropped %d of %d syscall samples: counts are low", st.Lost, st.Lost+st.Samples))
-		}
-		if st.NoSites != "" {
-			notes = append(notes, st.NoSites+": no issuing functions for the memory syscalls")
-		}
-	} else {
-		exit, err := s.Close()
-		if err != nil {
-			return fmt.Errorf("trace pass: %w", err)
+			return recorded{}, fmt.Errorf("trace pass: %w", err)
 		}
 		if exit == nil || exit.Trace == nil || exit.Trace.Tally == nil {
-			return errors.New("trace pass: the tracer returned nothing")
+			return recorded{}, errors.New("trace pass: the tracer returned nothing")
 		}
-		tally, threads, notes = exit.Trace.Tally, exit.Trace.Stats.Threads, exit.Trace.Notes
+		return recorded{tally: exit.Trace.Tally, threads: exit.Trace.Stats.Threads, notes: exit.Trace.Notes,
+			note: fmt.Sprintf("seccomp-filtered tracing of brk, mmap, munmap, mremap, madvise; %d iterations per candidate", iters)}, nil
 	}
+	pid := t.s.Pid()
+	events, st, err := t.rec.Stop()
+	t.rec = nil
+	if err != nil {
+		t.abort()
+		return recorded{}, fmt.Errorf("trace pass: %w", err)
+	}
+	if t.live == nil {
+		if _, err := t.s.Close(); err != nil {
+			return recorded{}, fmt.Errorf("trace pass: %w", err)
+		}
+	}
+	got := recorded{tally: perftrace.Tally(events, t.windows, pid), threads: st.Threads,
+		note: fmt.Sprintf("perf syscall tracepoints for brk, mmap, munmap, mremap, madvise (the target never stops); %d iterations per candidate", iters)}
+	if st.Lost > 0 {
+		got.notes = append(got.notes, fmt.Sprintf("the kernel dropped %d of %d syscall samples: counts are low", st.Lost, st.Lost+st.Samples))
+	}
+	if st.NoSites != "" {
+		got.notes = append(got.notes, st.NoSites+": no issuing functions for the memory syscalls")
+	}
+	return got, nil
+}
+
+// store puts each candidate's per-iteration syscalls on its run and
+// records the pass, with what recording cost.
+func (t *traceRun) store(cands []result.Candidate, got recorded, sampleTime time.Duration, start time.Time) {
 	var ratios []float64
 	for _, c := range cands {
-		sc := tally.Syscalls(c.Name)
-		r := res.Run(c.Name, cfg.Name, mode)
+		sc := got.tally.Syscalls(c.Name)
+		r := t.res.Run(c.Name, t.cfg.Name, t.mode)
 		if r == nil || sc == nil {
 			continue
 		}
-		sc.Threads = threads
+		sc.Threads = got.threads
 		r.PerIteration.Syscalls = sc
 		if r.Sources == nil {
 			r.Sources = map[string]string{}
 		}
 		r.Sources["syscalls"] = result.PassTrace
-		if tt := stats.Summarize(traced[c.Name]); tt.N > 0 && r.Time.Median > 0 {
+		if tt := stats.Summarize(t.traced[c.Name]); tt.N > 0 && r.Time.Median > 0 {
 			ratios = append(ratios, tt.Median/r.Time.Median)
 		}
 	}
-	pass := result.Pass{Name: result.PassTrace, Config: cfg.Name, Seconds: time.Since(start).Seconds(), Note: note}
+	pass := result.Pass{Name: result.PassTrace, Config: t.cfg.Name, Seconds: time.Since(start).Seconds(), Note: got.note}
 	switch {
-	case mode != result.ModeInterleaved:
-		pass.Candidate, pass.Note = cands[0].Name, "alone in a fresh probe, as its isolated runs; "+note
+	case t.mode != result.ModeInterleaved:
+		pass.Candidate, pass.Note = cands[0].Name, "alone in a fresh probe, as its isolated runs; "+got.note
 	case sampleTime <= 0:
-		pass.Note = "in a fresh probe under an experiment's configuration, for its own evidence (tracing cost not timed); " + note
+		pass.Note = "in a fresh probe under an experiment's configuration, for its own evidence (tracing cost not timed); " + got.note
 	}
 	if len(ratios) > 0 {
 		pass.Overhead = stats.Summarize(ratios).Median
 	}
-	if faultsDiffer {
+	if t.faultsDiffer {
 		pass.Note += "; samples that faulted unlike the timing pass were left out of the tracing cost"
 	}
-	res.Passes = append(res.Passes, pass)
-	for _, n := range notes {
-		res.Note("trace: %s", n)
+	t.res.Passes = append(t.res.Passes, pass)
+	for _, n := range got.notes {
+		t.res.Note("trace: %s", n)
 	}
-	return nil
 }

@@ -1,4 +1,4 @@
-// Package trace is faultline's seccomp+ptrace tracer: it records a
+// Package ptrace is faultline's seccomp+ptrace tracer: it records a
 // target's memory-management system calls (brk, mmap, munmap, mremap,
 // madvise) and the iteration markers it writes as memtrace Events.
 //
@@ -16,7 +16,7 @@
 // with proc (proc.RegisterTracer) from its init: a program that links it
 // can trace, and its re-executed supervisor and exec helper find it there.
 // docs/tracing.md describes the mechanism and what degrades.
-package trace
+package ptrace
 
 // EnvListener names an environment variable that, set to "off", keeps
 // every traced call on ptrace stops instead of the seccomp listener, as on

@@ -1,4 +1,4 @@
-package trace
+package ptrace
 
 import (
 	"bytes"
@@ -148,20 +148,20 @@ func (t *Tracer) Attach(pid int) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("trace: wait for the helper's exec stop: %w", err)
+			return fmt.Errorf("ptrace: wait for the helper's exec stop: %w", err)
 		}
 		break
 	}
 	if !ws.Stopped() || ws.StopSignal() != unix.SIGTRAP {
-		return fmt.Errorf("trace: helper did not stop at exec (wait status %#x)", uint32(ws))
+		return fmt.Errorf("ptrace: helper did not stop at exec (wait status %#x)", uint32(ws))
 	}
 	if err := unix.PtraceSetOptions(pid, baseOptions); err != nil {
-		return fmt.Errorf("trace: set ptrace options: %w", err)
+		return fmt.Errorf("ptrace: set ptrace options: %w", err)
 	}
 	t.leader = pid
 	t.tasks[pid] = &task{tgid: pid, attached: true}
 	if err := unix.PtraceCont(pid, 0); err != nil {
-		return fmt.Errorf("trace: resume helper: %w", err)
+		return fmt.Errorf("ptrace: resume helper: %w", err)
 	}
 	return nil
 }
@@ -195,7 +195,7 @@ func (t *Tracer) Run() (unix.WaitStatus, *unix.Rusage, error) {
 		}
 		if err != nil {
 			t.killAll()
-			return 0, nil, fmt.Errorf("trace: wait: %w", err)
+			return 0, nil, fmt.Errorf("ptrace: wait: %w", err)
 		}
 		switch {
 		case ws.Stopped():
@@ -208,7 +208,7 @@ func (t *Tracer) Run() (unix.WaitStatus, *unix.Rusage, error) {
 		}
 	}
 	if !t.leaderDone {
-		return 0, nil, errors.New("trace: the target vanished without an exit status")
+		return 0, nil, errors.New("ptrace: the target vanished without an exit status")
 	}
 	return t.status, &t.rusage, nil
 }

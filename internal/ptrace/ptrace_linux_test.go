@@ -1,6 +1,6 @@
 //go:build linux && amd64
 
-package trace_test
+package ptrace_test
 
 import (
 	"bufio"
@@ -17,9 +17,9 @@ import (
 	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/proc/proctest"
+	"github.com/faultline/faultline/internal/ptrace"
 	"github.com/faultline/faultline/internal/reexec"
 	"github.com/faultline/faultline/internal/result"
-	"github.com/faultline/faultline/internal/trace"
 )
 
 func TestMain(m *testing.M) {
@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestProbe(t *testing.T) {
-	if err := trace.Probe(); err != nil {
+	if err := ptrace.Probe(); err != nil {
 		t.Fatalf("Probe() = %v; this machine runs the tracing tests, so it must trace", err)
 	}
 }
@@ -109,7 +109,7 @@ func ourCounts(s *result.Syscalls) map[string]int {
 // see the same.
 var mechanisms = []struct {
 	name     string
-	listener string // value of trace.EnvListener
+	listener string // value of ptrace.EnvListener
 }{
 	{"listener", ""},
 	{"ptrace", "off"},
@@ -118,7 +118,7 @@ var mechanisms = []struct {
 func checkMechanism(t *testing.T, listener string, st memtrace.Stats) {
 	t.Helper()
 	if (listener == "off") != (st.Notified == 0) {
-		t.Errorf("%s=%q, but %d calls went through the listener", trace.EnvListener, listener, st.Notified)
+		t.Errorf("%s=%q, but %d calls went through the listener", ptrace.EnvListener, listener, st.Notified)
 	}
 }
 
@@ -139,7 +139,7 @@ func TestMatchesStrace(t *testing.T) {
 	for _, m := range mechanisms {
 		for _, tt := range tests {
 			t.Run(m.name+"/"+tt.prog, func(t *testing.T) {
-				t.Setenv(trace.EnvListener, m.listener)
+				t.Setenv(ptrace.EnvListener, m.listener)
 				bin := proctest.BuildC(t, tt.prog)
 				argv := append([]string{bin}, tt.args...)
 				want := straceCounts(t, argv...)
@@ -226,7 +226,7 @@ func fmtInts(v []int64) string {
 func TestAttribution(t *testing.T) {
 	for _, m := range mechanisms {
 		t.Run(m.name, func(t *testing.T) {
-			t.Setenv(trace.EnvListener, m.listener)
+			t.Setenv(ptrace.EnvListener, m.listener)
 			attribution(t, m.listener)
 		})
 	}

@@ -1,6 +1,6 @@
 //go:build !linux || !amd64
 
-package trace
+package ptrace
 
 var errUnsupported = ErrUnsupported
 

@@ -1,9 +1,9 @@
-// Command tracebench measures what faultline's memory-syscall tracer costs
+// Command ptracebench measures what faultline's memory-syscall tracer costs
 // a target, against the same target untraced and under strace's seccomp
 // mode, in interleaved rounds (each round runs the three in a shuffled
 // order, so drift in the machine's speed hits all of them alike).
 //
-//	go run ./internal/trace/tracebench [-rounds N] [-warmup N] -- prog args...
+//	go run ./internal/ptrace/ptracebench [-rounds N] [-warmup N] -- prog args...
 //
 // Each run has TRACEBENCH_TRACER set to the tracer's name, so a target
 // can record measurements of its own per tracer (bench/seed_trace_overhead.sh).
@@ -30,8 +30,8 @@ import (
 
 	"github.com/faultline/faultline/internal/perftrace"
 	"github.com/faultline/faultline/internal/proc"
+	"github.com/faultline/faultline/internal/ptrace"
 	"github.com/faultline/faultline/internal/reexec"
-	"github.com/faultline/faultline/internal/trace"
 )
 
 func main() {
@@ -44,7 +44,7 @@ func main() {
 	flag.Parse()
 	argv := flag.Args()
 	if len(argv) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: tracebench [-rounds N] [-warmup N] -- prog args...")
+		fmt.Fprintln(os.Stderr, "usage: ptracebench [-rounds N] [-warmup N] -- prog args...")
 		os.Exit(2)
 	}
 	type tracer struct {
@@ -64,7 +64,7 @@ func main() {
 	}
 	if *perf {
 		if err := perftrace.Available(); err != nil {
-			fmt.Fprintf(os.Stderr, "tracebench: -perf: %v\n", err)
+			fmt.Fprintf(os.Stderr, "ptracebench: -perf: %v\n", err)
 			os.Exit(1)
 		}
 		tracers = append(tracers, tracer{"faultline-perf", func() (time.Duration, error) { return timePerf(argv) }})
@@ -79,7 +79,7 @@ func main() {
 			os.Setenv("TRACEBENCH_TRACER", tr.name)
 			d, err := tr.run()
 			if err != nil {
-				fmt.Fprintf(os.Stderr, "tracebench: %s: %v\n", tr.name, err)
+				fmt.Fprintf(os.Stderr, "ptracebench: %s: %v\n", tr.name, err)
 				os.Exit(1)
 			}
 			if r < 0 {
@@ -119,10 +119,10 @@ func timeCmd(cmd *exec.Cmd) (time.Duration, error) {
 
 // timeTraced runs argv under faultline's tracer, start-up of the
 // supervisor and exec helper included, as a user would see it. listener
-// is the value of trace.EnvListener for the run.
+// is the value of ptrace.EnvListener for the run.
 func timeTraced(argv []string, listener string) (time.Duration, error) {
-	os.Setenv(trace.EnvListener, listener)
-	defer os.Unsetenv(trace.EnvListener)
+	os.Setenv(ptrace.EnvListener, listener)
+	defer os.Unsetenv(ptrace.EnvListener)
 	t0 := time.Now()
 	p, err := proc.Start(context.Background(), &proc.Spec{Argv: argv, Stdout: io.Discard, Stderr: io.Discard, Trace: &proc.TraceOptions{}})
 	if err != nil {

@@ -82,7 +82,7 @@ type Result struct {
 
 	Candidates []Candidate `json:"candidates"`
 	// Reference names the candidate the user chose to compare the others
-	// with (--reference); empty when it is the fastest (BaselineCandidate).
+	// with (--reference); empty when it is the fastest (summary.Reference).
 	Reference   string       `json:"reference,omitempty"`
 	Configs     []Config     `json:"configs"`
 	Results     []Run        `json:"results"`

@@ -257,13 +257,13 @@ func sampleAt(res *result.Result, cand string) (Sample, bool) {
 	if res == nil {
 		return Sample{}, false
 	}
-	cfg, mode := res.BaselineConfig(), res.PrimaryMode()
-	run, ref := res.Run(cand, cfg, mode), res.Run(summary.Reference(res), cfg, mode)
+	cfg, mode, refName := res.BaselineConfig(), res.PrimaryMode(), summary.Reference(res)
+	run, ref := res.Run(cand, cfg, mode), res.Run(refName, cfg, mode)
 	if !summary.Usable(run) || !summary.Usable(ref) {
 		return Sample{}, false
 	}
 	s := Sample{Faults: run.PerIteration.MinorFaults, Ratio: run.Time.Median / ref.Time.Median, Time: run.Time.Median,
-		Significant: true, Alone: cand == summary.Reference(res)}
+		Significant: true, Alone: cand == refName}
 	if cmp := res.Comparison(cfg, mode, cand); cmp != nil && cmp.Other != cmp.Baseline {
 		s.Significant = cmp.Significant
 	}

@@ -196,7 +196,7 @@ func sweepVerdict(s *result.Sweep) []line {
 			}
 			if c.Ratio > sp.hi {
 				sp.hi, sp.hiAt = c.Ratio, at
-				if fd := f.primary(); fd != nil && fd.Candidate == c.Other {
+				if fd := f.primary(); fd != nil && (fd.Candidate == "" || fd.Candidate == c.Other) {
 					sp.cause, sp.causeAt = fd.Cause+" ("+fd.Confidence+")", at
 				} else {
 					sp.cause, sp.causeAt = "", at

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -415,6 +416,25 @@ func TestOrderEffectNeedsStableProcesses(t *testing.T) {
 		iso.ProcessFaults = tc.perProcess
 		if got := len(findingsOf(diagnoseOf(r), OrderEffect)); got != tc.want {
 			t.Errorf("per-process faults %v: %d order-effect findings, want %d", tc.perProcess, got, tc.want)
+		}
+	}
+}
+
+// TestShareGaps: two causes of one gap (one pair under one configuration)
+// claim at most all of it, the later one what the earlier leaves; a cause
+// of the gap under another configuration, and a regression, keep theirs.
+func TestShareGaps(t *testing.T) {
+	p := &pair{slow: "B", fast: "A"}
+	d := func(cause, cfg string, group int, explains float64) *draft {
+		return &draft{f: result.Finding{Cause: cause, Config: cfg, Explains: explains}, p: p, group: group}
+	}
+	ds := []*draft{d(HeapTrimRefault, "glibc", 0, 0.83), d(ExtraBuffer, "glibc", 0, 0.74),
+		d(ExtraBuffer, "glibc-tuned", 0, 0.9), d(ConfigRegression, "glibc", 1, 0.5)}
+	shareGaps(ds)
+	want := []float64{0.83, 0.17, 0.9, 0.5}
+	for i, x := range ds {
+		if math.Abs(x.f.Explains-want[i]) > 1e-9 {
+			t.Errorf("%s under %s explains %.3f, want %.3f", x.f.Cause, x.f.Config, x.f.Explains, want[i])
 		}
 	}
 }

@@ -3,7 +3,7 @@
 # the way a user runs it, and a scorecard of what faultline's diagnosis said about them.
 #
 #   bash bench/corpus.sh                  every scenario (about 10-15 minutes on 2 cores)
-#   bash bench/corpus.sh --quick          a subset of about 5 fast scenarios ("quick": true)
+#   bash bench/corpus.sh --quick          a subset of 7 fast scenarios ("quick": true)
 #   bash bench/corpus.sh --only PATTERN   scenarios whose directory name matches PATTERN (grep -E)
 #   bash bench/corpus.sh --budget 30s     faultline's --budget per scenario (default 20s)
 #   bash bench/corpus.sh --out DIR        keep the result JSON and logs in DIR (default: a temp dir)
@@ -25,6 +25,8 @@
 #                        its primary cause), "unexplained" and "config-regression" (about another
 #                        configuration) are not counted. For a control, any memory cause at
 #                        medium or high confidence.
+#                        Where the truth says no allocator is involved ("allocator": false), any
+#                        allocator setting proposed for the ground-truth candidate counts too.
 #   verified fix         some finding carries a fix marked verified that matches the expected
 #                        one: an env fix whose configuration is listed in expected_fix.configs,
 #                        or a code fix when expected_fix.code is true. Counted as F/M where M is
@@ -82,8 +84,12 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-fl="$work/faultline"
-[ $score_only = 1 ] || (cd "$repo" && go build -o "$fl" ./cmd/faultline) || { echo "corpus.sh: building faultline failed" >&2; exit 1; }
+# CORPUS_FAULTLINE names a faultline binary to score instead of building
+# this worktree's.
+fl=${CORPUS_FAULTLINE:-$work/faultline}
+if [ $score_only = 0 ] && [ -z "${CORPUS_FAULTLINE:-}" ]; then
+	(cd "$repo" && go build -o "$fl" ./cmd/faultline) || { echo "corpus.sh: building faultline failed" >&2; exit 1; }
+fi
 
 # scen FIELD DIR: print a field of a scenario as shell words or lines
 field() {
@@ -181,6 +187,7 @@ def time_of(r, cand, cfg):
 
 rows = []
 R = W = F = N = M = 0
+C = O = 0  # findings with a claim, and those claiming more faults than their bytes produce
 for d in dirs:
     name = os.path.basename(d)
     s = json.load(open(os.path.join(d, "scenario.json")))
@@ -208,6 +215,12 @@ for d in dirs:
     fs = r.get("findings") or []
     base = (r.get("configs") or [{}])[0].get("name", "glibc")
     first = fs[0] if fs else None
+    for f in fs:
+        c = f.get("claim")
+        if c:
+            C += 1
+            if c["faults"] > c["max_faults"]:
+                O += 1
     if truth["cause"] == "none":
         strong = [f for f in fs if f.get("confidence") in STRONG and f.get("cause") not in NEVER_WRONG]
         right = not strong
@@ -220,6 +233,12 @@ for d in dirs:
         for f in fs:
             if (f.get("candidate") == truth["candidate"] and f.get("config", base) in ("", base)
                     and f.get("confidence") in STRONG and f.get("cause") not in ok_causes):
+                wrong = True
+    # Where no allocator is involved (a file mapping, a fork, a runtime's
+    # own mappings), proposing an allocator setting is a wrong answer.
+    if truth.get("allocator") is False:
+        for f in fs:
+            if f.get("candidate") == truth["candidate"] and any(x.get("kind") == "env" for x in f.get("fixes") or []):
                 wrong = True
     verified = False
     for f in fs:
@@ -250,5 +269,6 @@ print(f"{'scenario':<{w}}  {'ground truth':<28}  {'first finding (cause / candid
 for name, truth, first, right, wrong, fixed, note in rows:
     t = f"{truth['cause']} / {truth['candidate']}"
     print(f"{name:<{w}}  {t:<28}  {cell(first):<48}  {right:<5}  {wrong:<10}  {fixed:<3}  {note}")
+print(f"claims: {C} findings claim faults, {O} claim more than their bytes can produce")
 print(f"corpus: {R}/{N} primary cause right, {W} confident wrong, {F}/{M} verified fixes")
 EOF

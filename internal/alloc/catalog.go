@@ -42,6 +42,11 @@ const (
 	// on 64-bit machines (DEFAULT_MMAP_THRESHOLD_MAX): by default a larger
 	// block is always mapped. Without observations glibc-tuned starts here.
 	GlibcDynMmapMax = 32 * mib
+	// GlibcHeapMax is the size of a glibc thread arena's heap on 64-bit
+	// hosts (HEAP_MAX_SIZE, 2 x DEFAULT_MMAP_THRESHOLD_MAX): each is
+	// reserved PROT_NONE, committed with mprotect as it grows, and
+	// unmapped whole when heap_trim deletes it.
+	GlibcHeapMax = 64 * mib
 )
 
 // defaultsSuffix names the experiment that runs the baseline's own

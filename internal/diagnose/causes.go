@@ -33,6 +33,14 @@ const (
 	// whole arena per iteration (CPython's obmalloc: mmap/munmap of 1 MiB,
 	// 256 KiB before 3.10) and maps it again.
 	RuntimePoolRelease = "runtime-pool-release"
+	// FileMapping: a file is mapped with mmap and unmapped every
+	// iteration, so its pages fault in again from the page cache each
+	// time; no allocator setting changes it.
+	FileMapping = "file-mapping"
+	// ForkCOW: the slower side creates processes with fork from a large
+	// process, and every page written after a fork takes a copy-on-write
+	// fault; posix_spawn and vfork share the memory instead.
+	ForkCOW = "fork-cow"
 	// PageFaults: the slower side takes more page faults per iteration but
 	// no memory-syscall signature names the mechanism (the trace pass was
 	// unavailable, or the faults are first touches of memory mapped
@@ -52,7 +60,7 @@ const (
 // shown.
 var Catalog = []string{
 	ProgramTuning, ProgramTrim, HeapTrimRefault, MmapPerAllocation, AllocatorPurge, LazyZeroing, HugePages, THP,
-	ReallocCopy, RuntimePoolRelease, SyscallCost, PageFaults, ExtraBuffer, OrderEffect, ConfigRegression,
+	ReallocCopy, RuntimePoolRelease, FileMapping, ForkCOW, SyscallCost, PageFaults, ExtraBuffer, OrderEffect, ConfigRegression,
 }
 
 func catalogRank(id string) int {

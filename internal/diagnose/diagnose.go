@@ -45,8 +45,11 @@ type draft struct {
 	// faultBytes > 0 marks a fault-based cause: the bytes per iteration
 	// its mechanism makes the slow side fault in again.
 	faultBytes float64
-	signature  bool
-	p          *pair
+	// maxFaults bounds the faults per iteration the mechanism can
+	// produce (faultBytes in pages when 0): a finding claims no more.
+	maxFaults float64
+	signature bool
+	p         *pair
 	// cites lists candidate|config runs used as evidence that a
 	// configuration equalises the two sides by slowing the fast one, so
 	// they are not reported again as regressions.
@@ -136,6 +139,7 @@ func analyse(r *result.Result, s *summary.Summary) []*draft {
 		d.f.Explains = round3(clamp01(d.f.Explains))
 		a.sortFixes(d.f.Fixes, d.p)
 	}
+	a.remainders(ds)
 	slices.SortStableFunc(ds, func(x, y *draft) int {
 		if c := cmp.Compare(x.group, y.group); c != 0 {
 			return c
@@ -187,6 +191,9 @@ type pair struct {
 	// loops is how many times each side's loop repeats per run, as
 	// read from its per-process trace (repeat.go); 0 when not read.
 	loops [2]float64
+	// steps are the sizes of the slow side's growth by copying
+	// (realloc-copy): its mapped steps are not blocks of their own.
+	steps []float64
 }
 
 // pairs returns the significant comparisons between user candidates.

@@ -37,16 +37,12 @@ func (a *analysis) causes(p *pair) []*draft {
 		if d := a.lazyZeroing(p); d != nil {
 			ds = append(ds, d)
 		} else {
-			realloc := false
-			for _, det := range []func(*pair) *draft{a.heapTrim, a.poolRelease, a.reallocCopy, a.mmapPerAllocation, a.allocatorPurge, a.hugePages} {
-				d := det(p)
-				if d == nil || realloc && d.f.Cause == MmapPerAllocation {
-					// realloc-copy's growth steps are the mapped
-					// blocks: not also mmap-per-allocation.
-					continue
+			// reallocCopy runs before mmapPerAllocation: the growth
+			// steps it finds (p.steps) are not blocks of their own.
+			for _, det := range []func(*pair) *draft{a.heapTrim, a.poolRelease, a.reallocCopy, a.mmapPerAllocation, a.allocatorPurge, a.hugePages, a.fileMapping, a.forkCOW} {
+				if d := det(p); d != nil {
+					ds = append(ds, d)
 				}
-				realloc = realloc || d.f.Cause == ReallocCopy
-				ds = append(ds, d)
 			}
 		}
 		if len(ds) == 0 && len(kernel) == 0 {
@@ -57,6 +53,9 @@ func (a *analysis) causes(p *pair) []*draft {
 		a.finishFaultDrafts(p, ds)
 		ds = a.withGrowth(ds)
 		a.programCauses(p, ds)
+		if d := a.unclaimed(p, ds); d != nil {
+			ds = append(ds, d)
+		}
 		trimmed := slices.ContainsFunc(ds, func(d *draft) bool { return d.f.Cause == ProgramTrim })
 		for _, d := range ds {
 			if trimmed && d.f.Cause == HeapTrimRefault {
@@ -117,11 +116,21 @@ func (a *analysis) finishFaultDrafts(p *pair, ds []*draft) {
 		total += d.faultBytes
 	}
 	dF := faults(p.s) - faults(p.f)
+	claimed := 0.0
 	for _, d := range ds {
 		w := 1.0
 		if total > 0 && len(ds) > 1 {
 			w = d.faultBytes / total
 		}
+		// A mechanism claims no more faults than its bytes can produce;
+		// one handed more than twice that is a weaker reading.
+		bound := d.bound(a.page)
+		overclaimed := dF > 0 && w*dF > 2*bound+minFaultDiff
+		if dF > 0 && w*dF > bound {
+			w = bound / dF
+		}
+		claimed += w * dF
+		d.f.Claim = &result.Claim{Faults: math.Round(w * dF), MaxFaults: math.Round(bound), Of: math.Round(dF)}
 		equalise := d.f.Cause == LazyZeroing || d.f.Cause == HugePages
 		rm := a.removingConfig(p, equalise)
 		in := explainInput{Gap: p.gap, Faults: dF, Cost: a.cost, Calibrated: a.calibrated, Weight: w, Signature: d.signature}
@@ -130,6 +139,9 @@ func (a *analysis) finishFaultDrafts(p *pair, ds []*draft) {
 		}
 		e := explain(in)
 		d.f.Explains, d.f.Confidence = e.Explains, e.Confidence
+		if overclaimed {
+			d.f.Confidence = lower(d.f.Confidence)
+		}
 		d.seconds = e.Explains * p.gap
 
 		costWhat := fmt.Sprintf("time in the extra faults (%s x %s calibrated)", fmtCount(w*dF), units.Seconds(a.cost))
@@ -244,6 +256,18 @@ func churnedBlocks(s *result.Syscalls, minBytes int64) []mappedBlock {
 	return out
 }
 
+// keptBlocks returns the blocks of at least minBytes that s maps at least
+// every other iteration and does not unmap, largest first.
+func keptBlocks(s *result.Syscalls, minBytes int64) []mappedBlock {
+	var out []mappedBlock
+	for _, sc := range sizesOf(s, "mmap") {
+		if sc.Bytes >= minBytes && sc.Per >= 0.5 && perIterationOf(s, "munmap", sc.Bytes) < 0.5 {
+			out = append(out, mappedBlock{sc.Bytes, sc.Per})
+		}
+	}
+	return out
+}
+
 // heapTrim: glibc returns the top of its heap after an iteration (brk
 // shrink; MADV_DONTNEED for a thread's arena) and the next iteration grows
 // and faults it again. Signature: brk grow and shrink of comparable volume
@@ -314,20 +338,30 @@ func (a *analysis) largestBlock(p *pair) float64 {
 func (a *analysis) mmapPerAllocation(p *pair) *draft {
 	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
 	blocks := churnedBlocks(ss, 128*kib)
+	kept := false
+	if len(blocks) == 0 {
+		// Blocks mapped and never unmapped while the program runs (a
+		// runtime that frees them only when a collection runs): each is
+		// fresh memory all the same.
+		blocks, kept = keptBlocks(ss, 128*kib), true
+	}
 	if len(blocks) == 0 {
 		return nil
 	}
 	var blk mappedBlock
+	churned := 0.0 // bytes of every block mapped more often than on the fast side
 	for _, b := range blocks {
-		if a.isPoolArena(b.bytes) {
+		if a.isPoolArena(b.bytes) || p.isStep(b.bytes) {
 			continue
 		}
 		// Only what the slow side maps more often than the fast side is a
 		// difference (both mapping the same block is lazy zeroing, or
 		// nothing).
 		if excess := b.per - perIterationOf(fs, "mmap", b.bytes); excess >= 0.5 {
-			blk = mappedBlock{b.bytes, excess}
-			break
+			if blk.bytes == 0 {
+				blk = mappedBlock{b.bytes, excess}
+			}
+			churned += float64(b.bytes) * excess
 		}
 	}
 	if blk.bytes == 0 {
@@ -338,7 +372,7 @@ func (a *analysis) mmapPerAllocation(p *pair) *draft {
 		return nil
 	}
 	d := a.newDraft(p, MmapPerAllocation)
-	d.faultBytes = float64(blk.bytes) * blk.per
+	d.faultBytes = churned
 	d.f.Evidence = append(a.faultEvidence(p),
 		ev("mmap calls "+a.per(), p.slow, a.base, ss.Mmap, "calls", result.PassTrace),
 		ev("munmap calls "+a.per(), p.slow, a.base, ss.Munmap, "calls", result.PassTrace),
@@ -352,12 +386,19 @@ func (a *analysis) mmapPerAllocation(p *pair) *draft {
 			why = "above 32 MiB, where glibc's dynamic mmap threshold stops rising"
 		}
 	}
-	times := "a fresh " + fmtBytes(float64(blk.bytes)) + " block"
+	times, it := "a fresh "+fmtBytes(float64(blk.bytes))+" block", "it"
 	if blk.per >= 1.5 {
-		times = fmtCount(blk.per) + " fresh blocks of " + fmtBytes(float64(blk.bytes))
+		times, it = fmtCount(blk.per)+" fresh blocks of "+fmtBytes(float64(blk.bytes)), "them"
 	}
-	d.f.Summary = fmt.Sprintf("%s maps %s with mmap every %s and unmaps it afterwards (%s), so every %s faults it in again: %s minor faults %s against %s for %s",
-		p.slow, times, a.unit, why, a.unit, fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
+	if kept {
+		d.f.Summary = fmt.Sprintf("%s maps %s with mmap every %s and does not unmap %s while it runs (%s; nothing reuses the memory), so every block faults in fresh: %s minor faults %s against %s for %s",
+			p.slow, times, a.unit, it, why, fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
+		d.f.Fixes = []result.Fix{{Kind: result.FixCode,
+			Change: "allocate the block once and reuse it (or pool the buffers), instead of a fresh one every " + a.unit}}
+		return d
+	}
+	d.f.Summary = fmt.Sprintf("%s maps %s with mmap every %s and unmaps %s afterwards (%s), so every %s faults %s in again: %s minor faults %s against %s for %s",
+		p.slow, times, a.unit, it, why, a.unit, it, fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
 	if glibc {
 		d.proposals = a.envProposal(MmapPerAllocation, a.tuned(float64(blk.bytes)),
 			"raise glibc's mmap threshold above the block (and the trim threshold with it), so it is reused from the heap")
@@ -405,12 +446,16 @@ func (a *analysis) poolRelease(p *pair) *draft {
 // glibc this is the trim of a thread's arena (heap-trim-refault).
 func (a *analysis) allocatorPurge(p *pair) *draft {
 	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
-	if ss == nil || ss.Advice["MADV_DONTNEED"] < 0.5 {
+	// Committed reservations given back (mprotect to PROT_NONE, a
+	// reservation unmapped) are returned memory too: at most the
+	// committed part can fault again.
+	dec := decommitted(ss) - decommitted(fs)
+	if ss == nil || ss.Advice["MADV_DONTNEED"] < 0.5 && dec < 256*kib {
 		return nil
 	}
 	// What the slow side returns beyond what the fast side returns.
-	purged := ss.AdviceBytes("MADV_DONTNEED") - fs.AdviceBytes("MADV_DONTNEED")
-	if purged < 256*kib || purged < 0.25*ss.AdviceBytes("MADV_DONTNEED") {
+	purged := ss.AdviceBytes("MADV_DONTNEED") - fs.AdviceBytes("MADV_DONTNEED") + max(0, dec)
+	if purged < 256*kib || purged < 0.25*(ss.AdviceBytes("MADV_DONTNEED")+decommitted(ss)) {
 		return nil
 	}
 	dF := faults(p.s) - faults(p.f)
@@ -442,14 +487,25 @@ func (a *analysis) allocatorPurge(p *pair) *draft {
 	if size > 0 {
 		d.f.Evidence = append(d.f.Evidence, ev("largest block returned", p.slow, a.base, float64(size), "B", result.PassTrace))
 	}
-	d.rest = fmt.Sprintf("returns %s of %s's freed memory to the kernel with madvise(MADV_DONTNEED) every %s (%s for %s) and the next %s faults it in again: %s minor faults %s against %s for %s",
-		fmtBytes(ss.AdviceBytes("MADV_DONTNEED")), p.slow, a.unit, fmtBytes(fs.AdviceBytes("MADV_DONTNEED")), p.fast, a.unit,
+	if dec > 0 {
+		d.f.Evidence = append(d.f.Evidence, ev("committed reservations given back (mprotect PROT_NONE, munmap) "+a.per(), p.slow, a.base, decommitted(ss), "B", result.PassTrace))
+	}
+	how := "with madvise(MADV_DONTNEED)"
+	if dec > ss.AdviceBytes("MADV_DONTNEED") {
+		how = "by decommitting reserved address space (mprotect to PROT_NONE, or unmapping the reservation)"
+	}
+	d.rest = fmt.Sprintf("returns %s of %s's freed memory to the kernel %s every %s (%s for %s) and the next %s faults it in again: %s minor faults %s against %s for %s",
+		fmtBytes(ss.AdviceBytes("MADV_DONTNEED")+decommitted(ss)), p.slow, how, a.unit, fmtBytes(fs.AdviceBytes("MADV_DONTNEED")+decommitted(fs)), p.fast, a.unit,
 		fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
 	d.f.Summary = who + " " + d.rest
 	if cause == ProgramTrim {
 		// An explicit release ignores the allocator's thresholds.
 		d.f.Fixes = []result.Fix{{Kind: result.FixCode,
 			Change: "release memory less often (when idle, or after a large release), not after every operation"}}
+	} else if cause == RuntimePoolRelease {
+		// A runtime's own heap: no allocator setting reaches it.
+		d.f.Fixes = []result.Fix{{Kind: result.FixCode,
+			Change: "keep the memory in use between iterations (reuse the buffers, a pool such as Go's sync.Pool), so the runtime has nothing to give back; or let it keep more (Go: GOGC or GOMEMLIMIT; Node: --max-semi-space-size)"}}
 	} else if c, ok := alloc.Keep(a.baseline()); ok {
 		d.proposals = a.envProposal(cause, c, "keep freed pages in the allocator instead of returning them after every "+a.unit)
 	} else if cause == HeapTrimRefault {
@@ -541,6 +597,14 @@ func (a *analysis) hugePages(p *pair) *draft {
 	}
 	d := a.newDraft(p, HugePages)
 	d.faultBytes = vs
+	// Memory the slow side trims and faults in again is the trim's: a
+	// heap kept by a raised threshold, not the advice, decides those
+	// faults, and the advice is at best a part.
+	trimmed := ss.BrkShrinkBytes + ss.AdviceBytes("MADV_DONTNEED") - fs.BrkShrinkBytes - fs.AdviceBytes("MADV_DONTNEED")
+	if trimmed >= 0.5*vs {
+		d.lowOnly = true
+		d.faultBytes = math.Max(hugePage, vs-trimmed)
+	}
 	d.f.Evidence = append(a.faultEvidence(p),
 		ev("bytes advised MADV_HUGEPAGE "+a.per(), p.fast, a.base, hf, "B", result.PassTrace),
 		ev("bytes advised MADV_HUGEPAGE "+a.per(), p.slow, a.base, hs, "B", result.PassTrace),
@@ -564,6 +628,9 @@ func (a *analysis) hugePages(p *pair) *draft {
 // mremap), so every step faults fresh pages; glibc's realloc of a mapped
 // block moves it with mremap instead.
 func (a *analysis) reallocCopy(p *pair) *draft {
+	if d := a.allocationGrowth(p); d != nil {
+		return d
+	}
 	ss, fs := p.s.PerIteration.Syscalls, p.f.PerIteration.Syscalls
 	if ss == nil || ss.Mremap >= 0.5 {
 		return nil
@@ -580,12 +647,25 @@ func (a *analysis) reallocCopy(p *pair) *draft {
 	if fs != nil && fs.Mremap < 0.5 && fs.Mmap >= 0.5*ss.Mmap {
 		return nil
 	}
+	// The steps of one growth are made about as often as each other: a
+	// block mapped two hundred times beside one mapped once is not a
+	// series.
+	lo, hi := steps[0].Per, steps[0].Per
+	for _, sc := range steps {
+		lo, hi = min(lo, sc.Per), max(hi, sc.Per)
+	}
+	if hi > 2*lo+0.5 {
+		return a.heapGrowth(p)
+	}
 	var mapped float64
 	for _, sc := range steps {
 		mapped += float64(sc.Bytes) * sc.Per
 	}
 	d := a.newDraft(p, ReallocCopy)
 	d.faultBytes = mapped
+	for _, sc := range steps {
+		p.steps = append(p.steps, float64(sc.Bytes))
+	}
 	fRemap := 0.0
 	if fs != nil {
 		fRemap = fs.Mremap
@@ -624,13 +704,26 @@ func (a *analysis) withGrowth(ds []*draft) []*draft {
 	if s := grow.p.s.PerIteration.Syscalls; s != nil {
 		shrink = s.BrkShrinkBytes
 	}
+	if shrink == 0 {
+		// A thread arena's trim (madvise), not the heap top the copies
+		// leave: a finding of its own.
+		return ds
+	}
 	grow.f.Summary += fmt.Sprintf("; the heap top the copies leave (%s) is given back with brk after every %s and faulted in again", fmtBytes(shrink), a.unit)
 	grow.f.Explains = math.Min(1, grow.f.Explains+trim.f.Explains)
+	if grow.f.Claim != nil && trim.f.Claim != nil {
+		grow.f.Claim.Faults += trim.f.Claim.Faults
+		grow.f.Claim.MaxFaults += trim.f.Claim.MaxFaults
+	}
 	grow.seconds += trim.seconds
 	if confidenceRank(trim.f.Confidence) < confidenceRank(grow.f.Confidence) {
 		grow.f.Confidence = trim.f.Confidence
 	}
-	grow.f.Fixes = append(grow.f.Fixes, trim.f.Fixes...)
+	for _, fx := range trim.f.Fixes {
+		if !slices.ContainsFunc(grow.f.Fixes, func(g result.Fix) bool { return g.Kind == fx.Kind && g.Config == fx.Config && g.Change == fx.Change }) {
+			grow.f.Fixes = append(grow.f.Fixes, fx)
+		}
+	}
 	grow.proposals = append(grow.proposals, trim.proposals...)
 	return slices.DeleteFunc(ds, func(d *draft) bool { return d == trim })
 }

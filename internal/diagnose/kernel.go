@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/units"
 )
@@ -38,7 +39,13 @@ func (a *analysis) syscallCost(p *pair) *draft {
 	if ss == nil || extra < 1000 || calls < 10*math.Max(fcalls, 1) {
 		return nil
 	}
-	if ss.Mmap > 0 && ss.MappedBytes/ss.Mmap > 256*kib {
+	// Mappings of files and reservations are not small allocations: a
+	// file mapped per iteration is file-mapping's, whose calls they are.
+	anon := ss.Mmap - classedCalls(ss, "mmap")
+	if classedCalls(ss, "mmap")+classedCalls(ss, "munmap")-classedCalls(fs, "mmap")-classedCalls(fs, "munmap") >= 0.5*extra {
+		return nil
+	}
+	if anon > 0 && ss.MappedBytes/anon > 256*kib {
 		// Large mappings: their faults are the cost (mmap-per-allocation).
 		return nil
 	}
@@ -70,15 +77,27 @@ func (a *analysis) syscallCost(p *pair) *draft {
 		sysNote = fmt.Sprintf("; %s of %s's time %s is kernel time, against %s for %s", units.Seconds(st), p.slow, a.per(), units.Seconds(ft), p.fast)
 	}
 	avg := 0.0
-	if ss.Mmap > 0 {
-		avg = ss.MappedBytes / ss.Mmap
+	if anon > 0 {
+		avg = ss.MappedBytes / anon
 	}
 	d.f.Summary = fmt.Sprintf("%s makes %s memory syscalls %s (%s mmap of %s on average, %s munmap) against %s for %s: the calls themselves cost %s each beyond their faults, %s of the gap%s",
-		p.slow, fmtCount(calls), a.per(), fmtCount(ss.Mmap), fmtBytes(avg), fmtCount(ss.Munmap), fmtCount(fcalls), p.fast,
+		p.slow, fmtCount(calls), a.per(), fmtCount(anon), fmtBytes(avg), fmtCount(ss.Munmap), fmtCount(fcalls), p.fast,
 		units.Seconds(perCall), fmtPct(rest), sysNote)
 	d.f.Fixes = []result.Fix{{Kind: result.FixCode,
 		Change: "take small blocks from malloc or a pool (one mapping for many values), not one mmap and munmap each"}}
 	return d
+}
+
+// classedCalls counts the calls of one kind (mmap, munmap) per iteration
+// that map or unmap files and reservations, from the trace's sizes.
+func classedCalls(s *result.Syscalls, call string) float64 {
+	n := 0.0
+	for _, class := range []string{memtrace.ClassFile, memtrace.ClassReserve} {
+		for _, sc := range sizesOf(s, call+":"+class) {
+			n += sc.Per
+		}
+	}
+	return n
 }
 
 // thp: the slow side advises its memory for transparent huge pages

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/internal/alloc"
+	"github.com/faultline/faultline/internal/memtrace"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/runtimeid"
 )
@@ -146,11 +147,16 @@ func (a *analysis) releaser(p *pair) (cause, who string, sure bool) {
 	}
 	switch a.runtimeOf(p.slow) {
 	case runtimeid.Go:
-		return ProgramTrim, "the Go runtime (debug.FreeOSMemory, or its scavenger)", false
+		return RuntimePoolRelease, "the Go runtime (its scavenger, or debug.FreeOSMemory)", false
 	case runtimeid.JVM, runtimeid.Node:
-		return AllocatorPurge, "the " + a.runtimeOf(p.slow) + " runtime", false
+		return RuntimePoolRelease, "the " + a.runtimeOf(p.slow) + " runtime's own heap", false
 	case runtimeid.Static:
 		return AllocatorPurge, "the program's own allocator (it is statically linked)", false
+	}
+	if decommitted(s) > s.AdviceBytes("MADV_DONTNEED") && !glibcHeaps(s) {
+		// Reservations of another size than glibc's arena heaps: a
+		// runtime's or the program's own.
+		return AllocatorPurge, "the program's runtime or its own allocator (it reserves address space and commits it with mprotect, in regions unlike glibc's arena heaps)", false
 	}
 	if s != nil && s.Threads > 1 {
 		return HeapTrimRefault, "glibc (trimming a thread's arena)", true
@@ -160,6 +166,18 @@ func (a *analysis) releaser(p *pair) (cause, who string, sure bool) {
 		return ProgramTrim, "the program itself (malloc_trim, or its own madvise: glibc's free does not madvise in a single-threaded program)", native(p.s) != nil
 	}
 	return HeapTrimRefault, "glibc (trimming a thread's arena)", false
+}
+
+// glibcHeaps reports reservations of the size of glibc's thread-arena
+// heaps among s's mappings.
+func glibcHeaps(s *result.Syscalls) bool {
+	for _, sc := range s.Sizes {
+		if (sc.Call == "mmap:"+memtrace.ClassReserve || sc.Call == "munmap:"+memtrace.ClassReserve) &&
+			(sc.Bytes == alloc.GlibcHeapMax || sc.Bytes == 2*alloc.GlibcHeapMax) {
+			return true
+		}
+	}
+	return false
 }
 
 // runtimeOf is what runs cand's code ("" when unknown).
@@ -180,13 +198,10 @@ func (a *analysis) anyRuntime(rt string) bool {
 	return false
 }
 
-// allocatorObjects are the libraries whose own code releasing memory is
-// an allocator's doing.
-var allocatorObjects = []string{"libjemalloc", "libtcmalloc", "libmimalloc", "libsnmalloc", "libhoard", "libscudo"}
-
-// issuedBy reads who released memory from the trace's issuing site: the
-// call's caller and the object it is in. ok is false when the site does
-// not tell (no site, a stripped caller, a runtime).
+// issuedBy reads who released memory from the trace's issuing site
+// (alloc.Owner): the cause it makes and who to name. ok is false when the
+// site does not tell (no site, a stripped caller, a runtime whose releases
+// are told apart elsewhere).
 func issuedBy(is *result.SyscallIssuer) (cause, who string, ok bool) {
 	if is == nil || is.CallerObject == "" {
 		// The return address fell in no file: JIT code, or a wrapper
@@ -195,29 +210,32 @@ func issuedBy(is *result.SyscallIssuer) (cause, who string, ok bool) {
 	}
 	obj := filepath.Base(is.CallerObject)
 	at := issuerCaller(is)
-	switch {
-	case is.Caller == "malloc_trim" || strings.HasPrefix(is.Caller, "__malloc_trim"):
+	if is.Caller == "malloc_trim" || strings.HasPrefix(is.Caller, "__malloc_trim") {
 		return ProgramTrim, "the program itself, through malloc_trim (madvise from " + at + ")", true
-	case strings.HasPrefix(obj, "libc.so") || strings.HasPrefix(obj, "libc-"):
+	}
+	switch o := alloc.Owner(is.Object, is.Function, is.Caller, is.CallerObject); o {
+	case alloc.OwnerGlibc, alloc.OwnerLibc:
 		// glibc's own free path: a thread arena's heap shrinking.
 		return HeapTrimRefault, "glibc (trimming a thread's arena: madvise from " + at + ")", true
-	case strings.HasPrefix(is.Caller, "runtime.") || strings.HasPrefix(is.Function, "runtime."):
+	case alloc.OwnerCPython, alloc.OwnerLoader, "":
 		return "", "", false
-	case alloc.OwnFunction(is.Caller):
-		// An allocator linked into the program (Redis's jemalloc, a
-		// Rust binary's jemallocator): its own purge path.
-		return AllocatorPurge, "the allocator linked into " + obj + " (madvise from " + at + ")", true
-	}
-	for _, a := range allocatorObjects {
-		if strings.HasPrefix(obj, a) {
-			return AllocatorPurge, strings.TrimPrefix(strings.SplitN(obj, ".so", 2)[0], "lib") + " (madvise from " + at + ")", true
+	case alloc.OwnerGo:
+		// The scavenger and debug.FreeOSMemory release through the same
+		// function: the runtime is certain, the trigger is not.
+		return RuntimePoolRelease, "the Go runtime (its scavenger, or debug.FreeOSMemory: released from " + at + ")", true
+	case alloc.OwnerV8, alloc.OwnerJVM:
+		// The runtime's own heap, not the C allocator's.
+		return RuntimePoolRelease, "the " + o + " runtime's own heap (released from " + at + ")", true
+	case alloc.OwnerProgram:
+		return ProgramTrim, "the program itself (madvise from " + at + ")", true
+	default:
+		if strings.HasPrefix(o, "allocator linked into") {
+			// Redis's jemalloc, a Rust binary's jemallocator: its own
+			// purge path.
+			return AllocatorPurge, "the allocator linked into " + obj + " (madvise from " + at + ")", true
 		}
+		return AllocatorPurge, o + " (madvise from " + at + ")", true
 	}
-	if strings.HasPrefix(obj, "libpython") || strings.HasPrefix(obj, "python") {
-		return "", "", false
-	}
-	// The program's own code (its executable or one of its libraries).
-	return ProgramTrim, "the program itself (madvise from " + at + ")", true
 }
 
 // siteEvidence is where the slow side's large blocks are made, as

@@ -35,15 +35,16 @@ func TestSingleThreadedMadviseIsTheProgram(t *testing.T) {
 	}
 }
 
-// Who releases follows what runs the code and its threads.
+// Who releases follows what runs the code and its threads; a runtime's
+// own heap gets no allocator setting.
 func TestReleaserFollowsTheRuntime(t *testing.T) {
 	r := pairResult("", side{t: 0.5e-3, sys: &result.Syscalls{}}, purging(3), nil, nil)
 	if f := first(t, r, HeapTrimRefault); !strings.Contains(f.Summary, "thread's arena") {
 		t.Errorf("threads: %q", f.Summary)
 	}
 	r.Candidates[1].Runtime = runtimeid.Go
-	if f := first(t, r, ProgramTrim); f.Confidence != Low || !strings.Contains(f.Summary, "Go runtime") {
-		t.Errorf("a Go binary: %s %q", f.Confidence, f.Summary)
+	if f := first(t, r, RuntimePoolRelease); f.Confidence != Low || !strings.Contains(f.Summary, "Go runtime") || allocatorFix(f) {
+		t.Errorf("a Go binary: %s %q, fixes %+v", f.Confidence, f.Summary, f.Fixes)
 	}
 	r.Candidates[1].Runtime = runtimeid.Native
 	run := r.Run("B", "glibc", r.PrimaryMode())

@@ -452,6 +452,36 @@ printf 'end cand=A iter=1 ns=4000000 minflt=10 majflt=1\n' >&$FAULTLINE_FD`
 	}
 }
 
+// runTracers are the recorders run's trace pass can use here.
+func runTracers() []string {
+	tracers := []string{"ptrace"}
+	if err := perftrace.Available(); err == nil {
+		tracers = append(tracers, "perf")
+	}
+	return tracers
+}
+
+// traceCommand times a command runs times and traces it with tracer, as
+// faultline run does, and returns the result and its per-run syscalls.
+func traceCommand(t *testing.T, tracer string, runs int, argv ...string) (*result.Result, *result.Syscalls) {
+	t.Helper()
+	res := result.New(result.KindRun, "test", nil)
+	res.Candidates = []result.Candidate{{Name: "A", Command: argv}}
+	o := &RunOptions{Runs: runs, Argv: func(c result.Candidate) []string { return c.Command }}
+	ctx := context.Background()
+	if err := RunConfig(ctx, res, res.Candidates, baselineOnly()[0], o); err != nil {
+		t.Fatal(err)
+	}
+	if err := RunTrace(ctx, res, baselineOnly()[0], only(tracer), o); err != nil {
+		t.Fatal(err)
+	}
+	sc := res.Run("A", result.DefaultConfig, result.ModeProcess).PerIteration.Syscalls
+	if sc == nil {
+		t.Fatal("no syscalls recorded")
+	}
+	return res, sc
+}
+
 // TestRunTraceRecorders: faultline run's trace pass counts a whole
 // command's memory syscalls the same with the perf recorder (no stops)
 // and the ptrace tracer, threads included, and as strace -f -c does.
@@ -476,26 +506,9 @@ func TestRunTraceRecorders(t *testing.T) {
 		v, _ := strconv.Atoi(string(m[1]))
 		want[string(m[2])] = float64(v)
 	}
-	tracers := []string{"ptrace"}
-	if err := perftrace.Available(); err == nil {
-		tracers = append(tracers, "perf")
-	}
-	for _, tracer := range tracers {
+	for _, tracer := range runTracers() {
 		t.Run(tracer, func(t *testing.T) {
-			res := result.New(result.KindRun, "test", nil)
-			res.Candidates = []result.Candidate{{Name: "A", Command: []string{bin, "16"}}}
-			o := &RunOptions{Runs: 2, Argv: func(c result.Candidate) []string { return c.Command }}
-			ctx := context.Background()
-			if err := RunConfig(ctx, res, res.Candidates, baselineOnly()[0], o); err != nil {
-				t.Fatal(err)
-			}
-			if err := RunTrace(ctx, res, baselineOnly()[0], only(tracer), o); err != nil {
-				t.Fatal(err)
-			}
-			sc := res.Run("A", result.DefaultConfig, result.ModeProcess).PerIteration.Syscalls
-			if sc == nil {
-				t.Fatal("no syscalls recorded")
-			}
+			res, sc := traceCommand(t, tracer, 2, bin, "16")
 			got := map[string]float64{"brk": sc.Brk, "mmap": sc.Mmap, "munmap": sc.Munmap, "madvise": sc.Madvise}
 			for k, v := range want {
 				if got[k] != v {
@@ -537,5 +550,54 @@ func TestAnotherIsolatedProcess(t *testing.T) {
 		if got := needsAnotherProcess(res, tc.cand, "glibc", tc.perProc); got != tc.want {
 			t.Errorf("%s after %v: another process %v, want %v", tc.cand, tc.perProc, got, tc.want)
 		}
+	}
+}
+
+// TestRunTraceClasses: both recorders tell a file mapping, a reservation
+// and its commit, and a fork from a vfork apart, so that none of them is
+// read as a block of fresh memory.
+func TestRunTraceClasses(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		testenv.Missing(t, "gcc not installed (test.sh installs it)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "mappings")
+	if out, err := exec.Command("gcc", "-O2", "-o", bin, "../../testdata/c/mappings.c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	const fileBytes, reserve, commit = 1234567, 64 << 20, 1 << 20
+	for _, tracer := range runTracers() {
+		t.Run(tracer, func(t *testing.T) {
+			_, sc := traceCommand(t, tracer, 1, bin, filepath.Join(dir, "data-"+tracer), "5")
+			per := func(call string, bytes int64) float64 {
+				for _, s := range sc.Sizes {
+					if s.Call == call && s.Bytes == bytes {
+						return s.Per
+					}
+				}
+				return 0
+			}
+			if got := per("mmap:file", fileBytes); got != 5 {
+				t.Errorf("file mapped %v times, want 5 (sizes %+v)", got, sc.Sizes)
+			}
+			if got := per("munmap:file", fileBytes); got != 5 {
+				t.Errorf("file unmapped %v times, want 5", got)
+			}
+			if per("mmap", fileBytes) != 0 || per("mmap", reserve) != 0 {
+				t.Errorf("a file mapping or the reservation counted as fresh memory: %+v", sc.Sizes)
+			}
+			if per("mmap:reserve", reserve) != 1 || per("munmap:reserve", reserve) != 1 {
+				t.Errorf("reservation: mapped %v, unmapped %v, want 1 and 1", per("mmap:reserve", reserve), per("munmap:reserve", reserve))
+			}
+			if sc.CommittedBytes < commit || sc.DecommittedBytes < commit || sc.Mprotect < 2 {
+				t.Errorf("committed %v, decommitted %v in %v mprotect calls; want at least 1 MiB each", sc.CommittedBytes, sc.DecommittedBytes, sc.Mprotect)
+			}
+			if sc.Forks != 1 || sc.Spawns != 1 {
+				t.Errorf("forks %v, spawns %v; want 1 and 1", sc.Forks, sc.Spawns)
+			}
+			if sc.ForkedBytes < 8<<20 || sc.ForkedBytes > 64<<20 {
+				t.Errorf("the fork shared %v bytes; want the 8 MiB written before it, and less than the 64 MiB reservation", sc.ForkedBytes)
+			}
+		})
 	}
 }

@@ -14,7 +14,7 @@ import (
 // length.
 
 // callCodes numbers the calls on the wire; index 0 is invalid.
-var callCodes = []string{"", CallBrk, CallMmap, CallMunmap, CallMremap, CallMadvise, CallMark, CallExec, CallFork, CallExit}
+var callCodes = []string{"", CallBrk, CallMmap, CallMunmap, CallMremap, CallMadvise, CallMark, CallExec, CallFork, CallExit, CallMprotect}
 
 func callCode(c string) byte {
 	for i, n := range callCodes {
@@ -45,6 +45,8 @@ func (e Event) AppendBinary(b []byte) ([]byte, error) {
 	b = binary.AppendVarint(b, int64(e.Advice))
 	b = binary.AppendUvarint(b, e.Flags)
 	b = binary.AppendVarint(b, e.Ret)
+	b = binary.AppendVarint(b, int64(e.Prot))
+	b = binary.AppendVarint(b, int64(e.Fd))
 	b = binary.AppendUvarint(b, uint64(len(e.Text)))
 	return append(b, e.Text...), nil
 }
@@ -99,6 +101,8 @@ func (e *Event) UnmarshalBinary(b []byte) error {
 	e.Advice = int(varint())
 	e.Flags = uvarint()
 	e.Ret = varint()
+	e.Prot = int(varint())
+	e.Fd = int(varint())
 	n := uvarint()
 	if err != nil {
 		return err

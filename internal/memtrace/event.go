@@ -3,7 +3,8 @@
 // the perf tracepoint recorder (internal/perftrace). An Event is one brk,
 // mmap, munmap, mremap or madvise call, a marker write, or a change in the
 // traced process tree; it has a compact binary form for the pipe from the
-// tracing supervisor (internal/proc). A Tally attributes events to
+// tracing supervisor (internal/proc). A Tally classifies every mapping
+// (Class: anonymous, file-backed, a reservation) and attributes events to
 // candidate iterations and computes per-iteration means in the result
 // schema's terms; a Result is what a traced run hands back.
 //
@@ -27,10 +28,14 @@ const (
 	CallMunmap  = "munmap"
 	CallMremap  = "mremap"
 	CallMadvise = "madvise"
-	CallMark    = "mark" // a write() to the marker descriptor; Text holds the bytes
-	CallExec    = "exec" // Pid finished an execve
-	CallFork    = "fork" // Pid created process Ret (fork, vfork, or clone without CLONE_THREAD)
-	CallExit    = "exit" // process Pid is gone (its last thread exited or it was killed)
+	// CallMprotect changes a mapping's protection: a runtime (glibc's
+	// thread arenas, Go, V8, the JVM) reserves address space with
+	// PROT_NONE and commits what it uses with mprotect.
+	CallMprotect = "mprotect"
+	CallMark     = "mark" // a write() to the marker descriptor; Text holds the bytes
+	CallExec     = "exec" // Pid finished an execve
+	CallFork     = "fork" // Pid created process Ret (fork, vfork, or clone without CLONE_THREAD); Flags holds the clone flags where known
+	CallExit     = "exit" // process Pid is gone (its last thread exited or it was killed)
 )
 
 // Event is one traced system call or process event.
@@ -54,8 +59,16 @@ type Event struct {
 	Old int64
 	// Advice is madvise's advice (MADV_*).
 	Advice int
-	// Flags are mmap's and mremap's flags.
+	// Flags are mmap's and mremap's flags, and a fork's clone flags
+	// (ForkShared marks one whose flags are unknown but which shares
+	// the parent's memory or is a thread, such as clone3 seen by a
+	// recorder that cannot read its arguments).
 	Flags uint64
+	// Prot is mmap's and mprotect's protection (PROT_*).
+	Prot int
+	// Fd is mmap's file descriptor: -1 (or any negative value) for an
+	// anonymous mapping.
+	Fd int
 	// Ret is the return value where the tracer reads it: the new program
 	// break for brk, the new process id for fork. Other calls are recorded
 	// at entry, so their sizes are what was asked for.
@@ -69,6 +82,28 @@ type Event struct {
 	// caller's registers (the perf recorder); nil when not sampled.
 	Site *Site
 }
+
+// Linux's mmap and clone constants the classification reads
+// (include/uapi/asm-generic/mman*.h, include/uapi/linux/sched.h); they are
+// the same on x86-64 and arm64.
+const (
+	ProtRead      = 0x1
+	ProtWrite     = 0x2
+	MapShared     = 0x01
+	MapFixed      = 0x10
+	MapAnonymous  = 0x20
+	MapNoReserve  = 0x4000
+	CloneVM       = 0x100
+	CloneVfork    = 0x4000
+	CloneThread   = 0x10000
+	ForkShared    = 1 << 63
+	forkSharesMem = CloneVM | CloneThread | ForkShared
+)
+
+// Copies reports whether a fork event gave the child a copy-on-write copy
+// of the parent's memory (fork, or clone without CLONE_VM), rather than
+// sharing it (vfork, posix_spawn's clone, a thread).
+func (e Event) Copies() bool { return e.Call == CallFork && e.Flags&forkSharesMem == 0 }
 
 // MaxMark bounds the bytes read from one marker write. A begin or end
 // record is well under 200 bytes.

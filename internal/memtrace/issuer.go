@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"sort"
 
+	"github.com/faultline/faultline/internal/alloc"
 	"github.com/faultline/faultline/internal/result"
 )
 
@@ -98,7 +99,8 @@ func (c *counts) issuersPerIteration(n float64) []result.SyscallIssuer {
 		}
 		out = append(out, result.SyscallIssuer{Call: k.call, Bytes: mean, Per: float64(v.n) / n,
 			Object: k.site.Object, Function: k.site.Function, Caller: k.site.Caller,
-			CallerObject: k.site.CallerObject, Stripped: k.site.Stripped})
+			CallerObject: k.site.CallerObject, Stripped: k.site.Stripped,
+			Owner: alloc.Owner(k.site.Object, k.site.Function, k.site.Caller, k.site.CallerObject)})
 	}
 	return out
 }

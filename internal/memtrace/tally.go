@@ -38,6 +38,13 @@ type Tally struct {
 type procState struct {
 	open  *openIter
 	carry string // an incomplete last line of a marker write
+	// maps are the process's live file mappings and reservations, so
+	// that an munmap or mprotect can say what it unmaps or commits.
+	maps []region
+	// footprint is the fresh memory the process has mapped, grown and
+	// committed, less what it gave back, since its exec: what a fork of
+	// it shares copy-on-write, at most.
+	footprint int64
 }
 
 type openIter struct {
@@ -52,10 +59,31 @@ type counts struct {
 	iters                                         int
 	brk, mmap, munmap, mremap, madvise            int64
 	brkGrow, brkShrink, mapped, unmapped, advised int64
-	advice                                        map[string]int64
-	sizes                                         map[sizeKey]int64
-	issuers                                       map[issuerKey]issuerCount
+	// class holds the counts by mapping class and process creation,
+	// indexed by the class* constants.
+	class   [nClass]int64
+	advice  map[string]int64
+	sizes   map[sizeKey]int64
+	issuers map[issuerKey]issuerCount
 }
+
+// Indexes of counts.class: mprotect calls; bytes mapped from files,
+// reserved (PROT_NONE), committed (mprotect to writable) and decommitted
+// (mprotect to PROT_NONE); processes created with a copy of the caller's
+// memory (fork) and sharing it (vfork, posix_spawn), the footprint the
+// forks shared, and programs executed.
+const (
+	classMprotect = iota
+	classFile
+	classReserved
+	classCommitted
+	classDecommitted
+	classForks
+	classSpawns
+	classForked
+	classExecs
+	nClass
+)
 
 type sizeKey struct {
 	call  string
@@ -94,21 +122,43 @@ func (t *Tally) proc(pid int) *procState {
 // the same descriptor) are ignored.
 func (t *Tally) Add(e Event) {
 	switch e.Call {
-	case CallBrk, CallMmap, CallMunmap, CallMremap, CallMadvise:
-		t.whole.add(e)
-		if st := t.procs[e.Pid]; st != nil && st.open != nil {
-			st.open.c.add(e)
+	case CallBrk, CallMmap, CallMunmap, CallMremap, CallMadvise, CallMprotect:
+		st := t.proc(e.Pid)
+		key := st.classify(e)
+		st.track(e, key)
+		t.whole.add(e, key)
+		if st.open != nil {
+			st.open.c.add(e, key)
 		} else {
-			t.outside.add(e)
+			t.outside.add(e, key)
+		}
+	case CallFork:
+		st := t.proc(e.Pid)
+		t.whole.fork(e, st.footprint)
+		if st.open != nil {
+			st.open.c.fork(e, st.footprint)
+		} else {
+			t.outside.fork(e, st.footprint)
+		}
+		if child := int(e.Ret); child > 0 && child != e.Pid && e.Copies() {
+			ch := t.proc(child)
+			ch.maps, ch.footprint = append([]region(nil), st.maps...), st.footprint
 		}
 	case CallMark:
 		t.mark(e)
 	case CallExec:
+		t.whole.class[classExecs]++
+		if st := t.procs[e.Pid]; st != nil && st.open != nil {
+			st.open.c.class[classExecs]++
+		} else {
+			t.outside.class[classExecs]++
+		}
 		// A new program image: whatever iteration the old one had open
 		// will never end.
 		if st := t.procs[e.Pid]; st != nil {
 			t.abandon(st)
 			st.carry = ""
+			st.maps, st.footprint = nil, 0
 		}
 	case CallExit:
 		if st := t.procs[e.Pid]; st != nil {
@@ -206,7 +256,16 @@ func length(n int64) int64 {
 	return n
 }
 
-func (c *counts) add(e Event) {
+func (c *counts) fork(e Event, footprint int64) {
+	if e.Copies() {
+		c.class[classForks]++
+		c.class[classForked] = satAdd(c.class[classForked], footprint)
+	} else if e.Flags&CloneThread == 0 {
+		c.class[classSpawns]++
+	}
+}
+
+func (c *counts) add(e Event, key string) {
 	switch e.Call {
 	case CallBrk:
 		c.brk++
@@ -226,14 +285,31 @@ func (c *counts) add(e Event) {
 		}
 	case CallMmap:
 		c.mmap++
-		c.mapped = satAdd(c.mapped, length(e.Size))
-		c.size(CallMmap, length(e.Size), 1)
-		c.issued(CallMmap, length(e.Size), e.Site)
+		switch key {
+		case CallMmap:
+			c.mapped = satAdd(c.mapped, length(e.Size))
+		case CallMmap + ":" + ClassFile:
+			c.class[classFile] = satAdd(c.class[classFile], length(e.Size))
+		default:
+			c.class[classReserved] = satAdd(c.class[classReserved], length(e.Size))
+		}
+		c.size(key, length(e.Size), 1)
+		c.issued(key, length(e.Size), e.Site)
 	case CallMunmap:
 		c.munmap++
 		c.unmapped = satAdd(c.unmapped, length(e.Size))
-		c.size(CallMunmap, length(e.Size), 1)
-		c.issued(CallMunmap, length(e.Size), e.Site)
+		c.size(key, length(e.Size), 1)
+		c.issued(key, length(e.Size), e.Site)
+	case CallMprotect:
+		c.class[classMprotect]++
+		switch key {
+		case MprotectCommit:
+			c.class[classCommitted] = satAdd(c.class[classCommitted], length(e.Size))
+		case MprotectDecommit:
+			c.class[classDecommitted] = satAdd(c.class[classDecommitted], length(e.Size))
+		}
+		c.size(key, length(e.Size), 1)
+		c.issued(key, length(e.Size), e.Site)
 	case CallMremap:
 		c.mremap++
 		c.size(CallMremap, length(e.Size), 1)
@@ -270,6 +346,9 @@ func (c *counts) size(call string, bytes, n int64) {
 }
 
 func (c *counts) merge(o *counts) {
+	for i, v := range o.class {
+		c.class[i] = satAdd(c.class[i], v)
+	}
 	c.brk += o.brk
 	c.mmap += o.mmap
 	c.munmap += o.munmap
@@ -300,17 +379,26 @@ func (c *counts) merge(o *counts) {
 func (c *counts) perIteration(iters int) *result.Syscalls {
 	n := float64(iters)
 	s := &result.Syscalls{
-		Brk:            float64(c.brk) / n,
-		Mmap:           float64(c.mmap) / n,
-		Munmap:         float64(c.munmap) / n,
-		Mremap:         float64(c.mremap) / n,
-		Madvise:        float64(c.madvise) / n,
-		BrkGrowBytes:   float64(c.brkGrow) / n,
-		BrkShrinkBytes: float64(c.brkShrink) / n,
-		MappedBytes:    float64(c.mapped) / n,
-		UnmappedBytes:  float64(c.unmapped) / n,
-		AdvisedBytes:   float64(c.advised) / n,
-		Iterations:     iters,
+		Brk:              float64(c.brk) / n,
+		Mmap:             float64(c.mmap) / n,
+		Munmap:           float64(c.munmap) / n,
+		Mremap:           float64(c.mremap) / n,
+		Madvise:          float64(c.madvise) / n,
+		BrkGrowBytes:     float64(c.brkGrow) / n,
+		BrkShrinkBytes:   float64(c.brkShrink) / n,
+		MappedBytes:      float64(c.mapped) / n,
+		UnmappedBytes:    float64(c.unmapped) / n,
+		AdvisedBytes:     float64(c.advised) / n,
+		Mprotect:         float64(c.class[classMprotect]) / n,
+		FileMappedBytes:  float64(c.class[classFile]) / n,
+		ReservedBytes:    float64(c.class[classReserved]) / n,
+		CommittedBytes:   float64(c.class[classCommitted]) / n,
+		DecommittedBytes: float64(c.class[classDecommitted]) / n,
+		Forks:            float64(c.class[classForks]) / n,
+		ForkedBytes:      float64(c.class[classForked]) / n,
+		Spawns:           float64(c.class[classSpawns]) / n,
+		Execs:            float64(c.class[classExecs]) / n,
+		Iterations:       iters,
 	}
 	if len(c.advice) > 0 {
 		s.Advice = make(map[string]float64, len(c.advice))
@@ -376,6 +464,9 @@ type countsState struct {
 	SizeBytes []int64          `json:"size_bytes,omitempty"`
 	SizeN     []int64          `json:"size_n,omitempty"`
 	Issuers   []issuerState    `json:"issuers,omitempty"`
+	// mprotect calls; bytes mapped from files, reserved, committed and
+	// decommitted; forks, spawns and the footprint the forks copied.
+	Classes [nClass]int64 `json:"classes"`
 }
 
 func (c *counts) state() countsState {
@@ -385,6 +476,7 @@ func (c *counts) state() countsState {
 		Bytes:   [5]int64{c.brkGrow, c.brkShrink, c.mapped, c.unmapped, c.advised},
 		Advice:  c.advice,
 		Issuers: c.issuerStates(),
+		Classes: c.class,
 	}
 	for k, n := range c.sizes {
 		s.SizeCalls = append(s.SizeCalls, k.call)
@@ -398,7 +490,8 @@ func (s *countsState) counts() (counts, error) {
 	c := counts{iters: s.Iters,
 		brk: s.Calls[0], mmap: s.Calls[1], munmap: s.Calls[2], mremap: s.Calls[3], madvise: s.Calls[4],
 		brkGrow: s.Bytes[0], brkShrink: s.Bytes[1], mapped: s.Bytes[2], unmapped: s.Bytes[3], advised: s.Bytes[4]}
-	for _, v := range append(s.Calls[:], s.Bytes[:]...) {
+	c.class = s.Classes
+	for _, v := range append(append(s.Calls[:], s.Bytes[:]...), s.Classes[:]...) {
 		if v < 0 {
 			return c, fmt.Errorf("negative count %d", v)
 		}

@@ -12,8 +12,16 @@ import (
 )
 
 func mark(pid int, text string) Event { return Event{Call: CallMark, Pid: pid, Tid: pid, Text: text} }
-func mmap(pid int, size int64) Event  { return Event{Call: CallMmap, Pid: pid, Tid: pid, Size: size} }
-func brk(pid int, delta int64) Event  { return Event{Call: CallBrk, Pid: pid, Tid: pid, Size: delta} }
+func mmap(pid int, size int64) Event {
+	return anon(Event{Call: CallMmap, Pid: pid, Tid: pid, Size: size})
+}
+
+// anon makes an mmap event an anonymous, writable private mapping.
+func anon(e Event) Event {
+	e.Flags, e.Prot, e.Fd = e.Flags|MapAnonymous|0x02, ProtRead|ProtWrite, -1
+	return e
+}
+func brk(pid int, delta int64) Event { return Event{Call: CallBrk, Pid: pid, Tid: pid, Size: delta} }
 
 func TestTally(t *testing.T) {
 	tests := []struct {
@@ -40,7 +48,7 @@ func TestTally(t *testing.T) {
 		{
 			name: "means over iterations, other threads inside",
 			events: []Event{
-				mark(1, "begin cand=A iter=0\n"), mmap(1, 8192), {Call: CallMmap, Pid: 1, Tid: 2, Size: 8192}, mark(1, "end cand=A iter=0\n"),
+				mark(1, "begin cand=A iter=0\n"), mmap(1, 8192), anon(Event{Call: CallMmap, Pid: 1, Tid: 2, Size: 8192}), mark(1, "end cand=A iter=0\n"),
 				mark(1, "begin cand=A iter=1\n"), mark(1, "end cand=A iter=1\n"),
 			},
 			cand: "A",

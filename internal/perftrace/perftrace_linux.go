@@ -24,16 +24,24 @@ import (
 
 // tracepoints are the syscall events recorded, with the fields read from
 // each (by name, from the event's format file).
+// The process-creation calls are optional (an architecture without fork
+// or vfork has no tracepoint for them): without one, forks go uncounted.
 var tracepoints = []struct {
-	event  string
-	call   string
-	fields []string
+	event    string
+	call     string
+	fields   []string
+	optional bool
 }{
-	{"sys_exit_brk", memtrace.CallBrk, []string{"ret"}},
-	{"sys_enter_mmap", memtrace.CallMmap, []string{"addr", "len", "flags"}},
-	{"sys_enter_munmap", memtrace.CallMunmap, []string{"addr", "len"}},
-	{"sys_enter_mremap", memtrace.CallMremap, []string{"addr", "old_len", "new_len", "flags"}},
-	{"sys_enter_madvise", memtrace.CallMadvise, []string{"start", "len_in", "behavior"}},
+	{"sys_exit_brk", memtrace.CallBrk, []string{"ret"}, false},
+	{"sys_enter_mmap", memtrace.CallMmap, []string{"addr", "len", "prot", "flags", "fd"}, false},
+	{"sys_enter_munmap", memtrace.CallMunmap, []string{"addr", "len"}, false},
+	{"sys_enter_mremap", memtrace.CallMremap, []string{"addr", "old_len", "new_len", "flags"}, false},
+	{"sys_enter_madvise", memtrace.CallMadvise, []string{"start", "len_in", "behavior"}, false},
+	{"sys_enter_mprotect", memtrace.CallMprotect, []string{"start", "len", "prot"}, false},
+	{"sys_enter_clone", memtrace.CallFork, []string{"clone_flags"}, true},
+	{"sys_enter_clone3", memtrace.CallFork, nil, true},
+	{"sys_enter_fork", memtrace.CallFork, nil, true},
+	{"sys_enter_vfork", memtrace.CallFork, nil, true},
 }
 
 // tracefsDirs are where tracefs is usually mounted.
@@ -43,6 +51,7 @@ var tracefsDirs = []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
 type format struct {
 	id     uint16
 	call   string
+	event  string         // the tracepoint's name: which call created a process
 	offset map[string]int // field name -> byte offset in the raw record
 }
 
@@ -85,6 +94,9 @@ func loadFormats() (map[uint16]*format, error) {
 		formats = map[uint16]*format{}
 		for _, tp := range tracepoints {
 			f, err := readFormat(filepath.Join(dir, "events", "syscalls", tp.event), tp.call, tp.fields)
+			if err != nil && tp.optional {
+				continue
+			}
 			if err != nil {
 				formatsErr = fmt.Errorf("%w: %v", ErrUnavailable, err)
 				return
@@ -109,7 +121,7 @@ func readFormat(dir, call string, want []string) (*format, error) {
 		return nil, err
 	}
 	defer fh.Close()
-	f := &format{id: uint16(id), call: call, offset: map[string]int{}}
+	f := &format{id: uint16(id), call: call, event: filepath.Base(dir), offset: map[string]int{}}
 	sc := bufio.NewScanner(fh)
 	for sc.Scan() {
 		// "\tfield:unsigned long len;\toffset:24;\tsize:8;\tsigned:0;"
@@ -358,11 +370,26 @@ func (r *Recorder) Stop() ([]memtrace.Event, Stats, error) {
 	defer r.mu.Unlock()
 	// Each CPU's buffer is in time order; merge them.
 	slices.SortStableFunc(r.samples, func(a, b sample) int { return cmp.Compare(a.e.At, b.e.At) })
-	ev := r.resolve()
+	ev := r.withExecs(r.resolve())
 	r.fixBrk(ev)
 	st := r.stats
 	st.Threads = max(1, len(r.tids))
 	return ev, st, nil
+}
+
+// withExecs adds the execs the side-band reported (where it records), in
+// time order: a process's mappings and footprint start anew at its exec.
+func (r *Recorder) withExecs(ev []memtrace.Event) []memtrace.Event {
+	n := len(ev)
+	for _, t := range r.tasks {
+		if t.exec {
+			ev = append(ev, memtrace.Event{Call: memtrace.CallExec, Pid: t.pid, Tid: t.pid, At: time.Duration(t.at)})
+		}
+	}
+	if len(ev) > n {
+		slices.SortStableFunc(ev, func(a, b memtrace.Event) int { return cmp.Compare(a.At, b.At) })
+	}
+	return ev
 }
 
 // fixBrk turns each brk's returned break into the change of the break,
@@ -372,6 +399,11 @@ func (r *Recorder) Stop() ([]memtrace.Event, Stats, error) {
 func (r *Recorder) fixBrk(ev []memtrace.Event) {
 	for i := range ev {
 		e := &ev[i]
+		if e.Call == memtrace.CallExec {
+			// A new image has a break of its own.
+			delete(r.brk, e.Pid)
+			continue
+		}
 		if e.Call != memtrace.CallBrk {
 			continue
 		}
@@ -392,6 +424,22 @@ func (r *Recorder) closeAll() {
 		unix.Close(fd)
 	}
 	r.fds = nil
+}
+
+// forkFlags are the clone flags of a process-creation call seen at its
+// entry. clone3's flags are in a structure the tracepoint does not
+// copy; glibc uses clone3 for threads and posix_spawn, which share the
+// caller's memory, and clone for fork.
+func forkFlags(event string, cloneFlags uint64) uint64 {
+	switch event {
+	case "sys_enter_clone":
+		return cloneFlags
+	case "sys_enter_vfork":
+		return memtrace.CloneVM | memtrace.CloneVfork
+	case "sys_enter_clone3":
+		return memtrace.ForkShared
+	}
+	return 0
 }
 
 // drain reads every ring buffer from its tail to its head.
@@ -449,6 +497,11 @@ func (r *Recorder) record(typ uint32, misc uint16, b []byte) {
 			e.Ret = int64(get("ret"))
 		case memtrace.CallMmap:
 			e.Addr, e.Size, e.Flags = get("addr"), int64(get("len")), get("flags")
+			e.Prot, e.Fd = int(int32(get("prot"))), int(int32(get("fd")))
+		case memtrace.CallMprotect:
+			e.Addr, e.Size, e.Prot = get("start"), int64(get("len")), int(int32(get("prot")))
+		case memtrace.CallFork:
+			e.Flags = forkFlags(f.event, get("clone_flags"))
 		case memtrace.CallMunmap:
 			e.Addr, e.Size = get("addr"), int64(get("len"))
 		case memtrace.CallMremap:

@@ -134,8 +134,8 @@ func TestWindows(t *testing.T) {
 // end before the next begins.
 func TestWindowsKeepNames(t *testing.T) {
 	ev := []memtrace.Event{
-		{Call: memtrace.CallMmap, Pid: 7, At: 10, Size: 4096}, // at the first window's start: inside
-		{Call: memtrace.CallMmap, Pid: 7, At: 20, Size: 8192}, // at the boundary: the second window's
+		{Call: memtrace.CallMmap, Pid: 7, At: 10, Size: 4096, Flags: memtrace.MapAnonymous, Fd: -1, Prot: memtrace.ProtWrite}, // at the first window's start: inside
+		{Call: memtrace.CallMmap, Pid: 7, At: 20, Size: 8192, Flags: memtrace.MapAnonymous, Fd: -1, Prot: memtrace.ProtWrite}, // at the boundary: the second window's
 	}
 	w := []Window{{Cand: "a b=c", Iter: 0, Start: 10, End: 20}, {Cand: "d", Iter: 0, Start: 20, End: 30}}
 	tl := Tally(ev, w, 7)

@@ -12,7 +12,7 @@ import (
 )
 
 // Syscalls the filter singles out.
-var notifiedCalls = []uint32{unix.SYS_MMAP, unix.SYS_MUNMAP, unix.SYS_MREMAP, unix.SYS_MADVISE}
+var notifiedCalls = []uint32{unix.SYS_MMAP, unix.SYS_MUNMAP, unix.SYS_MREMAP, unix.SYS_MADVISE, unix.SYS_MPROTECT}
 
 // filter builds the seccomp program. brk always returns SECCOMP_RET_TRACE:
 // its size is known only from its return value, which takes a ptrace

@@ -167,6 +167,9 @@ func (l *listener) event(req *seccompNotif) (memtrace.Event, bool) {
 	switch req.nr {
 	case unix.SYS_MMAP:
 		e.Call, e.Size, e.Flags = memtrace.CallMmap, clampSize(a[1]), a[3]
+		e.Prot, e.Fd = int(int32(a[2])), int(int32(a[4]))
+	case unix.SYS_MPROTECT:
+		e.Call, e.Size, e.Prot = memtrace.CallMprotect, clampSize(a[1]), int(int32(a[2]))
 	case unix.SYS_MUNMAP:
 		e.Call, e.Size = memtrace.CallMunmap, clampSize(a[1])
 	case unix.SYS_MREMAP:

@@ -2,6 +2,7 @@ package ptrace
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -287,7 +288,7 @@ func (t *Tracer) event(tid int, tk *task, cause int) {
 				if b, ok := t.brk[tk.tgid]; ok {
 					t.brk[child] = b
 				}
-				t.send(memtrace.Event{Call: memtrace.CallFork, Pid: tk.tgid, Tid: tid, Ret: int64(child)})
+				t.send(memtrace.Event{Call: memtrace.CallFork, Pid: tk.tgid, Tid: tid, Ret: int64(child), Flags: cloneFlags(tid, cause)})
 			}
 		}
 	case unix.PTRACE_EVENT_EXEC:
@@ -322,6 +323,35 @@ func (t *Tracer) event(tid int, tk *task, cause int) {
 	cont(tid, 0)
 }
 
+// cloneFlags are the flags a process was created with, read from its
+// parent stopped at the fork event: vfork shares the parent's memory,
+// fork copies it, and clone and clone3 say in their arguments (clone3's
+// first field of its argument structure).
+func cloneFlags(tid, cause int) uint64 {
+	switch cause {
+	case unix.PTRACE_EVENT_VFORK:
+		return memtrace.CloneVM | memtrace.CloneVfork
+	case unix.PTRACE_EVENT_FORK:
+		return 0
+	}
+	var regs unix.PtraceRegs
+	if !getRegs(tid, &regs) {
+		return memtrace.ForkShared
+	}
+	switch regs.Orig_rax {
+	case unix.SYS_CLONE:
+		return regs.Rdi
+	case unix.SYS_CLONE3:
+		var flags [8]byte
+		local := []unix.Iovec{{Base: &flags[0], Len: 8}}
+		remote := []unix.RemoteIovec{{Base: uintptr(regs.Rdi), Len: 8}}
+		if n, err := unix.ProcessVMReadv(tid, local, remote, 0); err == nil && n == 8 {
+			return binary.LittleEndian.Uint64(flags[:])
+		}
+	}
+	return memtrace.ForkShared
+}
+
 func (t *Tracer) seccomp(tid int, tk *task) {
 	var regs unix.PtraceRegs
 	if !getRegs(tid, &regs) || !t.started {
@@ -344,6 +374,9 @@ func (t *Tracer) seccomp(tid int, tk *task) {
 		return
 	case unix.SYS_MMAP:
 		e.Call, e.Size, e.Flags = memtrace.CallMmap, clampSize(regs.Rsi), regs.R10
+		e.Prot, e.Fd = int(int32(regs.Rdx)), int(int32(regs.R8))
+	case unix.SYS_MPROTECT:
+		e.Call, e.Size, e.Prot = memtrace.CallMprotect, clampSize(regs.Rsi), int(int32(regs.Rdx))
 	case unix.SYS_MUNMAP:
 		e.Call, e.Size = memtrace.CallMunmap, clampSize(regs.Rsi)
 	case unix.SYS_MREMAP:

@@ -327,6 +327,9 @@ var syscallCols = []struct {
 	{"munmap", func(s *result.Syscalls) float64 { return s.Munmap }},
 	{"mremap", func(s *result.Syscalls) float64 { return s.Mremap }},
 	{"madvise", func(s *result.Syscalls) float64 { return s.Madvise }},
+	{"mprotect", func(s *result.Syscalls) float64 { return s.Mprotect }},
+	{"fork", func(s *result.Syscalls) float64 { return s.Forks }},
+	{"spawn", func(s *result.Syscalls) float64 { return s.Spawns }},
 }
 
 func (f *facts) memorySection() *section {

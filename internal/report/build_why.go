@@ -246,6 +246,9 @@ func (f *facts) fixesSection() *section {
 		}
 		res = append(res, sty("  (for "+strings.Join(append([]string{ref.finding.Cause}, ref.also...), ", ")+")", dim))
 		it.Lines = append(it.Lines, res)
+		if fx.Remains != nil {
+			it.Lines = append(it.Lines, line{sty("what remains: ", warn), txt(oneLine(fx.Remains.Summary))})
+		}
 		items = append(items, it)
 	}
 	s.list(items)

@@ -76,7 +76,7 @@ func siteText(s result.NativeSite) string {
 
 // issuedCalls are the calls whose issuer the report names: those that give
 // memory back.
-var issuedCalls = []string{"madvise:MADV_DONTNEED", "munmap", "brk-", "madvise:MADV_FREE"}
+var issuedCalls = []string{"madvise:MADV_DONTNEED", "munmap", "brk-", "madvise:MADV_FREE", "munmap:file", "munmap:reserve", "mprotect:none"}
 
 // issuersBlock names, for each candidate, who issued the calls that give
 // memory back (the trace's issuing sites): "A: madvise(MADV_DONTNEED) 6.0
@@ -94,7 +94,11 @@ func issuersBlock(runs []*result.Run) []line {
 			if is == nil || is.Per < 0.5 {
 				continue
 			}
-			parts = append(parts, fmt.Sprintf("%s %s x %s from %s", result.CallName(call), fmtBytes(float64(is.Bytes)), fmtCount(is.Per), issuerSite(is)))
+			by := ""
+			if is.Owner != "" {
+				by = " (" + is.Owner + ")"
+			}
+			parts = append(parts, fmt.Sprintf("%s %s x %s from %s%s", result.CallName(call), fmtBytes(float64(is.Bytes)), fmtCount(is.Per), issuerSite(is), by))
 		}
 		if len(parts) == 0 {
 			continue

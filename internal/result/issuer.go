@@ -5,8 +5,10 @@ import "strings"
 // IssuedBy returns the site that issued the most bytes of call per
 // iteration, its groups of every size class summed (Per the calls, Bytes
 // their mean size), or nil when no issuer was recorded. call is a kind as
-// in SizeCount ("madvise:MADV_DONTNEED", "munmap", "brk-"), or a bare
-// system call name that covers every kind of it ("madvise", "brk").
+// in SizeCount ("madvise:MADV_DONTNEED", "munmap", "munmap:file",
+// "brk-"), or "madvise" or "brk" for every kind of them. "munmap" is
+// fresh memory's only: the classes of a mapping ("munmap:file") are kinds
+// of their own.
 func (s *Syscalls) IssuedBy(call string) *SyscallIssuer {
 	if s == nil {
 		return nil
@@ -19,7 +21,7 @@ func (s *Syscalls) IssuedBy(call string) *SyscallIssuer {
 	}
 	sums := map[site]*sum{}
 	for i, is := range s.Issuers {
-		if is.Call != call && !strings.HasPrefix(is.Call, call+":") && !(call == "brk" && strings.HasPrefix(is.Call, "brk")) {
+		if is.Call != call && !(call == "madvise" && strings.HasPrefix(is.Call, "madvise:")) && !(call == "brk" && strings.HasPrefix(is.Call, "brk")) {
 			continue
 		}
 		k := site{is.Object, is.Function, is.Caller, is.CallerObject}
@@ -49,8 +51,9 @@ func (s *Syscalls) IssuedBy(call string) *SyscallIssuer {
 }
 
 // AdviceBytes is how many bytes per iteration were advised with advice
-// ("MADV_DONTNEED"), from the sizes; from the totals when the sizes do
-// not list it and it is the only advice given.
+// ("MADV_DONTNEED"): the total when it is the only advice given (the
+// sizes list only the largest volumes, so their sum falls short when a
+// program advises many sizes), else from the sizes.
 func (s *Syscalls) AdviceBytes(advice string) float64 {
 	if s == nil {
 		return 0
@@ -61,8 +64,8 @@ func (s *Syscalls) AdviceBytes(advice string) float64 {
 			b += float64(sc.Bytes) * sc.Per
 		}
 	}
-	if b == 0 && s.Advice[advice] > 0 && len(s.Advice) == 1 {
-		b = s.AdvisedBytes
+	if s.Advice[advice] > 0 && len(s.Advice) == 1 {
+		b = max(b, s.AdvisedBytes)
 	}
 	return b
 }
@@ -84,6 +87,14 @@ func CallName(call string) string {
 		return "madvise(" + strings.TrimPrefix(call, "madvise:") + ")"
 	case call == "brk-":
 		return "brk shrink"
+	case strings.HasSuffix(call, ":file"):
+		return strings.TrimSuffix(call, ":file") + " of a file"
+	case strings.HasSuffix(call, ":reserve"):
+		return strings.TrimSuffix(call, ":reserve") + " of a reservation"
+	case call == "mprotect:rw":
+		return "mprotect commit"
+	case call == "mprotect:none":
+		return "mprotect decommit"
 	}
 	return call
 }

@@ -326,9 +326,35 @@ type Syscalls struct {
 	// Byte volumes per iteration.
 	BrkGrowBytes   float64 `json:"brk_grow_bytes"`
 	BrkShrinkBytes float64 `json:"brk_shrink_bytes"`
-	MappedBytes    float64 `json:"mapped_bytes"`
-	UnmappedBytes  float64 `json:"unmapped_bytes"`
-	AdvisedBytes   float64 `json:"advised_bytes"`
+	// MappedBytes is fresh memory: anonymous, accessible mappings. File
+	// mappings and reservations (PROT_NONE) are counted apart.
+	MappedBytes   float64 `json:"mapped_bytes"`
+	UnmappedBytes float64 `json:"unmapped_bytes"`
+	AdvisedBytes  float64 `json:"advised_bytes"`
+	// Mprotect counts mprotect calls; CommittedBytes is what they made
+	// writable (a runtime committing part of a reservation),
+	// DecommittedBytes what they made PROT_NONE again.
+	Mprotect         float64 `json:"mprotect,omitempty"`
+	CommittedBytes   float64 `json:"committed_bytes,omitempty"`
+	DecommittedBytes float64 `json:"decommitted_bytes,omitempty"`
+	// FileMappedBytes is what mmap mapped from files, ReservedBytes what
+	// it reserved with PROT_NONE (glibc's thread-arena heaps, a runtime's
+	// heap reservation): neither is fresh memory until touched or
+	// committed.
+	FileMappedBytes float64 `json:"file_mapped_bytes,omitempty"`
+	ReservedBytes   float64 `json:"reserved_bytes,omitempty"`
+	// Forks counts processes created with a copy-on-write copy of the
+	// caller's memory (fork, clone without CLONE_VM); Spawns those
+	// created sharing it until exec (vfork, posix_spawn).
+	Forks  float64 `json:"forks,omitempty"`
+	Spawns float64 `json:"spawns,omitempty"`
+	// ForkedBytes is the fresh memory the forking processes held (mapped,
+	// grown and committed, less what they gave back) at their forks: what
+	// the forks shared copy-on-write, at most.
+	ForkedBytes float64 `json:"forked_bytes,omitempty"`
+	// Execs counts programs executed (execve): each maps its libraries
+	// from files as it starts.
+	Execs float64 `json:"execs,omitempty"`
 	// Advice counts madvise calls per iteration by advice name
 	// ("MADV_DONTNEED", "MADV_HUGEPAGE", ...).
 	Advice map[string]float64 `json:"advice,omitempty"`
@@ -367,6 +393,10 @@ type SyscallIssuer struct {
 	// covers it.
 	Caller       string `json:"caller,omitempty"`
 	CallerObject string `json:"caller_object,omitempty"`
+	// Owner is who the site says issued the calls (alloc.Owner): "glibc
+	// malloc", "jemalloc", "Go runtime", "V8 (Node.js)", "program", ...;
+	// "" when the site does not tell.
+	Owner string `json:"owner,omitempty"`
 	// Stripped: an address fell in an object without a symbol covering
 	// it (a stripped library's internal function): a name is missing, not
 	// guessed.
@@ -375,7 +405,11 @@ type SyscallIssuer struct {
 
 // SizeCount is a syscall kind and size with its per-iteration frequency.
 type SizeCount struct {
-	Call  string  `json:"call"` // "brk+", "brk-", "mmap", "munmap", "madvise:MADV_DONTNEED"
+	// Call is the kind: "brk+", "brk-", "mmap", "munmap",
+	// "madvise:MADV_DONTNEED", "mprotect:rw"; a mapping's class follows
+	// as a suffix when it is not fresh anonymous memory ("mmap:file",
+	// "munmap:reserve").
+	Call  string  `json:"call"`
 	Bytes int64   `json:"bytes"`
 	Per   float64 `json:"per_iteration"`
 }
@@ -554,6 +588,21 @@ type Finding struct {
 	Explains   float64 `json:"explains"`
 	Confidence string  `json:"confidence"` // high | medium | low
 	Fixes      []Fix   `json:"fixes,omitempty"`
+	// Claim is what a fault-based finding accounts for: never more
+	// faults than its mechanism's bytes can produce.
+	Claim *Claim `json:"claim,omitempty"`
+}
+
+// Claim is the extra minor faults per iteration a finding attributes to
+// its mechanism, and the most the mechanism can produce (its bytes in
+// pages: a page faults at most once per mapping, or per fork on each
+// side). Faults never exceeds MaxFaults; what no finding claims is
+// reported as unexplained (a page-faults finding).
+type Claim struct {
+	Faults    float64 `json:"faults"`
+	MaxFaults float64 `json:"max_faults"`
+	// Of is the fault difference of the pair the claim is a part of.
+	Of float64 `json:"of"`
 }
 
 // Evidence is one number a finding rests on.
@@ -591,6 +640,20 @@ type Fix struct {
 	// candidate's time under the fix over its time under the baseline
 	// configuration: near 1x, the fix undoes the slowdown.
 	OfBaseline float64 `json:"of_baseline,omitempty"`
+	// Remains, for a verified fix that leaves the slow candidate clearly
+	// slower, is what is left and what it is.
+	Remains *Remainder `json:"remains,omitempty"`
+}
+
+// Remainder is the gap a verified fix leaves: the slow candidate under
+// the fix against the fast one, the extra minor faults left, and the
+// causes that remain (from a diagnosis of the fix's runs, or the pair's
+// other findings), or none when nothing explains it.
+type Remainder struct {
+	Ratio       float64  `json:"ratio"`
+	ExtraFaults float64  `json:"extra_faults"`
+	Causes      []string `json:"causes,omitempty"`
+	Summary     string   `json:"summary"`
 }
 
 // New returns an empty result of the given kind.

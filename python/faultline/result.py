@@ -320,6 +320,8 @@ def render_html(res):
             for fx in f.verified_fixes[:1]:
                 sp = f", {fx['speedup']:.3g}x faster" if fx.get("speedup") else ""
                 out.append(f"<br>fix (verified under {e(fx.get('config', ''))}{e(sp)}): <code>{e(fx.get('change', ''))}</code>")
+                if fx.get("remains"):
+                    out.append(f"<br>what remains: {e(fx['remains'].get('summary', ''))}")
             out.append("</li>")
         out.append("</ol>")
     elif not res.partial:

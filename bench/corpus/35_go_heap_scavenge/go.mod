@@ -1,0 +1,3 @@
+module scavenge
+
+go 1.22

@@ -18,6 +18,10 @@ const (
 	OwnerJVM     = "JVM"
 	OwnerCPython = "CPython"
 	OwnerProgram = "program"
+	// OwnerLinked is an allocator linked into the program (Redis's
+	// jemalloc, a Rust binary's jemallocator), told by its functions'
+	// names.
+	OwnerLinked = "an allocator linked into the program"
 )
 
 // glibcMalloc are name parts of glibc's malloc internals that map, trim or
@@ -64,7 +68,7 @@ func Owner(object, function, caller, callerObject string) string {
 		}
 		return OwnerLibc
 	case caller != "" && OwnFunction(caller):
-		return "allocator linked into " + cobj
+		return OwnerLinked
 	case cobj != "":
 		return OwnerProgram
 	}

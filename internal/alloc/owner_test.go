@@ -17,6 +17,7 @@ func TestOwner(t *testing.T) {
 		{"/usr/lib/x86_64-linux-gnu/libc.so.6", "mmap64", "", "/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so", OwnerJVM},
 		{"/usr/lib/x86_64-linux-gnu/libc.so.6", "munmap", "_PyObject_ArenaMunmap", "/usr/bin/python3.11", OwnerCPython},
 		{"/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "__mmap", "_dl_map_object", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", OwnerLoader},
+		{"/usr/lib/x86_64-linux-gnu/libc.so.6", "madvise", "je_pages_purge_forced", "/srv/bin/redis-server", OwnerLinked},
 		{"/usr/lib/x86_64-linux-gnu/libc.so.6", "madvise", "", "", ""},
 	} {
 		if got := Owner(tc.obj, tc.fn, tc.caller, tc.cobj); got != tc.want {

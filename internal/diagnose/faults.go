@@ -37,9 +37,7 @@ func (a *analysis) causes(p *pair) []*draft {
 		if d := a.lazyZeroing(p); d != nil {
 			ds = append(ds, d)
 		} else {
-			// reallocCopy runs before mmapPerAllocation: the growth
-			// steps it finds (p.steps) are not blocks of their own.
-			for _, det := range []func(*pair) *draft{a.heapTrim, a.poolRelease, a.reallocCopy, a.mmapPerAllocation, a.allocatorPurge, a.hugePages, a.fileMapping, a.forkCOW} {
+			for _, det := range a.mechanisms() {
 				if d := det(p); d != nil {
 					ds = append(ds, d)
 				}
@@ -105,6 +103,13 @@ func (a *analysis) causes(p *pair) []*draft {
 	return ds
 }
 
+// mechanisms are the fault mechanisms' detectors, in the order they run:
+// reallocCopy before mmapPerAllocation, since the growth steps it finds
+// (p.steps) are not blocks of their own.
+func (a *analysis) mechanisms() []func(*pair) *draft {
+	return []func(*pair) *draft{a.heapTrim, a.poolRelease, a.reallocCopy, a.mmapPerAllocation, a.allocatorPurge, a.hugePages, a.fileMapping, a.forkCOW}
+}
+
 // finishFaultDrafts computes Explains and Confidence of the fault-based
 // findings of a pair, adds the evidence they share (the faults, their
 // cost, the matrix) and their fixes. When several mechanisms fault on the
@@ -116,7 +121,6 @@ func (a *analysis) finishFaultDrafts(p *pair, ds []*draft) {
 		total += d.faultBytes
 	}
 	dF := faults(p.s) - faults(p.f)
-	claimed := 0.0
 	for _, d := range ds {
 		w := 1.0
 		if total > 0 && len(ds) > 1 {
@@ -129,7 +133,6 @@ func (a *analysis) finishFaultDrafts(p *pair, ds []*draft) {
 		if dF > 0 && w*dF > bound {
 			w = bound / dF
 		}
-		claimed += w * dF
 		d.f.Claim = &result.Claim{Faults: math.Round(w * dF), MaxFaults: math.Round(bound), Of: math.Round(dF)}
 		equalise := d.f.Cause == LazyZeroing || d.f.Cause == HugePages
 		rm := a.removingConfig(p, equalise)

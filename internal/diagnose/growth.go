@@ -40,6 +40,18 @@ func largeAllocations(r *result.Run) []sized {
 	return out
 }
 
+// perOfSize is how often per iteration list makes an allocation of about
+// bytes (within 5% or a page).
+func perOfSize(list []sized, bytes float64) float64 {
+	n := 0.0
+	for _, x := range list {
+		if math.Abs(x.bytes-bytes) <= math.Max(4096, 0.05*bytes) {
+			n += x.per
+		}
+	}
+	return n
+}
+
 // growthSteps returns the slow side's steps of a growth series: at least
 // three sizes made about equally often (at least every other iteration),
 // each 1.25-2.5x the one before, and of them at least two the fast side
@@ -52,15 +64,6 @@ func growthSteps(slow, fast []sized) []sized {
 		}
 	}
 	slices.SortFunc(cand, func(x, y sized) int { return cmp.Compare(x.bytes, y.bytes) })
-	fastPer := func(b float64) float64 {
-		n := 0.0
-		for _, f := range fast {
-			if math.Abs(f.bytes-b) <= math.Max(4096, 0.05*b) {
-				n += f.per
-			}
-		}
-		return n
-	}
 	var best []sized
 	for i := range cand {
 		chain := []sized{cand[i]}
@@ -73,7 +76,7 @@ func growthSteps(slow, fast []sized) []sized {
 		}
 		extra := 0
 		for _, c := range chain {
-			if fastPer(c.bytes) < 0.5*c.per {
+			if perOfSize(fast, c.bytes) < 0.5*c.per {
 				extra++
 			}
 		}
@@ -86,20 +89,14 @@ func growthSteps(slow, fast []sized) []sized {
 
 // allocationGrowth is realloc-copy read from the allocations' sizes.
 func (a *analysis) allocationGrowth(p *pair) *draft {
-	steps := growthSteps(largeAllocations(p.s), largeAllocations(p.f))
+	fast := largeAllocations(p.f)
+	steps := growthSteps(largeAllocations(p.s), fast)
 	if len(steps) == 0 || faults(p.s)-faults(p.f) < minFaultDiff {
 		return nil
 	}
-	fast := largeAllocations(p.f)
 	bytes := 0.0 // what the slow side allocates that the fast side does not
 	for _, s := range steps {
-		f := 0.0
-		for _, x := range fast {
-			if math.Abs(x.bytes-s.bytes) <= math.Max(4096, 0.05*s.bytes) {
-				f += x.per
-			}
-		}
-		bytes += s.bytes * math.Max(0, s.per-f)
+		bytes += s.bytes * math.Max(0, s.per-perOfSize(fast, s.bytes))
 	}
 	d := a.newDraft(p, ReallocCopy)
 	d.faultBytes = bytes

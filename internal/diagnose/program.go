@@ -171,9 +171,8 @@ func (a *analysis) releaser(p *pair) (cause, who string, sure bool) {
 // glibcHeaps reports reservations of the size of glibc's thread-arena
 // heaps among s's mappings.
 func glibcHeaps(s *result.Syscalls) bool {
-	for _, sc := range s.Sizes {
-		if (sc.Call == "mmap:"+memtrace.ClassReserve || sc.Call == "munmap:"+memtrace.ClassReserve) &&
-			(sc.Bytes == alloc.GlibcHeapMax || sc.Bytes == 2*alloc.GlibcHeapMax) {
+	for _, sc := range append(sizesOf(s, "mmap:"+memtrace.ClassReserve), sizesOf(s, "munmap:"+memtrace.ClassReserve)...) {
+		if sc.Bytes == alloc.GlibcHeapMax || sc.Bytes == 2*alloc.GlibcHeapMax {
 			return true
 		}
 	}
@@ -213,7 +212,8 @@ func issuedBy(is *result.SyscallIssuer) (cause, who string, ok bool) {
 	if is.Caller == "malloc_trim" || strings.HasPrefix(is.Caller, "__malloc_trim") {
 		return ProgramTrim, "the program itself, through malloc_trim (madvise from " + at + ")", true
 	}
-	switch o := alloc.Owner(is.Object, is.Function, is.Caller, is.CallerObject); o {
+	o := alloc.Owner(is.Object, is.Function, is.Caller, is.CallerObject)
+	switch o {
 	case alloc.OwnerGlibc, alloc.OwnerLibc:
 		// glibc's own free path: a thread arena's heap shrinking.
 		return HeapTrimRefault, "glibc (trimming a thread's arena: madvise from " + at + ")", true
@@ -228,14 +228,12 @@ func issuedBy(is *result.SyscallIssuer) (cause, who string, ok bool) {
 		return RuntimePoolRelease, "the " + o + " runtime's own heap (released from " + at + ")", true
 	case alloc.OwnerProgram:
 		return ProgramTrim, "the program itself (madvise from " + at + ")", true
-	default:
-		if strings.HasPrefix(o, "allocator linked into") {
-			// Redis's jemalloc, a Rust binary's jemallocator: its own
-			// purge path.
-			return AllocatorPurge, "the allocator linked into " + obj + " (madvise from " + at + ")", true
-		}
-		return AllocatorPurge, o + " (madvise from " + at + ")", true
+	case alloc.OwnerLinked:
+		// Its own purge path.
+		return AllocatorPurge, "the allocator linked into " + obj + " (madvise from " + at + ")", true
 	}
+	// A preloaded or shared allocator library.
+	return AllocatorPurge, o + " (madvise from " + at + ")", true
 }
 
 // siteEvidence is where the slow side's large blocks are made, as

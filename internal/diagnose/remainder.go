@@ -62,7 +62,7 @@ func (a *analysis) remainder(d *draft, fx result.Fix, ds []*draft) *result.Remai
 		q := &pair{slow: p.slow, fast: p.fast, gap: s.Time.Median - f.Time.Median}
 		q.s, q.loops[0] = sub.withRepeating(s)
 		q.f, q.loops[1] = sub.withRepeating(f)
-		for _, det := range []func(*pair) *draft{sub.heapTrim, sub.poolRelease, sub.reallocCopy, sub.mmapPerAllocation, sub.allocatorPurge, sub.fileMapping, sub.forkCOW} {
+		for _, det := range sub.mechanisms() {
 			if x := det(q); x != nil && !slices.Contains(rem.Causes, x.f.Cause) {
 				rem.Causes = append(rem.Causes, x.f.Cause)
 			}

@@ -126,20 +126,10 @@ func (t *Tally) Add(e Event) {
 		st := t.proc(e.Pid)
 		key := st.classify(e)
 		st.track(e, key)
-		t.whole.add(e, key)
-		if st.open != nil {
-			st.open.c.add(e, key)
-		} else {
-			t.outside.add(e, key)
-		}
+		t.count(st, func(c *counts) { c.add(e, key) })
 	case CallFork:
 		st := t.proc(e.Pid)
-		t.whole.fork(e, st.footprint)
-		if st.open != nil {
-			st.open.c.fork(e, st.footprint)
-		} else {
-			t.outside.fork(e, st.footprint)
-		}
+		t.count(st, func(c *counts) { c.fork(e, st.footprint) })
 		if child := int(e.Ret); child > 0 && child != e.Pid && e.Copies() {
 			ch := t.proc(child)
 			ch.maps, ch.footprint = append([]region(nil), st.maps...), st.footprint
@@ -147,15 +137,11 @@ func (t *Tally) Add(e Event) {
 	case CallMark:
 		t.mark(e)
 	case CallExec:
-		t.whole.class[classExecs]++
-		if st := t.procs[e.Pid]; st != nil && st.open != nil {
-			st.open.c.class[classExecs]++
-		} else {
-			t.outside.class[classExecs]++
-		}
+		st := t.procs[e.Pid]
+		t.count(st, func(c *counts) { c.class[classExecs]++ })
 		// A new program image: whatever iteration the old one had open
 		// will never end.
-		if st := t.procs[e.Pid]; st != nil {
+		if st != nil {
 			t.abandon(st)
 			st.carry = ""
 			st.maps, st.footprint = nil, 0
@@ -165,6 +151,17 @@ func (t *Tally) Add(e Event) {
 			t.abandon(st)
 			delete(t.procs, e.Pid)
 		}
+	}
+}
+
+// count applies f to the totals and to the iteration st has open, or to
+// the counts outside any iteration.
+func (t *Tally) count(st *procState, f func(*counts)) {
+	f(&t.whole)
+	if st != nil && st.open != nil {
+		f(&st.open.c)
+	} else {
+		f(&t.outside)
 	}
 }
 

@@ -185,9 +185,44 @@ def time_of(r, cand, cfg):
             return x["time"].get("median")
     return None
 
+def tunables_of(env):
+    out = {}
+    for kv in (env or {}).get("GLIBC_TUNABLES", "").split(":"):
+        k, _, v = kv.partition("=")
+        if v.isdigit():
+            out[k.rsplit(".", 1)[-1]] = int(v)
+    return out
+
+def held(r, base):
+    """The peak held at once and the largest block, from the baseline's
+    diagnostic passes (None when nothing measured them)."""
+    peak = block = None
+    for x in r.get("results") or []:
+        if x.get("config") != base:
+            continue
+        pi = x.get("per_iteration") or {}
+        sc, al, nv = pi.get("syscalls"), pi.get("allocations"), pi.get("native_allocations")
+        if sc and sc.get("peak_bytes"):
+            peak = max(peak or 0, sc["peak_bytes"])
+        for s in (sc or {}).get("sizes") or []:
+            if s["call"] in ("brk+", "mmap"):
+                block = max(block or 0, s["bytes"])
+        if al:
+            peak = max(peak or 0, al.get("peak_bytes") or 0)
+            for s in al.get("large") or []:
+                block = max(block or 0, s["bytes"])
+        for s in (nv or {}).get("large") or []:
+            block = max(block or 0, s["bytes"])
+    if peak is not None and block is not None:
+        peak = max(peak, block)
+    return peak, block
+
 rows = []
 R = W = F = N = M = 0
 C = O = 0  # findings with a claim, and those claiming more faults than their bytes produce
+T = X = 0  # derived tunables, and those above 4x what they must keep
+V = Z = 0  # verified fixes, and those without their memory cost
+TX = 0  # results a tax every candidate pays leads
 for d in dirs:
     name = os.path.basename(d)
     s = json.load(open(os.path.join(d, "scenario.json")))
@@ -212,9 +247,36 @@ for d in dirs:
     N += 1
     M += has_fix
     r = json.load(open(path))
-    fs = r.get("findings") or []
+    all_fs = r.get("findings") or []
+    # A tax every candidate pays leads when it is larger than the gap; the
+    # ground truth is about the gap, scored on the findings about it.
+    taxed = [f for f in all_fs if f.get("tax")]
+    TX += bool(taxed)
+    fs = [f for f in all_fs if not f.get("tax")]
     base = (r.get("configs") or [{}])[0].get("name", "glibc")
     first = fs[0] if fs else None
+    peak, block = held(r, base)
+    envs = [c.get("env") for c in r.get("configs") or [] if c.get("derived")]
+    envs += [x.get("env") for f in all_fs for x in f.get("fixes") or [] if x.get("kind") == "env"]
+    seen = set()
+    for env in envs:
+        for k, v in tunables_of(env).items():
+            if (k, v) in seen or k not in ("trim_threshold", "top_pad", "mmap_threshold"):
+                continue
+            seen.add((k, v))
+            ref = block if k == "mmap_threshold" else peak
+            if not ref:
+                continue
+            T += 1
+            # glibc's own 128 KiB default is never an excess.
+            if v > max(4 * ref, 128 << 10) + (64 << 10):
+                X += 1
+                print(f"corpus: {name}: {k}={v} is above 4x {ref}", file=sys.stderr)
+    for f in all_fs:
+        for x in f.get("fixes") or []:
+            if x.get("verified"):
+                V += 1
+                Z += not (x.get("peak_rss_bytes") and x.get("baseline_peak_rss_bytes"))
     for f in fs:
         c = f.get("claim")
         if c:
@@ -240,8 +302,23 @@ for d in dirs:
         for f in fs:
             if f.get("candidate") == truth["candidate"] and any(x.get("kind") == "env" for x in f.get("fixes") or []):
                 wrong = True
+    # A scenario about a tax (one program, or a tax every candidate pays)
+    # names the cause the leading tax finding must give, or none.
+    tax_truth = truth.get("tax")
+    if tax_truth is not None:
+        lead = all_fs[0] if all_fs else None
+        if tax_truth == "none":
+            bad = [f for f in all_fs if f.get("tax") and f.get("confidence") in STRONG]
+            bad += [f for f in all_fs if any(x.get("kind") == "env" for x in f.get("fixes") or [])]
+            right, wrong = right and not bad, wrong or bool(bad)
+        else:
+            want_tax = [tax_truth] + truth.get("tax_aliases", [])
+            is_tax = bool(lead) and bool(lead.get("tax"))
+            right = right and is_tax and lead.get("cause") in want_tax
+            wrong = wrong or (is_tax and lead.get("confidence") in STRONG and lead.get("cause") not in want_tax)
+            first = lead
     verified = False
-    for f in fs:
+    for f in all_fs:
         for x in f.get("fixes") or []:
             if not x.get("verified"):
                 continue
@@ -270,5 +347,7 @@ for name, truth, first, right, wrong, fixed, note in rows:
     t = f"{truth['cause']} / {truth['candidate']}"
     print(f"{name:<{w}}  {t:<28}  {cell(first):<48}  {right:<5}  {wrong:<10}  {fixed:<3}  {note}")
 print(f"claims: {C} findings claim faults, {O} claim more than their bytes can produce")
+print(f"tunables: {T} derived, {X} above 4x the peak held (the largest block, for mmap_threshold; glibc's 128 KiB default allowed); "
+      f"fixes: {V} verified, {Z} without their peak RSS beside the baseline's; a tax leads {TX}")
 print(f"corpus: {R}/{N} primary cause right, {W} confident wrong, {F}/{M} verified fixes")
 EOF

@@ -35,6 +35,13 @@ func TestCorpusQuick(t *testing.T) {
 		t.Errorf("the quick corpus scored %q:\n%s", last, b)
 	}
 	checkClaims(t, out)
+	// Tunables are sized from what the target holds, never from the
+	// volumes, and every verified fix shows its memory cost.
+	for _, l := range lines {
+		if strings.HasPrefix(l, "tunables: ") && (!strings.Contains(l, " derived, 0 above 4x") || !strings.Contains(l, " verified, 0 without")) {
+			t.Errorf("the quick corpus: %s", l)
+		}
+	}
 }
 
 // checkClaims walks every finding of every result in dir: none claims

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -67,6 +68,7 @@ func TestScripts(t *testing.T) {
 			"configstatus": cmdConfigStatus,
 			"firstcause":   cmdFirstCause,
 			"checksweep":   cmdCheckSweep,
+			"taxof":        cmdTaxOf,
 		},
 	})
 }
@@ -238,5 +240,48 @@ func validate(r *result.Result, wantPartial bool) error {
 			return fmt.Errorf("comparison %+v out of range", c)
 		}
 	}
+	// A tax is a user candidate's, paid only when measurably so, and its
+	// fix was measured.
+	for _, t := range r.Taxes {
+		if c := r.Candidate(t.Candidate); c == nil || c.IsFix() || r.Run(t.Candidate, t.Config, r.PrimaryMode()) == nil {
+			return fmt.Errorf("tax of %q: not a measured user candidate", t.Candidate)
+		}
+		if t.Paid && (t.Ratio < 1.1 || t.Best == "" || len(t.Summary) == 0) || t.Fix != nil && (!t.Fix.Verified || !t.Paid) {
+			return fmt.Errorf("tax of %s inconsistent: %+v", t.Candidate, t)
+		}
+	}
 	return nil
+}
+
+// taxof FILE CANDIDATE CAUSE|none checks a candidate's memory tax: paid,
+// made of CAUSE first, with a verified fix whose memory cost was
+// measured; or, with none, not paid, with the bound it stays under said.
+func cmdTaxOf(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: taxof FILE CANDIDATE CAUSE|none")
+	}
+	r, err := result.Load(ts.MkAbs(args[0]))
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	var tax *result.Tax
+	for i := range r.Taxes {
+		if r.Taxes[i].Candidate == args[1] {
+			tax = &r.Taxes[i]
+		}
+	}
+	if tax == nil {
+		ts.Fatalf("no tax for %s in %s", args[1], args[0])
+	}
+	ts.Logf("tax of %s: paid %v, %s %.3gx, causes %v, bound %.3g: %s", tax.Candidate, tax.Paid, tax.Best, tax.Ratio, tax.Causes, tax.Bound, tax.Summary)
+	var ok bool
+	if args[2] == "none" {
+		ok = !tax.Paid && tax.Bound >= 0 && tax.Fix == nil && strings.Contains(tax.Summary, "no memory-management cost above")
+	} else {
+		ok = tax.Paid && len(tax.Causes) > 0 && tax.Causes[0] == args[2] && tax.Fix != nil && tax.Fix.Verified &&
+			tax.Fix.PeakRSSBytes > 0 && tax.Fix.BaselinePeakRSSBytes > 0
+	}
+	if ok == neg {
+		ts.Fatalf("tax of %s is not %s%s", args[1], map[bool]string{true: "not "}[neg], args[2])
+	}
 }

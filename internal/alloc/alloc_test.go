@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -66,18 +67,35 @@ func TestCatalogPreloadsServeMalloc(t *testing.T) {
 	}
 }
 
+// TestTunedDerivedFromObservations: the thresholds are the smallest that
+// keep what the target holds: the mmap threshold just above the largest
+// block, the trim threshold twice the peak held at once, within four
+// times either, and never a volume.
 func TestTunedDerivedFromObservations(t *testing.T) {
 	c := Tuned(Options{LargestBlock: 8_000_016, PeakHeap: 16_000_032})
 	v, why := c.Env[VarTunables], c.Derived
-	if c.Name != GlibcTuned || v != "glibc.malloc.mmap_threshold=16777216:glibc.malloc.trim_threshold=67108864" || !strings.Contains(why, "8000016") {
+	if c.Name != GlibcTuned || v != "glibc.malloc.mmap_threshold=9437184:glibc.malloc.trim_threshold=32505856" || !strings.Contains(why, "8000016") {
 		t.Errorf("Tuned = %q (%s)", v, why)
 	}
 	v = Tuned(Options{LargestBlock: 100 << 20, PeakHeap: 200 << 20}).Env[VarTunables]
-	if !strings.Contains(v, "mmap_threshold=209715200") {
-		t.Errorf("mmap_threshold for a 100 MiB block: %s, want 200 MiB (no 32 MiB cap)", v)
+	if !strings.Contains(v, "mmap_threshold=118489088") {
+		t.Errorf("mmap_threshold for a 100 MiB block: %s, want 113 MiB (no 32 MiB cap)", v)
 	}
-	if !strings.Contains(v, "trim_threshold=838860800") {
+	if !strings.Contains(v, "trim_threshold=419430400") {
 		t.Errorf("trim_threshold: %s", v)
+	}
+	// No block seen, a small peak: glibc's 128 KiB default mmap
+	// threshold, a trim threshold from the peak (not 256 MiB).
+	if v := Tuned(Options{PeakHeap: 82850}).Env[VarTunables]; v != "glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=196608" {
+		t.Errorf("Tuned with a peak and no block: %s", v)
+	}
+	for _, o := range []Options{{LargestBlock: 300 << 10, PeakHeap: 310 << 10}, {LargestBlock: 5 << 20, PeakHeap: 5 << 20}, {LargestBlock: 1 << 30, PeakHeap: 3 << 30}} {
+		ts := ParseTunables(Tuned(o).Env[VarTunables])
+		mm, _ := strconv.ParseInt(ts[TunableMmapThreshold], 10, 64)
+		tr, _ := strconv.ParseInt(ts[TunableTrimThreshold], 10, 64)
+		if mm <= o.LargestBlock || mm > 4*o.LargestBlock || tr < 2*o.PeakHeap || tr > 4*o.PeakHeap {
+			t.Errorf("Tuned(%+v) = mmap %d, trim %d: want just above the block and within 4x the peak", o, mm, tr)
+		}
 	}
 }
 

@@ -55,17 +55,25 @@ const defaultsSuffix = "-defaults"
 
 // Tuned is glibc-tuned: fixed mmap and trim thresholds, raised together,
 // derived from the observations in o. Derived says how.
+//
+// The values are the smallest that keep the memory the target uses: the
+// mmap threshold just above the largest block, so every observed block
+// comes from the heap, and the trim threshold twice the peak of memory
+// held at once (and at least twice the largest block), so freeing it all
+// leaves less at the heap top than a trim needs. Never the volumes, which
+// add up over every iteration: what a setting costs in memory is what it
+// keeps mapped.
 func Tuned(o Options) result.Config {
 	mmap, trim := int64(GlibcDynMmapMax), int64(256*mib)
 	why := "no trace observations: mmap_threshold at glibc's 32 MiB dynamic maximum, trim_threshold 256 MiB"
-	if o.LargestBlock > 0 {
-		// Keep every observed block on the heap and never trim below
-		// several times the peak heap growth. No 32 MiB cap: that limit
-		// is the dynamic threshold's, and a block above it is exactly
-		// what the fixed one must keep.
-		mmap = max(roundMiB(o.LargestBlock*2), 4*mib)
-		trim = max(roundMiB(o.PeakHeap*4), 64*mib, 2*mmap)
-		why = fmt.Sprintf("largest block %d B, peak heap growth %d B per iteration: mmap_threshold %d, trim_threshold %d",
+	if o.LargestBlock > 0 || o.PeakHeap > 0 {
+		// No 32 MiB cap: that limit is the dynamic threshold's, and a
+		// block above it is exactly what the fixed one must keep. Never
+		// below glibc's defaults: a lower threshold maps more, and trims
+		// more.
+		mmap = max(roundUp(o.LargestBlock+o.LargestBlock/8), glibcDefaultThreshold)
+		trim = max(roundUp(2*max(o.PeakHeap, o.LargestBlock)), glibcDefaultThreshold)
+		why = fmt.Sprintf("largest block %d B, peak %d B held at once: mmap_threshold %d (just above the block), trim_threshold %d (twice the peak)",
 			o.LargestBlock, o.PeakHeap, mmap, trim)
 	}
 	return result.Config{Name: GlibcTuned,
@@ -76,13 +84,15 @@ func Tuned(o Options) result.Config {
 }
 
 // TopPad is glibc-top-pad: glibc keeps padding at the top of its heap on
-// every grow and trim, twice the observed peak heap growth.
+// every grow and trim, twice the observed peak of memory held at once: a
+// grow adds the pad too, so the top a free leaves holds more than the
+// peak, and a trim must keep all of it for the next iteration.
 func TopPad(o Options) result.Config {
 	pad := int64(64 * mib)
 	why := "no trace observations: top_pad 64 MiB"
 	if o.PeakHeap > 0 {
-		pad = max(roundMiB(o.PeakHeap*2), 16*mib)
-		why = fmt.Sprintf("peak heap growth %d B per iteration: top_pad %d", o.PeakHeap, pad)
+		pad = roundUp(2 * o.PeakHeap)
+		why = fmt.Sprintf("peak %d B held at once: top_pad %d", o.PeakHeap, pad)
 	}
 	return result.Config{Name: GlibcTopPad,
 		Description: "glibc keeps padding at the top of its heap, so a trim never returns the working memory",
@@ -90,7 +100,19 @@ func TopPad(o Options) result.Config {
 		Derived:     why}
 }
 
-func roundMiB(n int64) int64 { return (n + mib - 1) / mib * mib }
+// roundUp rounds a derived size up to a whole MiB, or to 64 KiB below
+// 4 MiB, where a MiB would be a large share of it.
+// glibcDefaultThreshold is glibc's default mmap and trim threshold
+// (DEFAULT_MMAP_THRESHOLD_MIN, DEFAULT_TRIM_THRESHOLD): 128 KiB.
+const glibcDefaultThreshold = 128 << 10
+
+func roundUp(n int64) int64 {
+	step := int64(mib)
+	if n < 4*mib {
+		step = 64 << 10
+	}
+	return (max(n, 1) + step - 1) / step * step
+}
 
 // HugeTLB is glibc-hugetlb: glibc advises transparent huge pages for its
 // heap and large blocks.
@@ -329,23 +351,42 @@ func Runnable(configs []result.Config) []result.Config {
 	return slices.DeleteFunc(slices.Clone(configs), func(c result.Config) bool { return c.Status == result.StatusSkipped })
 }
 
-// Observe returns o with what the trace pass saw under the baseline of res
-// (its first configuration): the most threads, the largest block grown or
-// mapped and the peak heap growth per iteration.
+// Observe returns o with what the diagnostic passes saw under the
+// baseline of res (its first configuration): the most threads, the
+// largest block allocated, grown or mapped, and the peak of memory held at
+// once in an iteration.
 func Observe(o Options, res *result.Result) Options {
 	for _, r := range res.Results {
-		sc := r.PerIteration.Syscalls
-		if sc == nil || len(res.Configs) > 0 && r.Config != res.Configs[0].Name {
+		if len(res.Configs) > 0 && r.Config != res.Configs[0].Name {
 			continue
 		}
-		o.Threads = max(o.Threads, sc.Threads)
-		o.PeakHeap = max(o.PeakHeap, int64(sc.BrkGrowBytes), int64(sc.MappedBytes))
-		for _, sz := range sc.Sizes {
-			if sz.Call == "brk+" || sz.Call == "mmap" {
-				o.LargestBlock = max(o.LargestBlock, sz.Bytes)
+		if sc := r.PerIteration.Syscalls; sc != nil {
+			o.Threads = max(o.Threads, sc.Threads)
+			for _, sz := range sc.Sizes {
+				if sz.Call == "brk+" || sz.Call == "mmap" {
+					o.LargestBlock = max(o.LargestBlock, sz.Bytes)
+				}
+			}
+			if sc.PeakBytes > 0 {
+				o.PeakHeap = max(o.PeakHeap, int64(sc.PeakBytes))
+			}
+		}
+		if al := r.PerIteration.Allocations; al != nil {
+			o.PeakHeap = max(o.PeakHeap, int64(al.PeakBytes))
+			for _, l := range al.Large {
+				o.LargestBlock = max(o.LargestBlock, l.Bytes)
+			}
+		}
+		if n := r.PerIteration.Native; n != nil {
+			o.PeakHeap = max(o.PeakHeap, int64(n.PeakLiveBytes))
+			for _, l := range n.Large {
+				o.LargestBlock = max(o.LargestBlock, l.Bytes)
 			}
 		}
 	}
+	// A result traced before peaks were measured: the largest single
+	// block stands in, never a volume per iteration.
+	o.PeakHeap = max(o.PeakHeap, o.LargestBlock)
 	return o
 }
 
@@ -362,7 +403,7 @@ func Retune(configs []result.Config, o Options, extend bool) []result.Config {
 	}
 	for i, c := range configs {
 		switch {
-		case c.Name == GlibcTuned && o.LargestBlock > 0:
+		case c.Name == GlibcTuned && (o.LargestBlock > 0 || o.PeakHeap > 0):
 			configs[i] = Relative(base, Tuned(o))
 		case c.Name == GlibcTopPad && o.PeakHeap > 0:
 			configs[i] = Relative(base, TopPad(o))

@@ -173,17 +173,18 @@ func TestTopPadAndRetune(t *testing.T) {
 	if c := TopPad(Options{PeakHeap: 15998976}); c.Env[VarTunables] != "glibc.malloc.top_pad=32505856" || !strings.Contains(c.Derived, "15998976") {
 		t.Errorf("TopPad = %v (%s)", c.Env, c.Derived)
 	}
-	if c := TopPad(Options{PeakHeap: 1 << 20}); c.Env[VarTunables] != "glibc.malloc.top_pad=16777216" {
-		t.Errorf("TopPad floor: %v", c.Env)
+	// A small peak gets a small pad: no floor above four times it.
+	if c := TopPad(Options{PeakHeap: 1 << 20}); c.Env[VarTunables] != "glibc.malloc.top_pad=2097152" {
+		t.Errorf("TopPad of a 1 MiB peak: %v", c.Env)
 	}
 	res := result.New(result.KindRun, "test", nil)
 	res.Configs = []result.Config{glibcDefaults()}
 	res.Results = []result.Run{{Candidate: "A", Config: Glibc, PerIteration: result.PerIteration{Syscalls: &result.Syscalls{
-		Threads: 4, BrkGrowBytes: 9 << 20, Sizes: []result.SizeCount{{Call: "mmap", Bytes: 12 << 20, Per: 1}, {Call: "brk+", Bytes: 1 << 20, Per: 9}}}}},
+		Threads: 4, BrkGrowBytes: 90 << 20, PeakBytes: 13 << 20, Sizes: []result.SizeCount{{Call: "mmap", Bytes: 12 << 20, Per: 1}, {Call: "brk+", Bytes: 1 << 20, Per: 9}}}}},
 		{Candidate: "A", Config: "other", PerIteration: result.PerIteration{Syscalls: &result.Syscalls{Sizes: []result.SizeCount{{Call: "mmap", Bytes: 1 << 30, Per: 1}}}}}}
 	o := Observe(Options{}, res)
-	if o.Threads != 4 || o.LargestBlock != 12<<20 || o.PeakHeap != 9<<20 {
-		t.Fatalf("Observe = %+v: want the baseline's trace only", o)
+	if o.Threads != 4 || o.LargestBlock != 12<<20 || o.PeakHeap != 13<<20 {
+		t.Fatalf("Observe = %+v: want the baseline's trace only, its peak, not its volume", o)
 	}
 	cfgs, err := Select(Catalog(Options{}), GlibcTuned+","+GlibcTopPad, nil)
 	if err != nil {
@@ -193,10 +194,10 @@ func TestTopPadAndRetune(t *testing.T) {
 	if n := names(cfgs); !slices.Equal(n, []string{Glibc, GlibcTuned, GlibcTopPad, GlibcArenaMax}) {
 		t.Errorf("Retune = %v", n)
 	}
-	if v := cfgs[1].Env[VarTunables]; v != Tuned(o).Env[VarTunables] || !strings.Contains(v, "mmap_threshold=25165824") {
+	if v := cfgs[1].Env[VarTunables]; v != Tuned(o).Env[VarTunables] || !strings.Contains(v, "mmap_threshold=14680064") {
 		t.Errorf("retuned glibc-tuned %s", v)
 	}
-	if v := cfgs[2].Env[VarTunables]; v != "glibc.malloc.top_pad=18874368" {
+	if v := cfgs[2].Env[VarTunables]; v != "glibc.malloc.top_pad=27262976" {
 		t.Errorf("retuned glibc-top-pad %s", v)
 	}
 }

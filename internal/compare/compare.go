@@ -72,7 +72,11 @@ type Candidate struct {
 	// or "" when it has no counterpart there.
 	PairedBy []string `json:"paired_by"`
 	Configs  []Config `json:"configs"`
-	code     string
+	// Taxes holds the candidate's memory tax in each file
+	// (result.Result.Taxes), null where the file has none for it: a
+	// change of what memory management costs it.
+	Taxes []*result.Tax `json:"taxes,omitempty"`
+	code  string
 }
 
 // Config is one candidate under one configuration in every file.
@@ -203,6 +207,7 @@ func New(in []Input) (*Comparison, error) {
 	}
 	for i := range c.Candidates {
 		c.Candidates[i].Configs = c.configs(&c.Candidates[i])
+		c.Candidates[i].Taxes = c.taxes(&c.Candidates[i])
 	}
 	c.diffFindings()
 	c.notes()
@@ -220,6 +225,23 @@ func fileOf(x Input) File {
 		f.Host = r.Host.CPUModel
 	}
 	return f
+}
+
+// taxes are the candidate's taxes in every file; nil when no file has one.
+func (c *Comparison) taxes(cand *Candidate) []*result.Tax {
+	out := make([]*result.Tax, len(c.results))
+	found := false
+	for i, r := range c.results {
+		for j := range r.Taxes {
+			if t := &r.Taxes[j]; cand.Names[i] != "" && t.Candidate == cand.Names[i] {
+				out[i], found = t, true
+			}
+		}
+	}
+	if !found {
+		return nil
+	}
+	return out
 }
 
 // configs compares the candidate under every configuration that any file

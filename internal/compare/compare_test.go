@@ -166,3 +166,28 @@ func TestDifferentKindsRefused(t *testing.T) {
 		t.Error("a timeit result compared with a run result")
 	}
 }
+
+// TestTaxChange: a candidate's memory tax is set beside its counterpart's,
+// paired as the candidates are (B in the old file is A in the new one),
+// and a file without taxes leaves the candidate without any.
+func TestTaxChange(t *testing.T) {
+	old, cur := seed(t), swapped(t)
+	old.Taxes = []result.Tax{{Candidate: "B", Config: "glibc", Best: "tcmalloc", Ratio: 10, Paid: true, Causes: []string{"heap-trim-refault"}}}
+	cur.Taxes = []result.Tax{{Candidate: "A", Config: "glibc", Best: "tcmalloc", Ratio: 1.02}}
+	c, err := New([]Input{{"old.json", old}, {"new.json", cur}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cand := range c.Candidates {
+		switch cand.Names[0] {
+		case "B":
+			if len(cand.Taxes) != 2 || cand.Taxes[0] == nil || !cand.Taxes[0].Paid || cand.Taxes[1] == nil || cand.Taxes[1].Paid || cand.Taxes[1].Candidate != "A" {
+				t.Errorf("B's taxes %+v: want the paid tax, then its counterpart's unpaid one", cand.Taxes)
+			}
+		case "A":
+			if cand.Taxes != nil {
+				t.Errorf("A's taxes %+v: want none (no file has one)", cand.Taxes)
+			}
+		}
+	}
+}

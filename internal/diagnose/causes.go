@@ -46,6 +46,10 @@ const (
 	// unavailable, or the faults are first touches of memory mapped
 	// earlier).
 	PageFaults = "page-faults"
+	// MemoryTax: every candidate is significantly faster under another
+	// configuration, and no mechanism they share is named: memory
+	// management costs them all (Finding.Tax).
+	MemoryTax = "memory-tax"
 	// OrderEffect: a candidate's time depends on what ran before it in
 	// the same process (interleaved and isolated results differ, or the
 	// samples right after a switch differ).
@@ -60,7 +64,7 @@ const (
 // shown.
 var Catalog = []string{
 	ProgramTuning, ProgramTrim, HeapTrimRefault, MmapPerAllocation, AllocatorPurge, LazyZeroing, HugePages, THP,
-	ReallocCopy, RuntimePoolRelease, FileMapping, ForkCOW, SyscallCost, PageFaults, ExtraBuffer, OrderEffect, ConfigRegression,
+	ReallocCopy, RuntimePoolRelease, FileMapping, ForkCOW, SyscallCost, PageFaults, MemoryTax, ExtraBuffer, OrderEffect, ConfigRegression,
 }
 
 func catalogRank(id string) int {

@@ -135,9 +135,15 @@ func analyse(r *result.Result, s *summary.Summary) []*draft {
 	demoteOrder(ds, alone)
 	minorOrder(ds)
 	ds = append(ds, a.regressions(ds)...)
+	if d := a.sharedTax(a.taxes()); d != nil {
+		ds = append(ds, d)
+	}
 	for _, d := range ds {
 		d.f.Explains = round3(clamp01(d.f.Explains))
-		a.sortFixes(d.f.Fixes, d.p)
+		a.memoryCosts(d)
+		if !d.f.Tax {
+			a.sortFixes(d.f.Fixes, d.p)
+		}
 	}
 	a.remainders(ds)
 	slices.SortStableFunc(ds, func(x, y *draft) int {

@@ -304,12 +304,18 @@ func (a *analysis) heapTrim(p *pair) *draft {
 		ev("faults if every returned 4 KiB page is touched again (fewer with huge pages)", p.slow, a.base, math.Round(shrink/a.page), "faults", result.PassTrace))
 	d.f.Summary = fmt.Sprintf("%s gives %s of heap back to the kernel with brk after every %s and faults it in again: %s minor faults %s against %s for %s",
 		p.slow, fmtBytes(shrink), a.unit, fmtCount(faults(p.s)), a.per(), fmtCount(faults(p.f)), p.fast)
+	// Sized by one trim, not by the volume: a run that loops returns
+	// the same memory many times.
+	trim := shrink / math.Max(1, ss.Brk/2)
+	if szs := sizesOf(ss, "brk-"); len(szs) > 0 {
+		trim = float64(szs[0].Bytes)
+	}
 	block := a.largestBlock(p)
 	if block == 0 {
-		block = shrink / 2
+		block = trim / 2
 	}
 	d.proposals = append(a.envProposal(HeapTrimRefault, a.tuned(block), "raise glibc's mmap and trim thresholds together, so the heap top is kept between iterations"),
-		a.envProposal(HeapTrimRefault, a.topPad(shrink), "keep padding at the heap top, so a trim never returns the working memory")...)
+		a.envProposal(HeapTrimRefault, a.topPad(trim), "keep padding at the heap top, so a trim never returns the working memory")...)
 	return d
 }
 

@@ -173,7 +173,7 @@ func (a *analysis) residual(p *pair, fx result.Fix) float64 {
 // leave at most completeResidual of the pair's gap, or speed the slow
 // candidate up within nearBest of the largest speedup; among them the least
 // invasive comes first (a tunable before an allocator swap), then the
-// fastest. The others follow by speedup.
+// smallest in memory, then the fastest. The others follow by speedup.
 func (a *analysis) sortFixes(fixes []result.Fix, p *pair) {
 	best := 0.0
 	for _, fx := range fixes {
@@ -204,6 +204,9 @@ func (a *analysis) sortFixes(fixes []result.Fix, p *pair) {
 		}
 		if nx {
 			if c := cmp.Compare(a.fixInvasiveness(x), a.fixInvasiveness(y)); c != 0 {
+				return c
+			}
+			if c := lessMemory(x, y); c != 0 {
 				return c
 			}
 		}

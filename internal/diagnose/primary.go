@@ -9,7 +9,9 @@ var explainsNoGap = map[string]bool{ConfigRegression: true, OrderEffect: true}
 
 // Primary returns the index of the finding that explains v: the first
 // cause (findings come most important first) about v's slow candidate,
-// or about no candidate in particular; nil when none does. It is stored
+// or about no candidate in particular; nil when none does. A tax finding
+// is about what every candidate pays, not the gap: the verdict names it
+// apart (report's "Memory:" line). It is stored
 // in the verdict so that every rendering leads with the same cause.
 func Primary(fs []result.Finding, v *result.Verdict) *int {
 	if v == nil {
@@ -20,7 +22,7 @@ func Primary(fs []result.Finding, v *result.Verdict) *int {
 		slow = v.Slow
 	}
 	for i, fd := range fs {
-		if explainsNoGap[fd.Cause] || slow != "" && fd.Candidate != "" && fd.Candidate != slow {
+		if explainsNoGap[fd.Cause] || fd.Tax || slow != "" && fd.Candidate != "" && fd.Candidate != slow {
 			continue
 		}
 		return &i

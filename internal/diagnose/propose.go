@@ -124,8 +124,8 @@ func (a *analysis) tuned(block float64) result.Config {
 	return alloc.Tuned(o)
 }
 
-// topPad is glibc-top-pad for a heap that returns the given bytes per
-// iteration: the matrix's formula, with the peak heap growth at least that.
+// topPad is glibc-top-pad for a heap that returns the given bytes in one
+// trim: the matrix's formula, with the peak held at least that.
 func (a *analysis) topPad(returned float64) result.Config {
 	o := a.observed()
 	o.PeakHeap = max(o.PeakHeap, int64(math.Ceil(returned)))

@@ -51,6 +51,9 @@ type openIter struct {
 	cand string
 	iter int64
 	c    counts
+	// start is the process's footprint when the iteration began: the
+	// iteration's peak is measured above it.
+	start int64
 }
 
 // counts accumulates system calls. Byte volumes saturate instead of
@@ -59,6 +62,10 @@ type counts struct {
 	iters                                         int
 	brk, mmap, munmap, mremap, madvise            int64
 	brkGrow, brkShrink, mapped, unmapped, advised int64
+	// peak is the most fresh memory held at once above the span's
+	// start (a process's exec, an iteration's begin): a maximum, not a
+	// sum, so merging keeps the largest.
+	peak int64
 	// class holds the counts by mapping class and process creation,
 	// indexed by the class* constants.
 	class   [nClass]int64
@@ -127,6 +134,7 @@ func (t *Tally) Add(e Event) {
 		key := st.classify(e)
 		st.track(e, key)
 		t.count(st, func(c *counts) { c.add(e, key) })
+		t.peak(st)
 	case CallFork:
 		st := t.proc(e.Pid)
 		t.count(st, func(c *counts) { c.fork(e, st.footprint) })
@@ -165,6 +173,17 @@ func (t *Tally) count(st *procState, f func(*counts)) {
 	}
 }
 
+// peak raises the peaks of the totals and of the span st is in to its
+// footprint now.
+func (t *Tally) peak(st *procState) {
+	t.whole.peak = max(t.whole.peak, st.footprint)
+	if st.open != nil {
+		st.open.c.peak = max(st.open.c.peak, st.footprint-st.open.start)
+	} else {
+		t.outside.peak = max(t.outside.peak, st.footprint)
+	}
+}
+
 func (t *Tally) abandon(st *procState) {
 	if st.open != nil {
 		t.abandoned.merge(&st.open.c)
@@ -184,7 +203,7 @@ func (t *Tally) boundary(st *procState, b Boundary) {
 	}
 	if !b.End {
 		t.abandon(st)
-		st.open = &openIter{cand: b.Cand, iter: b.Iter}
+		st.open = &openIter{cand: b.Cand, iter: b.Iter, start: st.footprint}
 		return
 	}
 	if st.open == nil || st.open.cand != b.Cand || st.open.iter != b.Iter {
@@ -356,6 +375,7 @@ func (c *counts) merge(o *counts) {
 	c.mapped = satAdd(c.mapped, o.mapped)
 	c.unmapped = satAdd(c.unmapped, o.unmapped)
 	c.advised = satAdd(c.advised, o.advised)
+	c.peak = max(c.peak, o.peak)
 	for k, v := range o.advice {
 		if c.advice == nil {
 			c.advice = make(map[string]int64)
@@ -395,6 +415,7 @@ func (c *counts) perIteration(iters int) *result.Syscalls {
 		ForkedBytes:      float64(c.class[classForked]) / n,
 		Spawns:           float64(c.class[classSpawns]) / n,
 		Execs:            float64(c.class[classExecs]) / n,
+		PeakBytes:        float64(c.peak),
 		Iterations:       iters,
 	}
 	if len(c.advice) > 0 {
@@ -464,6 +485,7 @@ type countsState struct {
 	// mprotect calls; bytes mapped from files, reserved, committed and
 	// decommitted; forks, spawns and the footprint the forks copied.
 	Classes [nClass]int64 `json:"classes"`
+	Peak    int64         `json:"peak,omitempty"`
 }
 
 func (c *counts) state() countsState {
@@ -474,6 +496,7 @@ func (c *counts) state() countsState {
 		Advice:  c.advice,
 		Issuers: c.issuerStates(),
 		Classes: c.class,
+		Peak:    c.peak,
 	}
 	for k, n := range c.sizes {
 		s.SizeCalls = append(s.SizeCalls, k.call)
@@ -487,8 +510,8 @@ func (s *countsState) counts() (counts, error) {
 	c := counts{iters: s.Iters,
 		brk: s.Calls[0], mmap: s.Calls[1], munmap: s.Calls[2], mremap: s.Calls[3], madvise: s.Calls[4],
 		brkGrow: s.Bytes[0], brkShrink: s.Bytes[1], mapped: s.Bytes[2], unmapped: s.Bytes[3], advised: s.Bytes[4]}
-	c.class = s.Classes
-	for _, v := range append(append(s.Calls[:], s.Bytes[:]...), s.Classes[:]...) {
+	c.class, c.peak = s.Classes, s.Peak
+	for _, v := range append(append(append(s.Calls[:], s.Bytes[:]...), s.Classes[:]...), s.Peak) {
 		if v < 0 {
 			return c, fmt.Errorf("negative count %d", v)
 		}

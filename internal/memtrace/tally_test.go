@@ -43,7 +43,7 @@ func TestTally(t *testing.T) {
 			name:   "one iteration",
 			events: []Event{mark(1, "begin cand=A iter=0\n"), mmap(1, 4096), mark(1, "end cand=A iter=0 ns=5\n")},
 			cand:   "A",
-			want:   &result.Syscalls{Mmap: 1, MappedBytes: 4096, Iterations: 1, Sizes: []result.SizeCount{{Call: "mmap", Bytes: 4096, Per: 1}}},
+			want:   &result.Syscalls{Mmap: 1, MappedBytes: 4096, PeakBytes: 4096, Iterations: 1, Sizes: []result.SizeCount{{Call: "mmap", Bytes: 4096, Per: 1}}},
 		},
 		{
 			name: "means over iterations, other threads inside",
@@ -52,7 +52,7 @@ func TestTally(t *testing.T) {
 				mark(1, "begin cand=A iter=1\n"), mark(1, "end cand=A iter=1\n"),
 			},
 			cand: "A",
-			want: &result.Syscalls{Mmap: 1, MappedBytes: 8192, Iterations: 2, Sizes: []result.SizeCount{{Call: "mmap", Bytes: 8192, Per: 1}}},
+			want: &result.Syscalls{Mmap: 1, MappedBytes: 8192, PeakBytes: 16384, Iterations: 2, Sizes: []result.SizeCount{{Call: "mmap", Bytes: 8192, Per: 1}}},
 		},
 		{
 			name:    "other processes are outside",
@@ -66,7 +66,7 @@ func TestTally(t *testing.T) {
 			events: []Event{mark(1, "begin cand=B iter=0\n"), brk(1, 0), brk(1, 135168), brk(1, 135168), brk(1, -262144),
 				mark(1, "end cand=B iter=0\n")},
 			cand: "B",
-			want: &result.Syscalls{Brk: 4, BrkGrowBytes: 270336, BrkShrinkBytes: 262144, Iterations: 1,
+			want: &result.Syscalls{Brk: 4, BrkGrowBytes: 270336, BrkShrinkBytes: 262144, PeakBytes: 270336, Iterations: 1,
 				Sizes: []result.SizeCount{{Call: "brk-", Bytes: 262144, Per: 1}, {Call: "brk+", Bytes: 135168, Per: 2}}},
 		},
 		{
@@ -76,7 +76,7 @@ func TestTally(t *testing.T) {
 				{Call: CallMremap, Pid: 1, Old: 4096, Size: 8192}, {Call: CallMunmap, Pid: 1, Size: 8192},
 				mark(1, "end cand=A iter=0\n")},
 			cand: "A",
-			want: &result.Syscalls{Madvise: 2, Mremap: 1, Munmap: 1, AdvisedBytes: 2 << 20, UnmappedBytes: 8192, Iterations: 1,
+			want: &result.Syscalls{Madvise: 2, Mremap: 1, Munmap: 1, AdvisedBytes: 2 << 20, UnmappedBytes: 8192, PeakBytes: 4096, Iterations: 1,
 				Advice: map[string]float64{"MADV_DONTNEED": 1, "MADV_HUGEPAGE": 1},
 				Sizes: []result.SizeCount{{Call: "madvise:MADV_DONTNEED", Bytes: 1 << 20, Per: 1}, {Call: "madvise:MADV_HUGEPAGE", Bytes: 1 << 20, Per: 1},
 					{Call: "mremap", Bytes: 8192, Per: 1}, {Call: "munmap", Bytes: 8192, Per: 1}}},
@@ -86,14 +86,14 @@ func TestTally(t *testing.T) {
 			events: []Event{mark(1, "sample cand=A seq=1\nbegin cand=A"), mark(1, " iter=0\n"), mmap(1, 4096),
 				mark(1, "end cand=A iter=0\n")},
 			cand: "A",
-			want: &result.Syscalls{Mmap: 1, MappedBytes: 4096, Iterations: 1, Sizes: []result.SizeCount{{Call: "mmap", Bytes: 4096, Per: 1}}},
+			want: &result.Syscalls{Mmap: 1, MappedBytes: 4096, PeakBytes: 4096, Iterations: 1, Sizes: []result.SizeCount{{Call: "mmap", Bytes: 4096, Per: 1}}},
 		},
 		{
 			name: "an end that matches nothing is ignored",
 			events: []Event{mark(1, "begin cand=A iter=0\n"), mmap(1, 4096), mark(1, "end cand=A iter=7\n"), mmap(1, 4096),
 				mark(1, "end cand=A iter=0\n")},
 			cand:      "A",
-			want:      &result.Syscalls{Mmap: 2, MappedBytes: 8192, Iterations: 1, Sizes: []result.SizeCount{{Call: "mmap", Bytes: 4096, Per: 2}}},
+			want:      &result.Syscalls{Mmap: 2, MappedBytes: 8192, PeakBytes: 8192, Iterations: 1, Sizes: []result.SizeCount{{Call: "mmap", Bytes: 4096, Per: 2}}},
 			malformed: 1,
 		},
 		{
@@ -384,4 +384,33 @@ func FuzzEventBinary(f *testing.F) {
 			t.Fatalf("round trip: %+v -> %+v (%v)", e, e2, err)
 		}
 	})
+}
+
+// TestPeak: an iteration's peak is the most fresh memory it held at once
+// above what its process held when it began, not the volume it mapped:
+// a block mapped and unmapped three times peaks at one block, and memory
+// held from before the iteration is not its own.
+func TestPeak(t *testing.T) {
+	const blk = 8 << 20
+	ta := NewTally()
+	unmap := func(pid int, size int64) Event { return Event{Call: CallMunmap, Pid: pid, Tid: pid, Size: size} }
+	events := []Event{mmap(1, 64<<20), brk(1, 1<<20), mark(1, "begin cand=A iter=0\n")}
+	for range 3 {
+		events = append(events, mmap(1, blk), brk(1, blk/2), brk(1, -blk/2), unmap(1, blk))
+	}
+	events = append(events, mark(1, "end cand=A iter=0\n"))
+	for _, e := range events {
+		ta.Add(e)
+	}
+	s := ta.Syscalls("A")
+	if s.MappedBytes != 3*blk || s.BrkGrowBytes != 3*blk/2 {
+		t.Fatalf("volumes: mapped %v, grown %v", s.MappedBytes, s.BrkGrowBytes)
+	}
+	if s.PeakBytes != blk+blk/2 {
+		t.Errorf("iteration peak = %v, want %v (one block and one brk step above the start)", s.PeakBytes, blk+blk/2)
+	}
+	if w := ta.Whole(); w.PeakBytes != 64<<20+1<<20+blk+blk/2 {
+		t.Errorf("process peak = %v, want everything held at once since exec", w.PeakBytes)
+	}
+	checkRoundTrip(t, ta)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/runtimeid"
 	"github.com/faultline/faultline/internal/summary"
+	"github.com/faultline/faultline/internal/units"
 )
 
 // Pass sizes: iterations per candidate of the diagnostic passes. Ten traced
@@ -143,6 +144,7 @@ func Run(ctx context.Context, req *Request) (*result.Result, error) {
 func Assemble(res *result.Result) {
 	sum := summary.Of(res)
 	sum.Store(res)
+	res.Taxes = diagnose.Taxes(res, sum)
 	res.Findings = diagnose.Diagnose(res, sum)
 	if res.Verdict != nil {
 		res.Verdict.Finding = diagnose.Primary(res.Findings, res.Verdict)
@@ -177,8 +179,18 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 		if err := diagnosticPass(ctx, res, "allocation", eng.alloc(ctx, res, p.configs[0])); err != nil {
 			return err
 		}
+		// The allocations' peak and largest block size the derived
+		// experiments too, where the trace saw little.
+		p.retune(res)
 	}
 	eng.done()
+	if bound, ok := diagnose.NothingToExplain(res, summary.Of(res)); ok && p.extend {
+		// The counts leave memory management too little of the time for
+		// an experiment to find: the answer is already in.
+		res.Note("memory management costs at most %s of every candidate's time by its counts: the configuration experiments were not run (name them with --configs to run them anyway)", units.Percent(max(bound, 0.01)))
+		p.configs = p.configs[:1]
+		return nil
+	}
 	if len(p.configs) > 1 {
 		cfgs := alloc.Runnable(p.configs[1:])
 		if p.extend {

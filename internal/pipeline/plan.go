@@ -42,9 +42,9 @@ func newPlan(req *Request) (*plan, error) {
 	return p, nil
 }
 
-// retune re-derives the thresholds of the derived experiments from the
-// sizes the trace pass observed, so they cover the blocks this target
-// really uses, and adds glibc-arena-max to the default set when the target
+// retune re-derives the thresholds of the derived experiments from what
+// the diagnostic passes observed (alloc.Observe), so they keep what this
+// target really holds, and adds glibc-arena-max to the default set when the target
 // ran threads.
 func (p *plan) retune(res *result.Result) {
 	p.configs = alloc.Retune(p.configs, alloc.Observe(alloc.Options{}, res), p.extend)

@@ -38,6 +38,7 @@ func buildDocIn(r *result.Result, verbose bool, unit string) *doc {
 		f.memorySection(),
 		f.orderSection(verbose),
 		f.matrixSection(verbose),
+		f.taxSection(),
 		f.whySection(),
 		f.fixesSection(),
 		f.notesSection(),
@@ -82,7 +83,11 @@ func (f *facts) head() []block {
 	for _, c := range f.all() {
 		row := []span{sty(c.Name, strong), sty(label(c), code)}
 		if c.IsFix() {
-			row = append(row, sty("code fix for "+c.FixOf+", measured to verify it", dim))
+			what := "code fix for " + c.FixOf + ", proposed, not measured"
+			if f.measured(c.Name) {
+				what = "code fix for " + c.FixOf + ", measured to verify it"
+			}
+			row = append(row, sty(what, dim))
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -106,6 +111,16 @@ func (f *facts) head() []block {
 // hostLine lists the machine facts that change what the numbers mean: the
 // kernel and THP mode (huge pages cut fault counts 512x), whether hardware
 // counters exist, the interpreter, and the calibrated cost of one fault.
+// measured reports whether cand has a successful run.
+func (f *facts) measured(cand string) bool {
+	for _, cfg := range f.configs {
+		if run := f.r.Run(cand, cfg, f.mode); run != nil && run.Status == result.StatusOK {
+			return true
+		}
+	}
+	return false
+}
+
 func hostLine(h result.Host) string {
 	var p []string
 	if h.Kernel != "" {

@@ -26,7 +26,14 @@ func (f *facts) whySection() *section {
 			ls = append(ls, line{txt(oneLine(fd.Summary))})
 		}
 		var facts []string
-		if fd.Explains > 0 {
+		switch {
+		case fd.Explains > 0 && fd.Tax:
+			who := "at least " + fmtPct(fd.Explains) + " of every candidate's"
+			if fd.Candidate != "" {
+				who = fmtPct(fd.Explains) + " of " + fd.Candidate + "'s"
+			}
+			facts = append(facts, "memory management takes "+who+" time under "+fd.Config)
+		case fd.Explains > 0:
 			gap := "the gap"
 			if fd.Candidate != "" && fd.Candidate != f.base {
 				gap = "the gap between " + fd.Candidate + " and " + f.base
@@ -152,9 +159,23 @@ const causeConfigRegression = "config-regression"
 // fixMeasured says how a verified fix was measured and what it gave.
 func (f *facts) fixMeasured(ref fixRef) string {
 	fx, fd := ref.fix, ref.finding
-	if fd.Cause == causeConfigRegression {
-		return f.regressionFixMeasured(fx, fd)
+	m := ""
+	switch {
+	case fd.Tax:
+		m = f.taxMeasured(fx, fd)
+	case fd.Cause == causeConfigRegression:
+		m = f.regressionFixMeasured(fx, fd)
+	default:
+		m = f.gapFixMeasured(fx, fd)
 	}
+	if c := f.memoryCost(fx); c != "" && m != "" {
+		m += "; " + c
+	}
+	return m
+}
+
+// gapFixMeasured says how a fix of a gap finding was measured.
+func (f *facts) gapFixMeasured(fx result.Fix, fd *result.Finding) string {
 	slow := fd.Candidate
 	var by, num string
 	if c := f.r.Candidate(fx.Config); c != nil {

@@ -41,7 +41,7 @@ func buildCompareDoc(c *comparison.Comparison) *doc {
 	d := &doc{Title: line{sty("faultline compare", strong), txt(" · " + plural(len(c.Files), "file", "files") +
 		" · " + plural(len(c.Candidates), "candidate", "candidates"))}}
 	d.Head = []block{{Table: compareFiles(c)}}
-	for _, s := range []*section{compareTime(c), compareCounts(c), compareFindings(c), compareUnpaired(c), compareNotes(c)} {
+	for _, s := range []*section{compareTime(c), compareCounts(c), compareTax(c), compareFindings(c), compareUnpaired(c), compareNotes(c)} {
 		if s != nil && len(s.Blocks) > 0 {
 			d.Sections = append(d.Sections, *s)
 		}
@@ -119,6 +119,43 @@ func compareTime(c *comparison.Comparison) *section {
 	if len(t.Rows) == 0 {
 		return nil
 	}
+	s.table(t)
+	return s
+}
+
+// compareTax sets each candidate's memory tax side by side: what memory
+// management cost it in each file, against the fastest configuration
+// that ran there.
+func compareTax(c *comparison.Comparison) *section {
+	head := []string{"", "label"}
+	right := []bool{false, false}
+	for i := range c.Files {
+		head = append(head, fileTag(c, i), "fastest")
+		right = append(right, true, false)
+	}
+	t := &table{Head: head, Right: right, Fill: 1}
+	for ci, cand := range c.Candidates {
+		if cand.Taxes == nil {
+			continue
+		}
+		row := candCells(c, ci)
+		for _, tx := range cand.Taxes {
+			switch {
+			case tx == nil || tx.Best == "":
+				row = append(row, sty("-", dim), txt(""))
+			case tx.Paid:
+				row = append(row, sty(fmtRatio(tx.Ratio), bad), txt(tx.Best+" ("+strings.Join(tx.Causes, ", ")+")"))
+			default:
+				row = append(row, sty("~ "+fmtRatio(tx.Ratio), dim), txt(tx.Best))
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	if len(t.Rows) == 0 {
+		return nil
+	}
+	s := &section{ID: "tax", Title: "Memory tax",
+		Subtitle: line{txt("each candidate's time under its file's baseline over its time under the fastest configuration that ran there; ~ when not significant or below 1.1x")}}
 	s.table(t)
 	return s
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	comparison "github.com/faultline/faultline/internal/compare"
+	"github.com/faultline/faultline/internal/result"
 )
 
 // The three renderings of a comparison show the same content: the
@@ -49,5 +50,24 @@ func TestCompareRenderings(t *testing.T) {
 		if !strings.Contains(s, "Time per call") || !strings.Contains(s, "Memory per call") {
 			t.Errorf("a rendering lacks a section")
 		}
+	}
+}
+
+// TestCompareTax: the comparison shows a candidate's tax in each file.
+func TestCompareTax(t *testing.T) {
+	old, cur := loadFixture(t, "seed.json"), loadFixture(t, "seed.json")
+	old.Taxes = []result.Tax{{Candidate: "B", Config: "glibc", Best: "tcmalloc", Ratio: 10.4, Paid: true, Causes: []string{"heap-trim-refault"}}}
+	cur.Taxes = []result.Tax{{Candidate: "B", Config: "glibc", Best: "tcmalloc", Ratio: 1.02}}
+	c, err := comparison.New([]comparison.Input{{Path: "old.json", Result: old}, {Path: "new.json", Result: cur}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var term bytes.Buffer
+	if err := CompareTerminal(&term, c, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	s := term.String()
+	if !strings.Contains(s, "Memory tax") || !strings.Contains(s, "10.4x") || !strings.Contains(s, "tcmalloc (heap-trim-refault)") || !strings.Contains(s, "~ 1.02x") {
+		t.Errorf("the comparison lacks the tax change:\n%s", s)
 	}
 }

@@ -47,6 +47,7 @@ func (f *facts) verdict() []line {
 		ls = append(ls, line{sty("Noise: ", strong), txt("the machine was busy while timing (" + strings.TrimPrefix(loadText(l), ", ") +
 			"): times are slower and noisier than on a quiet machine; the fault counts are not.")})
 	}
+	ls = append(ls, f.taxVerdict()...)
 	if fd := f.primary(); fd != nil {
 		l := line{sty("Why: ", strong), sty(fd.Cause, strong)}
 		var facts []string

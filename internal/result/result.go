@@ -89,8 +89,12 @@ type Result struct {
 	Comparisons []Comparison `json:"comparisons"`
 	// Verdict is the answer decided from Comparisons (Decide); nil when
 	// nothing was compared.
-	Verdict  *Verdict  `json:"verdict,omitempty"`
-	Passes   []Pass    `json:"passes,omitempty"`
+	Verdict *Verdict `json:"verdict,omitempty"`
+	Passes  []Pass   `json:"passes,omitempty"`
+	// Taxes say what memory management costs each user candidate:
+	// its time under the baseline against the best configuration that
+	// ran (diagnose.Taxes), in candidate order.
+	Taxes    []Tax     `json:"taxes,omitempty"`
 	Findings []Finding `json:"findings"`
 	// Notes are one-line remarks about degraded evidence ("no PMU:
 	// hardware counters off") and measurement caveats.
@@ -355,6 +359,13 @@ type Syscalls struct {
 	// Execs counts programs executed (execve): each maps its libraries
 	// from files as it starts.
 	Execs float64 `json:"execs,omitempty"`
+	// PeakBytes is the most fresh memory held at once above an
+	// iteration's start (mapped, grown and committed, less what was
+	// given back), the largest over the traced iterations; for a process
+	// that marks nothing, above its exec. What an allocator setting must
+	// keep mapped is at most this: tunables are sized from it, never
+	// from the volumes, which add up every iteration.
+	PeakBytes float64 `json:"peak_bytes,omitempty"`
 	// Advice counts madvise calls per iteration by advice name
 	// ("MADV_DONTNEED", "MADV_HUGEPAGE", ...).
 	Advice map[string]float64 `json:"advice,omitempty"`
@@ -591,6 +602,11 @@ type Finding struct {
 	// Claim is what a fault-based finding accounts for: never more
 	// faults than its mechanism's bytes can produce.
 	Claim *Claim `json:"claim,omitempty"`
+	// Tax marks a finding about what memory management costs every
+	// candidate (Result.Taxes), not about the gap between them: Candidate
+	// is then empty and Explains is the share of the candidates' own
+	// time the tax takes.
+	Tax bool `json:"tax,omitempty"`
 }
 
 // Claim is the extra minor faults per iteration a finding attributes to
@@ -643,6 +659,46 @@ type Fix struct {
 	// Remains, for a verified fix that leaves the slow candidate clearly
 	// slower, is what is left and what it is.
 	Remains *Remainder `json:"remains,omitempty"`
+	// PeakRSSBytes is the fixed candidate's peak resident memory under
+	// the fix, BaselinePeakRSSBytes under the baseline: what the fix
+	// costs in memory (verified fixes; 0 when not measured).
+	PeakRSSBytes         int64 `json:"peak_rss_bytes,omitempty"`
+	BaselinePeakRSSBytes int64 `json:"baseline_peak_rss_bytes,omitempty"`
+}
+
+// Tax is what memory management costs one candidate: its time and faults
+// under the baseline configuration against the fastest configuration that
+// ran, what the difference is made of, and the fix that removes it.
+type Tax struct {
+	Candidate string `json:"candidate"`
+	// Config is the baseline configuration; Best the fastest other one
+	// ("" when no other ran).
+	Config string `json:"config"`
+	Best   string `json:"best,omitempty"`
+	// Seconds and BestSeconds are the median times per iteration there;
+	// Ratio is Seconds over BestSeconds, Low and High its interval.
+	Seconds     float64 `json:"seconds"`
+	BestSeconds float64 `json:"best_seconds,omitempty"`
+	Ratio       float64 `json:"ratio,omitempty"`
+	Low         float64 `json:"low,omitempty"`
+	High        float64 `json:"high,omitempty"`
+	// Faults and BestFaults are the minor faults per iteration.
+	Faults     float64 `json:"faults"`
+	BestFaults float64 `json:"best_faults,omitempty"`
+	// Paid: Best is significantly faster, by at least diagnose's tax
+	// threshold. Otherwise Bound is the most memory management can cost
+	// the candidate as a share of its time: from its counts (the faults
+	// its fresh memory can take, its memory syscalls, its allocator
+	// calls), or from the interval of the best configuration.
+	Paid  bool    `json:"paid"`
+	Bound float64 `json:"bound,omitempty"`
+	// Causes are the mechanisms the difference is made of (cause ids,
+	// docs/causes.md), the largest first; Summary says it in words.
+	Causes  []string `json:"causes,omitempty"`
+	Summary string   `json:"summary"`
+	// Fix is the verified fix that removes the most of it with the least
+	// change and memory; nil when none was verified.
+	Fix *Fix `json:"fix,omitempty"`
 }
 
 // Remainder is the gap a verified fix leaves: the slow candidate under

@@ -72,6 +72,9 @@ class Finding:
         self.confidence = doc.get("confidence", "")
         self.evidence = doc.get("evidence") or []
         self.fixes = doc.get("fixes") or []
+        # A tax finding is about what memory management costs every
+        # candidate, not about the gap between them.
+        self.tax = bool(doc.get("tax"))
 
     @property
     def verified_fixes(self):
@@ -110,6 +113,9 @@ class Result:
         self.configs = doc.get("configs") or []
         self.findings = [Finding(f) for f in doc.get("findings") or []]
         self.notes = doc.get("notes") or []
+        # What memory management costs each candidate (docs/json-schema.md,
+        # "taxes"), as faultline measured it.
+        self.taxes = copy.deepcopy(doc.get("taxes") or [])
         # The answer faultline decided and stored (docs/json-schema.md,
         # "verdict"): answer is "slower", "equivalent" or "inconclusive".
         # None for a result that compared nothing, or one saved before
@@ -230,6 +236,11 @@ class Result:
             lines.append(f"Verdict: no difference larger than ±{100 * (v.get('margin') or 0):.0f}% between the candidates")
         elif v:
             lines.append(f"Verdict: inconclusive ({v.get('slow')}/{v.get('fast')} {v.get('ratio', 0):.3g}x)")
+        if self.findings and self.findings[0].tax:
+            lead = self.findings[0]
+            lines.append(f"Memory: {lead.cause} ({lead.confidence} confidence): {lead.summary}")
+        elif len(self.user_candidates()) == 1 and len(self.taxes) == 1:
+            lines.append("Memory: " + self.taxes[0].get("summary", ""))
         users = self.user_candidates()
         base = self._baseline_candidate()
         # The reference first, then the others against it.
@@ -314,12 +325,17 @@ def render_html(res):
         out.append('<ol class="faultline-findings" style="margin: 0.4em 0">')
         for f in res.findings:
             share = f" · explains {f.explains:.0%} of the gap" if f.explains else ""
+            if f.tax and f.explains:
+                share = f" · memory management takes {f.explains:.0%} of the time"
             out.append(f'<li><code style="font-weight: bold">{e(f.cause)}</code> '
                        f"({e(f.candidate)}, {e(f.config)}, {e(f.confidence)} confidence{share}): {e(f.summary)}")
             # The best verified fix; the report below lists them all.
             for fx in f.verified_fixes[:1]:
                 sp = f", {fx['speedup']:.3g}x faster" if fx.get("speedup") else ""
                 out.append(f"<br>fix (verified under {e(fx.get('config', ''))}{e(sp)}): <code>{e(fx.get('change', ''))}</code>")
+                if fx.get("peak_rss_bytes") and fx.get("baseline_peak_rss_bytes"):
+                    out.append(f"<br>memory: peak RSS {fx['peak_rss_bytes'] / 2**20:.1f} MiB under the fix, "
+                               f"{fx['baseline_peak_rss_bytes'] / 2**20:.1f} MiB without")
                 if fx.get("remains"):
                     out.append(f"<br>what remains: {e(fx['remains'].get('summary', ''))}")
             out.append("</li>")

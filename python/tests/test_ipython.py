@@ -64,6 +64,19 @@ class MagicTest(unittest.TestCase):
         self.assertEqual([c["name"] for c in r.configs], ["glibc"])
         self.assertIsInstance(float(r.ratio("A", "B")), float)
 
+    def test_one_statement(self):
+        # One statement is a use of its own: what memory management costs
+        # it. sum() of a list allocates nothing, so the counts leave
+        # nothing to explain and no experiment runs.
+        res = self.sh.run_cell("%faultline --budget 20s -s 'x = list(range(1000))' -- sum(x)")
+        self.assertTrue(res.success, res.error_in_exec)
+        r = res.result
+        self.assertEqual([c["statement"] for c in r.user_candidates()], ["sum(x)"])
+        self.assertEqual(len(r.taxes), 1)
+        self.assertFalse(r.taxes[0]["paid"])
+        self.assertIn("Memory: no memory-management cost above", "\n".join(r.verdict()))
+        self.assertEqual([c["name"] for c in r.configs], ["glibc"])
+
     def test_syntax_error_cell(self):
         res = self.sh.run_cell("%%faultline --budget 10s\nimport numpy as np\n# -- ok\nnp.ones(3)\n# -- broken\nx = = 1\n")
         err = res.error_in_exec

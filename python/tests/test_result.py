@@ -96,3 +96,36 @@ class OtherResultsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TaxResultTest(unittest.TestCase):
+    """A result whose tax finding leads: the verdict and the notebook's
+    summary name it, as stored, with the fix's memory cost."""
+
+    doc = {
+        "schema": "faultline/v1", "kind": "timeit",
+        "candidates": [{"name": "A", "label": "a", "statement": "a"}, {"name": "B", "label": "b", "statement": "b"}],
+        "configs": [{"name": "glibc", "status": "ok"}, {"name": "tcmalloc", "status": "ok"}],
+        "results": [], "comparisons": [],
+        "verdict": {"answer": "equivalent", "margin": 0.09, "n": [10, 10]},
+        "taxes": [{"candidate": "A", "config": "glibc", "best": "tcmalloc", "seconds": 0.004, "best_seconds": 0.0015,
+                   "ratio": 2.7, "faults": 1319, "best_faults": 0, "paid": True, "causes": ["heap-trim-refault"],
+                   "summary": "memory management costs A 2.7x"}],
+        "findings": [{"cause": "heap-trim-refault", "tax": True, "summary": "Both candidates pay 2.7x to memory management",
+                      "config": "glibc", "explains": 0.63, "confidence": "high", "evidence": [],
+                      "fixes": [{"kind": "env", "change": "use tcmalloc", "verified": True, "config": "tcmalloc",
+                                 "speedup": 2.7, "peak_rss_bytes": 94371840, "baseline_peak_rss_bytes": 86077440}]}],
+    }
+
+    def test_verdict_names_the_tax(self):
+        r = faultline.Result(self.doc)
+        self.assertTrue(r.findings[0].tax)
+        self.assertEqual(r.taxes[0]["causes"], ["heap-trim-refault"])
+        v = r.verdict()
+        self.assertIn("Memory: heap-trim-refault (high confidence): Both candidates pay 2.7x", v[1])
+
+    def test_html_says_share_of_time_and_memory(self):
+        page = faultline.Result(self.doc)._repr_html_()
+        self.assertIn("memory management takes 63% of the time", page)
+        self.assertNotIn("of the gap", page)
+        self.assertIn("peak RSS 90.0 MiB under the fix, 82.1 MiB without", page)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -59,14 +60,22 @@ func (a *aroundFlags) apply(p *pipeline.ProcessSettings, pt sweep.Point, argv fu
 	}
 	// Checked before anything runs: every run would fail the same way.
 	p.Input = pt.Expand(a.input)
-	f, err := os.Open(p.Input)
+	// Non-blocking: a FIFO with no writer would hold this open forever.
+	f, err := os.OpenFile(p.Input, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return usageErr("--input: %v", err)
 	}
 	st, err := f.Stat()
 	f.Close()
-	if err == nil && st.IsDir() {
+	switch {
+	case err != nil:
+		return usageErr("--input: %v", err)
+	case st.IsDir():
 		return usageErr("--input %s is a directory", p.Input)
+	case !st.Mode().IsRegular() && st.Mode()&os.ModeCharDevice == 0:
+		// Every run reads it from the start: a FIFO or a socket would
+		// give the first run everything and the others nothing.
+		return usageErr("--input %s: want a regular file (or a device such as /dev/null), not a %s", p.Input, st.Mode().Type())
 	}
 	return nil
 }

@@ -30,6 +30,9 @@ func (c *commonFlags) registerBaseline(cmd *cobra.Command) {
 func (b *baselineFlags) prepare(cmd *cobra.Command, c *commonFlags) error {
 	fl := cmd.Flags()
 	switch {
+	case fl.Changed("fail-if") && b.failIf == "":
+		_, err := gate.Parse(b.failIf)
+		return usageErr("%v", err)
 	case b.failIf != "" && b.path == "":
 		return usageErr("--fail-if needs --baseline FILE: the saved result to compare with")
 	case b.path == "":

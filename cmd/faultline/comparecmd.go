@@ -28,6 +28,13 @@ gate: exit 5 when a limit is broken (docs/compare.md).`,
   faultline compare --fail-if 'time>+5%,faults>+10%,brk>+0.5' main.json branch.json`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validateFlags(cmd); err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("fail-if") && failIf == "" {
+				_, err := gate.Parse(failIf)
+				return usageErr("%v", err)
+			}
 			return runCompare(args, failIf, &out)
 		},
 	}
@@ -51,14 +58,23 @@ func runCompare(paths []string, failIf string, out *outputFlags) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	if err := writeComparison(c, out); err != nil {
-		return &exitError{code: exitInternal, err: err}
-	}
+	werr := writeComparison(c, out)
 	w := reportFile(out)
-	if err := report.CompareTerminal(w, c, termOptions(w, out)); err != nil {
-		return &exitError{code: exitInternal, err: fmt.Errorf("render terminal comparison: %w", err)}
+	if err := report.CompareTerminal(w, c, termOptions(w, out)); err != nil && werr == nil {
+		werr = fmt.Errorf("render terminal comparison: %w", err)
 	}
-	return judge(c, rules)
+	// The gate is judged whatever became of the outputs: a breach is
+	// always printed, and its exit status stands.
+	if gerr := judge(c, rules); gerr != nil {
+		if werr != nil {
+			fmt.Fprintln(os.Stderr, "faultline:", werr)
+		}
+		return gerr
+	}
+	if werr != nil {
+		return &exitError{code: exitInternal, err: werr}
+	}
+	return nil
 }
 
 // writeComparison writes every requested rendering of c, safely as the

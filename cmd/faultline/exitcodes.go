@@ -34,6 +34,10 @@ func outcome(ctx context.Context, err, werr error, out *outputFlags) error {
 		}
 	case errors.Is(err, probe.ErrGarbage), errors.Is(err, probe.ErrNoInterpreter), errors.Is(err, probe.ErrNotProbe):
 		code, cause = exitUsage, err
+	case probe.Environmental(err):
+		// The machine failed, not the target: faultline could not do its
+		// work (TMPDIR, descriptors, memory, space).
+		code, cause = exitInternal, err
 	default:
 		code, cause = exitTargetFail, err
 	}

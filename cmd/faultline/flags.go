@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,16 @@ import (
 func (c *commonFlags) validate(cmd *cobra.Command) error {
 	if c.budget <= 0 {
 		return usageErr("--budget %s: want a positive duration such as 30s", c.budget)
+	}
+	if err := c.out.validateFlags(cmd); err != nil {
+		return err
+	}
+	if cmd.Flags().Changed("configs") {
+		for _, n := range strings.Split(c.configs, ",") {
+			if strings.TrimSpace(n) == "" {
+				return usageErr("--configs %q: an empty name; want comma-separated names such as glibc-tuned,tcmalloc, or all", c.configs)
+			}
+		}
 	}
 	if err := c.baseline.prepare(cmd, c); err != nil {
 		return err

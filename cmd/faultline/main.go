@@ -10,10 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/faultline/faultline/internal/atomicfile"
 	"github.com/faultline/faultline/internal/reexec"
 )
 
@@ -47,9 +49,37 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
+// measuring is set by the commands that measure (timeit, run, demo): an
+// interruption then ends the measurement, which writes what it has. Any
+// other command (report, compare, doctor) has nothing partial to keep and
+// exits at once, whatever it is waiting on.
+var measuring atomic.Bool
+
+// stopSignals end faultline: Ctrl-C, SIGTERM, a closed terminal (SIGHUP)
+// and SIGQUIT, each exit 3 with the partial result kept.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
 func run(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 4)
+	// SIGPIPE is caught, not ignored (a target would inherit an ignored
+	// one): a closed standard output is then a write error, not a kill.
+	signal.Notify(sigs, append(stopSignals, syscall.SIGPIPE)...)
+	defer signal.Stop(sigs)
+	go func() {
+		for s := range sigs {
+			if s == syscall.SIGPIPE {
+				continue
+			}
+			cancel()
+			if !measuring.Load() {
+				atomicfile.RemovePending()
+				fmt.Fprintf(os.Stderr, "faultline: interrupted (%s)\n", s)
+				os.Exit(exitInterrupted)
+			}
+		}
+	}()
 	root := newRoot()
 	args, err := joinParamArgs(root, args)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -22,6 +23,17 @@ import (
 func TestMain(m *testing.M) {
 	// The reliability tests run this test binary as the faultline CLI.
 	if os.Getenv("FAULTLINE_TEST_AS_CLI") == "1" {
+		// __ulimit_nofile N ARGS... and __ulimit_fsize N ARGS...: the CLI
+		// with at most N descriptors, or files of at most N bytes (the
+		// fault runs, hostile_test.go).
+		if lim, ok := map[string]int{"__ulimit_nofile": syscall.RLIMIT_NOFILE, "__ulimit_fsize": syscall.RLIMIT_FSIZE}[os.Args[min(1, len(os.Args)-1)]]; ok && len(os.Args) > 2 {
+			n, _ := strconv.ParseUint(os.Args[2], 10, 64)
+			if err := syscall.Setrlimit(lim, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+				fmt.Fprintln(os.Stderr, "setrlimit:", err)
+				os.Exit(4)
+			}
+			os.Args = append(os.Args[:1], os.Args[3:]...)
+		}
 		if os.Getenv(envDenyPtrace) == "1" {
 			if err := denyPtrace(); err != nil {
 				fmt.Fprintln(os.Stderr, "deny ptrace:", err)

@@ -19,6 +19,7 @@ func measureAndReport(ctx context.Context, req *pipeline.Request, out *outputFla
 	if err := out.checkWritable(); err != nil {
 		return err
 	}
+	measuring.Store(true)
 	req.Version, req.Args = version, os.Args[1:]
 	var prog *progress.Reporter
 	req.Progress, prog = newProgress(out)
@@ -42,10 +43,25 @@ func finish(ctx context.Context, res *result.Result, err error, out *outputFlags
 			werr = rerr
 		}
 	}
-	if oerr := outcome(ctx, err, werr, out); oerr != nil || out.baseline == nil {
+	oerr := outcome(ctx, err, werr, out)
+	if out.baseline == nil || out.baseline.base == nil || len(res.Results) == 0 {
 		return oerr
 	}
-	return out.baseline.judge(res, out)
+	// The gate is judged whatever became of the outputs: its breaches are
+	// always printed. Its exit status stands over a write error's; a
+	// measurement that failed or was interrupted keeps its own.
+	gerr := out.baseline.judge(res, out)
+	var oe *exitError
+	switch {
+	case gerr == nil:
+		return oerr
+	case oerr == nil:
+		return gerr
+	case errors.As(oerr, &oe) && oe.code == exitInternal:
+		fmt.Fprintln(os.Stderr, "faultline:", oe.err)
+		return gerr
+	}
+	return oerr
 }
 
 // printTraceback shows the target's own traceback, if err carries one.

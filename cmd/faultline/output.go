@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/faultline/faultline/internal/atomicfile"
 	"github.com/faultline/faultline/internal/report"
@@ -22,22 +26,71 @@ func (o *outputFlags) paths() []string {
 	return ps
 }
 
+// validateFlags refuses an output flag given an empty file name: it would
+// be ignored, and the user asked for a file.
+func (o *outputFlags) validateFlags(cmd *cobra.Command) error {
+	for _, name := range []string{"json", "markdown", "html", "benchstat", "export-json", "export-csv", "export-markdown"} {
+		if f := cmd.Flags().Lookup(name); f != nil && f.Changed && f.Value.String() == "" {
+			return usageErr("--%s needs a file name (- for standard output)", name)
+		}
+	}
+	return nil
+}
+
+// named lists the requested output files with their flags.
+func (o *outputFlags) named() [][2]string {
+	var out [][2]string
+	for _, f := range [][2]string{{"--json", o.json}, {"--markdown", o.markdown}, {"--html", o.html}, {"--benchstat", o.benchstat},
+		{"--export-json", o.exportJSON}, {"--export-csv", o.exportCSV}, {"--export-markdown", o.exportMarkdown}} {
+		if f[1] != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // checkWritable fails fast, before anything is measured, when an output
-// file cannot be created, so a long measurement is not wasted on a typo.
+// file cannot be created or replaced, or two outputs name the same file
+// (the last would silently win), so a long measurement is not wasted on a
+// typo.
 func (o *outputFlags) checkWritable() error {
 	stdout := 0
-	for _, p := range o.paths() {
-		if err := atomicfile.Check(p); err != nil {
-			return usageErr("cannot write %s: %v", p, err)
+	outs := o.named()
+	for i, f := range outs {
+		if err := atomicfile.Check(f[1]); err != nil {
+			return usageErr("cannot write %s: %v", f[1], err)
 		}
-		if atomicfile.IsStdout(p) {
+		if atomicfile.IsStdout(f[1]) {
 			stdout++
+			continue
+		}
+		for _, g := range outs[:i] {
+			if !atomicfile.IsStdout(g[1]) && samePath(f[1], g[1]) {
+				return usageErr("%s and %s both write %s: give each output its own file", g[0], f[0], f[1])
+			}
 		}
 	}
 	if stdout > 1 {
 		return usageErr("only one output can go to standard output")
 	}
 	return nil
+}
+
+// samePath says whether two output paths name one file: the same path
+// once cleaned and made absolute, or one existing file (links, hard links).
+// A device (/dev/null) takes any number of outputs.
+func samePath(a, b string) bool {
+	if st, err := os.Stat(a); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+		return false
+	}
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && aa == bb {
+		return true
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
 // toStdout says whether a rendering goes to standard output, in which case

@@ -115,7 +115,7 @@ func (p *paramFlags) sweep(cmd *cobra.Command) (*sweep.Sweep, error) {
 		return nil, usageErr("-D/--parameter-step-size needs a step")
 	case fl.Changed("geometric") && p.geometric < 2:
 		return nil, usageErr("--geometric %d: want 2 or more points", p.geometric)
-	case fl.Changed("refine") && (p.refine <= 0 || p.refine >= 1):
+	case fl.Changed("refine") && !(p.refine > 0 && p.refine < 1): // NaN too
 		return nil, usageErr("--refine %g: want a fraction of the boundary's value between 0 and 1, as in --refine 0.02", p.refine)
 	case fl.Changed("refine") && len(p.specs) == 0:
 		return nil, usageErr("--refine needs parameters (-P or -L): it narrows the cliffs a sweep finds")
@@ -296,6 +296,7 @@ func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, bu
 	if err := sw.Check(fields); err != nil {
 		return usageErr("%v", err)
 	}
+	measuring.Store(true)
 	stamped := func(pt sweep.Point) (*pipeline.Request, error) {
 		req, err := build(pt)
 		if err == nil {

@@ -16,6 +16,9 @@ func newReport() *cobra.Command {
 		Short: "Re-render a saved result or sweep (terminal, --markdown, --html, --benchstat) without measuring",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validateFlags(cmd); err != nil {
+				return err
+			}
 			res, sw, err := pipeline.Load(args[0])
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}

@@ -6,7 +6,12 @@
 // reader sees the old content or the new, never a truncated one. The new
 // file keeps an existing file's mode; a new file gets 0666 less the umask,
 // as any other program's output would. A symlink is followed and its final
-// target replaced, so the link stays a link.
+// target replaced, so the link stays a link. A symlink in a sticky,
+// world-writable directory (/tmp) that belongs to another user, and not to
+// the directory's owner, is not followed: the kernel refuses to follow it
+// for everyone (fs.protected_symlinks), and faultline, which resolves links
+// itself to rename beside the target, refuses it too, so root never writes
+// through a link another user planted.
 //
 // Anything that is not a regular file (a FIFO, a character device such as
 // /dev/null, /dev/stdout, a socket) is written through, never replaced:
@@ -23,6 +28,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -75,6 +81,10 @@ func Check(path string) error {
 			return err
 		}
 		return nil
+	case st != nil:
+		if err := replaceable(target, st, os.Geteuid()); err != nil {
+			return err
+		}
 	}
 	f, err := createTemp(filepath.Dir(target), ".faultline-check-")
 	if err != nil {
@@ -142,6 +152,9 @@ func resolve(path string) (string, fs.FileInfo, error) {
 		if st.Mode()&fs.ModeSymlink == 0 {
 			return p, st, nil
 		}
+		if err := protected(p, st); err != nil {
+			return "", nil, err
+		}
 		if abs, err := filepath.Abs(p); err == nil && strings.HasPrefix(abs, "/proc/") {
 			st, err := os.Stat(p)
 			if err != nil {
@@ -166,12 +179,66 @@ func resolve(path string) (string, fs.FileInfo, error) {
 	return "", nil, &fs.PathError{Op: "resolve", Path: path, Err: syscall.ELOOP}
 }
 
-// bare drops a *fs.PathError's operation and path: they name a temporary
-// file the user never asked for, and the caller names the real one.
+// ErrProtectedLink is the refusal to follow a symlink another user
+// planted in a sticky, world-writable directory.
+var ErrProtectedLink = errors.New("a symlink in a sticky world-writable directory, owned by another user: not followed (as the kernel's fs.protected_symlinks)")
+
+// protected applies the kernel's fs.protected_symlinks rule to the link
+// at p: in a sticky, world-writable directory, only a link owned by the
+// follower or by the directory's owner is followed.
+func protected(p string, link fs.FileInfo) error {
+	ls, ok := link.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	dir, err := os.Stat(filepath.Dir(p))
+	if err != nil {
+		return err
+	}
+	ds, ok := dir.Sys().(*syscall.Stat_t)
+	if !ok || dir.Mode()&fs.ModeSticky == 0 || dir.Mode().Perm()&0o002 == 0 {
+		return nil
+	}
+	if ls.Uid == uint32(os.Geteuid()) || ls.Uid == ds.Uid {
+		return nil
+	}
+	return &fs.PathError{Op: "follow", Path: p, Err: ErrProtectedLink}
+}
+
+// ErrNotReplaceable is a regular file that the rename could not replace:
+// another user's file in a sticky directory.
+var ErrNotReplaceable = errors.New("another user's file in a sticky directory: it cannot be replaced")
+
+// replaceable says whether euid may rename over the existing file target:
+// in a sticky directory only the file's owner, the directory's owner and
+// root may (the kernel's rule for unlink and rename).
+func replaceable(target string, st fs.FileInfo, euid int) error {
+	fst, ok := st.Sys().(*syscall.Stat_t)
+	if !ok || euid == 0 {
+		return nil
+	}
+	dir, err := os.Stat(filepath.Dir(target))
+	if err != nil {
+		return err
+	}
+	ds, ok := dir.Sys().(*syscall.Stat_t)
+	if !ok || dir.Mode()&fs.ModeSticky == 0 || fst.Uid == uint32(euid) || ds.Uid == uint32(euid) {
+		return nil
+	}
+	return ErrNotReplaceable
+}
+
+// bare drops a *fs.PathError's or *os.LinkError's operation and paths:
+// they name a temporary file the user never asked for, and the caller
+// names the real one.
 func bare(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
 	}
 	return err
 }
@@ -182,10 +249,26 @@ type fakeNode struct{ fs.FileInfo }
 
 func (f fakeNode) Mode() fs.FileMode { return f.FileInfo.Mode() | fs.ModeDevice }
 
+// fifoWait is how long a write waits for a FIFO's reader to come.
+const fifoWait = 2 * time.Second
+
 func writeThrough(path, target string, data []byte) error {
 	// No O_CREATE: the node exists. No O_TRUNC: devices and FIFOs ignore
-	// it, and a descriptor's file belongs to whoever opened it.
-	f, err := os.OpenFile(target, os.O_WRONLY, 0)
+	// it, and a descriptor's file belongs to whoever opened it. Opened
+	// non-blocking: a FIFO without a reader would otherwise hold the open
+	// forever (ENXIO instead, tried again for fifoWait); Go's poller then
+	// waits for room in the pipe as a blocking write would.
+	var f *os.File
+	var err error
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		f, err = os.OpenFile(target, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if !errors.Is(err, syscall.ENXIO) || time.Since(start) > fifoWait {
+			break
+		}
+	}
+	if errors.Is(err, syscall.ENXIO) {
+		return fmt.Errorf("write %s: no reader on the FIFO after %s", path, fifoWait)
+	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -199,12 +282,28 @@ func writeThrough(path, target string, data []byte) error {
 	return nil
 }
 
+// pending holds the temporary files being written, so that a process
+// that must exit at once (a signal) removes them: no .faultline-*.tmp is
+// left beside an output.
+var pending sync.Map
+
+// RemovePending removes every temporary file still being written. For a
+// process about to exit in the middle of a write.
+func RemovePending() {
+	pending.Range(func(k, _ any) bool {
+		os.Remove(k.(string))
+		return true
+	})
+}
+
 // replace writes a temporary file beside target and renames it over it.
 func replace(target string, old fs.FileInfo, data []byte) error {
 	f, err := createTemp(filepath.Dir(target), ".faultline-", ".tmp")
 	if err != nil {
 		return err
 	}
+	pending.Store(f.Name(), true)
+	defer pending.Delete(f.Name())
 	err = fill(f, data)
 	if err == nil && old != nil {
 		// Keep the existing file's mode (and, when allowed, its owner:

@@ -1,11 +1,14 @@
 package atomicfile
 
 import (
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestWrite: the file has the new content, no temporary file is left
@@ -143,5 +146,106 @@ func TestWriteTempRemovesOnFailure(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(p); string(b) != "data" || filepath.Dir(p) != dir || filepath.Ext(p) != ".json" {
 		t.Errorf("%s holds %q", p, b)
+	}
+}
+
+// TestProtectedSymlink: as root, a symlink another user planted in a
+// sticky, world-writable directory is not followed (the victim it points
+// at keeps its content, and Check refuses it before anything runs); a
+// link of root's own there is followed as before.
+func TestProtectedSymlink(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to plant another user's symlink")
+	}
+	dir := t.TempDir()
+	sticky := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(sticky, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(sticky, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("precious"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	planted := filepath.Join(sticky, "r.json")
+	if err := os.Symlink(victim, planted); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(planted, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(planted); !errors.Is(err, ErrProtectedLink) {
+		t.Errorf("Check = %v, want the protected-link refusal", err)
+	}
+	if err := Write(planted, []byte("clobbered")); !errors.Is(err, ErrProtectedLink) {
+		t.Errorf("Write = %v, want the protected-link refusal", err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious" {
+		t.Fatalf("the victim was written: %q", b)
+	}
+	own := filepath.Join(sticky, "own.json")
+	if err := os.Symlink(victim, own); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(own, []byte("mine")); err != nil {
+		t.Errorf("root's own link: %v", err)
+	}
+}
+
+// TestNotReplaceable: in a sticky directory another user's file cannot
+// be replaced by anyone but its owner, the directory's owner and root, and
+// Check says so before anything is measured, naming no temporary file.
+func TestNotReplaceable(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(dir, "r.json")
+	if err := os.WriteFile(f, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Lstat(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := int(st.Sys().(*syscall.Stat_t).Uid)
+	stranger := owner + 4242
+	if err := replaceable(f, st, stranger); !errors.Is(err, ErrNotReplaceable) {
+		t.Errorf("a stranger: %v, want ErrNotReplaceable", err)
+	}
+	if err := replaceable(f, st, owner); err != nil {
+		t.Errorf("the owner: %v", err)
+	}
+	if err := replaceable(f, st, 0); err != nil {
+		t.Errorf("root: %v", err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := replaceable(f, st, stranger); err != nil {
+		t.Errorf("no sticky bit: %v", err)
+	}
+	// A rename error names the user's path, not the temporary file.
+	if e := bare(&os.LinkError{Op: "rename", Old: "/x/.faultline-abc.tmp", New: f, Err: syscall.EPERM}); e != syscall.EPERM {
+		t.Errorf("bare(LinkError) = %v", e)
+	}
+}
+
+// TestFIFOWithoutReader: a FIFO nobody reads is an error within a few
+// seconds, not a write that waits forever.
+func TestFIFOWithoutReader(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err := Write(p, []byte("{}"))
+	if err == nil || !strings.Contains(err.Error(), "no reader") {
+		t.Errorf("Write = %v, want no reader", err)
+	}
+	if d := time.Since(start); d > fifoWait+3*time.Second {
+		t.Errorf("took %s", d)
 	}
 }

@@ -8,11 +8,13 @@ package faultcost
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -100,7 +102,7 @@ type cacheEntry struct {
 func Cached(dir string) (c Calibration, fromCache bool, err error) {
 	key := machineKey()
 	path := filepath.Join(dir, "faultcost.json")
-	if data, rerr := os.ReadFile(path); rerr == nil && key != "" {
+	if data, rerr := readCache(path); rerr == nil && key != "" {
 		var e cacheEntry
 		if json.Unmarshal(data, &e) == nil && e.Key == key && Plausible(e.FaultSeconds) && e.Pages > 0 &&
 			time.Since(e.Measured) < cacheTTL && time.Since(e.Measured) >= 0 {
@@ -116,6 +118,29 @@ func Cached(dir string) (c Calibration, fromCache bool, err error) {
 		_ = atomicfile.Write(path, data)
 	}
 	return c, false, nil
+}
+
+// maxCache bounds the cache file: an entry is about 150 bytes.
+const maxCache = 64 << 10
+
+// readCache reads the cache file when it is a regular file of at most
+// maxCache bytes: a cache replaced by a link to /dev/zero, a FIFO or a
+// huge file is ignored (a fresh measurement replaces it), never read
+// until memory runs out or waited on.
+func readCache(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() || st.Size() > maxCache {
+		return nil, fmt.Errorf("%s: not a cache file", path)
+	}
+	return io.ReadAll(io.LimitReader(f, maxCache))
 }
 
 // A fault costs about 1 µs on Intel hosts and 10 µs on AMD ones

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -112,5 +113,35 @@ func TestMeasureUnderLoad(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "faultcost.json")); err == nil {
 			t.Error("a busy calibration was cached")
 		}
+	}
+}
+
+// TestCacheReadIsBounded: a cache file replaced by a link to /dev/zero,
+// a FIFO or a huge file is not read (a fresh measurement replaces it).
+func TestCacheReadIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	zero := filepath.Join(dir, "zero.json")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.json")
+	if err := os.WriteFile(big, make([]byte, maxCache+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{zero, fifo, big} {
+		if b, err := readCache(p); err == nil {
+			t.Errorf("readCache(%s) read %d bytes", p, len(b))
+		}
+	}
+	ok := filepath.Join(dir, "ok.json")
+	if err := os.WriteFile(ok, []byte(`{"fault_s":1e-6}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := readCache(ok); err != nil || len(b) == 0 {
+		t.Errorf("a regular cache file: %q, %v", b, err)
 	}
 }

@@ -18,16 +18,27 @@ type Breach struct {
 	// Missing says what was not measured, when the rule could not be
 	// judged ("not measured in after.json"); Old and New are then 0.
 	Missing string
+	// Unpaired, when set, is a candidate of one file with no counterpart
+	// in the other: the gate cannot judge it, which is a breach
+	// (Candidate is then -1).
+	Unpaired *compare.Unpaired
 }
 
 // Check judges every paired candidate of every later file against the
 // first file under the first file's baseline configuration: what the
 // user's program runs under. The experiments are there to explain a
 // difference, and gating each of them would multiply the chances of a
-// noisy time. Candidates without a counterpart are not judged (the
-// comparison lists them).
+// noisy time. A candidate without a counterpart cannot be judged: that is
+// a breach of its own, since a gate that passes what it could not compare
+// (a statement changed without a label) passes a change unseen.
 func Check(c *compare.Comparison, rules []Rule) []Breach {
 	var out []Breach
+	if len(rules) > 0 {
+		for i := range c.Unpaired {
+			out = append(out, Breach{Rule: rules[0], File: max(c.Unpaired[i].File, c.Unpaired[i].Other), Candidate: -1,
+				Config: c.Files[0].Baseline, Unpaired: &c.Unpaired[i]})
+		}
+	}
 	cfgName := c.Files[0].Baseline
 	for fi := 1; fi < len(c.Files); fi++ {
 		for ci := range c.Candidates {
@@ -107,6 +118,14 @@ func missing(c *compare.Comparison, inOld, inNew bool, fi int, why string) strin
 // the new value, the change and the rule, "B (func2) under glibc: faults
 // 0 -> 777 per call (+777), over faults>+10%".
 func (b *Breach) Line(c *compare.Comparison) string {
+	if u := b.Unpaired; u != nil {
+		name := u.Name
+		if u.Label != "" && u.Label != u.Name {
+			name += " (" + u.Label + ")"
+		}
+		return fmt.Sprintf("%s in %s has no counterpart in %s (candidates pair by label, or by statement or command): the gate cannot judge it; give both the same --label",
+			name, c.Files[u.File].Path, c.Files[u.Other].Path)
+	}
 	who := c.Title(b.Candidate) + " under " + b.Config
 	if len(c.Files) > 2 {
 		who += " in " + c.Files[b.File].Path

@@ -206,3 +206,26 @@ func TestInconclusiveRule(t *testing.T) {
 		t.Errorf("line %q does not say why", l)
 	}
 }
+
+// TestUnpairedIsABreach: a candidate whose statement changed without a
+// label pairs with nothing; a gate asked to judge it cannot, and says so
+// as a breach, never passing silently.
+func TestUnpairedIsABreach(t *testing.T) {
+	cur := seed(t)
+	b := cur.Candidate("B")
+	b.Label, b.Statement = "", "t = a.astype(np.float64); t / 256.0"
+	c, bs := check(t, seed(t), cur, "faults>+10%")
+	var lines []string
+	for _, x := range bs {
+		if x.Unpaired != nil {
+			lines = append(lines, x.Line(c))
+		}
+	}
+	if len(lines) != 2 || !strings.Contains(strings.Join(lines, "\n"), "has no counterpart in new.json") || !strings.Contains(strings.Join(lines, "\n"), "the gate cannot judge it") {
+		t.Errorf("breaches %q: want the old B and the new B, each unjudgeable", lines)
+	}
+	// Without rules there is no gate, and nothing to breach.
+	if got := Check(c, nil); len(got) != 0 {
+		t.Errorf("no rules: %+v", got)
+	}
+}

@@ -58,6 +58,26 @@ func watch(ctx context.Context, d time.Duration) (context.Context, context.Cance
 // ErrBudget is returned when the deadline left no time for planned work.
 var ErrBudget = errors.New("time budget exhausted (raise --budget)")
 
+// BudgetEnded says whether err is the end of the time budget rather than
+// a failure of the target: ErrBudget, a stall at the end of the budget,
+// or a deadline that struck after the budget's deadline had passed.
+func BudgetEnded(err error, deadline time.Time) bool {
+	var st *Stalled
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, ErrBudget), errors.As(err, &st) && st.Budget:
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded) && !deadline.IsZero() && !time.Now().Before(deadline)
+}
+
+// stalledTarget says whether err is a target that stopped reporting.
+func stalledTarget(err error) bool {
+	var st *Stalled
+	return errors.As(err, &st)
+}
+
 // Stalled reports a target that stopped reporting: a probe that did not
 // become ready, a sample or a run that outlived its watchdog. It was
 // killed; what was measured before is kept.

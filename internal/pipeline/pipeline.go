@@ -127,8 +127,17 @@ func Run(ctx context.Context, req *Request) (*result.Result, error) {
 	}
 	err = measureAll(ctx, res, req, plan, eng)
 	measure.SkipRest(res, plan.configs, notRun(ctx, err, eng.deadline()))
+	if errors.Is(err, measure.ErrBudget) && ctx.Err() == nil {
+		// The budget ended the baseline: what it measured stands, as
+		// everything the budget skipped does (docs/reliability.md).
+		res.Note("the time budget ended the baseline's runs early: raise --budget for more")
+		err = nil
+	}
 	if err == nil && req.Commands != nil && req.Process.IgnoreFailure {
 		err = measure.FailedEveryRun(res, plan.configs[0].Name)
+	}
+	if err == nil && ctx.Err() == nil && !measuredAny(res) {
+		err = &NothingMeasured{Budget: req.Settings.Budget}
 	}
 	readLimits(ctx, res)
 	finalize(ctx, res, err)
@@ -254,6 +263,32 @@ func newResult(req *Request) *result.Result {
 	}
 	res.Reference = req.Reference
 	return res
+}
+
+// NothingMeasured is a measurement that ended without one successful
+// run of any candidate under the baseline: a budget too short for one
+// run, a --prepare that never finished. It is an error, never exit 0 with
+// an empty result. It wraps measure.ErrBudget: the budget ended it.
+type NothingMeasured struct{ Budget time.Duration }
+
+func (e *NothingMeasured) Error() string {
+	return fmt.Sprintf("nothing was measured: no run of any candidate completed within --budget %s (a --prepare, --setup or --conclude command that does not finish ends it too); raise --budget", e.Budget)
+}
+
+func (e *NothingMeasured) Unwrap() error { return measure.ErrBudget }
+
+// measuredAny says whether some user candidate has a successful, timed run
+// under the baseline.
+func measuredAny(res *result.Result) bool {
+	base := res.BaselineConfig()
+	for _, r := range res.Results {
+		if r.Config == base && r.Status == result.StatusOK && r.Time.N > 0 {
+			if c := res.Candidate(r.Candidate); c != nil && !c.IsFix() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // notRun is the reason recorded on configurations a measurement never

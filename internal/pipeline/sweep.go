@@ -84,7 +84,13 @@ func RunSweep(ctx context.Context, sr *SweepRequest) (*result.Sweep, error) {
 				return nil, err
 			}
 			sp.Result = res
-			if err != nil && firstErr == nil {
+			var nm *NothingMeasured
+			switch {
+			case errors.As(err, &nm):
+				// The point's share of the budget measured nothing: it
+				// is skipped for the budget, not failed.
+				sp.Status, sp.Reason = result.StatusSkipped, measure.ErrBudget.Error()
+			case err != nil && firstErr == nil:
 				firstErr = &PointError{Point: pt.String(), Err: err}
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -25,6 +26,23 @@ type Candidate struct {
 
 // ErrNoInterpreter is wrapped when the chosen Python cannot be run.
 var ErrNoInterpreter = errors.New("python interpreter not found")
+
+// ErrEnvironment marks a failure of the machine faultline runs on, not of
+// the target: no usable temporary directory (TMPDIR), no file
+// descriptors, no memory, no space.
+var ErrEnvironment = errors.New("the environment failed")
+
+// Environmental says whether err is the environment's failure rather
+// than the target's: ErrEnvironment, or a system call refused for want
+// of descriptors, memory or space, or a read-only file system.
+func Environmental(err error) bool {
+	for _, e := range []error{ErrEnvironment, syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
 
 // PythonSpec prepares a Spec that runs the embedded probe with the given
 // interpreter: the probe and its job are written to a private temporary
@@ -49,7 +67,7 @@ func PythonSpecTimer(python, setup string, cands []Candidate, timer string) (Spe
 	}
 	dir, err := mkTemp()
 	if err != nil {
-		return Spec{}, fmt.Errorf("probe temp dir: %w", err)
+		return Spec{}, fmt.Errorf("%w: no probe directory in TMPDIR (%s): %w", ErrEnvironment, os.TempDir(), err)
 	}
 	cleanup := func() { os.RemoveAll(dir) }
 	script := filepath.Join(dir, "faultline_probe.py")

@@ -232,9 +232,9 @@ func writeHyperfineCSV(w io.Writer, es []HyperfineResult, params []string) error
 		if e.Stddev != nil {
 			sd = num(*e.Stddev)
 		}
-		row := []string{e.Command, num(e.Mean), sd, num(e.Median), num(e.User), num(e.System), num(e.Min), num(e.Max)}
+		row := []string{csvText(e.Command), num(e.Mean), sd, num(e.Median), num(e.User), num(e.System), num(e.Min), num(e.Max)}
 		for _, p := range params {
-			row = append(row, e.Parameters[p])
+			row = append(row, csvText(e.Parameters[p]))
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -242,6 +242,23 @@ func writeHyperfineCSV(w io.Writer, es []HyperfineResult, params []string) error
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvText makes a text cell (a command, a parameter's value: the user's
+// words) safe to open in a spreadsheet. One that begins with =, +, -, @,
+// a tab or a carriage return is read as a formula, which can run
+// commands (=cmd|' /C calc'!A0): as OWASP advises for CSV injection, it
+// gets a leading ', which makes it text; encoding/csv then quotes the
+// cell as RFC 4180 needs. A number ("-5", a parameter's value) is left
+// as it is: it is no formula, and a ' would turn it into text.
+func csvText(s string) string {
+	if s == "" || strings.IndexByte("=+-@\t\r", s[0]) < 0 {
+		return s
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s
+	}
+	return "'" + s
 }
 
 // HyperfineMarkdown writes r as hyperfine's Markdown table: mean ± standard

@@ -11,8 +11,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/faultline/faultline/internal/atomicfile"
@@ -890,26 +892,65 @@ func LoadAny(path string) (*Result, *Sweep, error) {
 	return r, nil, nil
 }
 
+// MaxDocumentBytes bounds a result or sweep document read from a file or
+// a pipe (docs/json-schema.md): far above the largest result a
+// measurement writes (a 2 M-sample result is about 200 MB), and small
+// enough that a document never costs the machine its memory.
+const MaxDocumentBytes = 1 << 30
+
 // readFile reads a document whole: a regular file in one buffer of its
 // size (a decoder would grow its buffer by doubling, up to twice a large
-// result's size), a FIFO or /dev/stdin to its end.
+// result's size), a pipe or FIFO to its end, each at most
+// MaxDocumentBytes. Anything else (a directory, a device such as
+// /dev/zero, a socket) is refused at once: it is not a document. "-" is
+// standard input.
 func readFile(path string) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("read result: %w", err)
-	}
-	var data []byte
-	if st.Mode().IsRegular() {
-		data, err = os.ReadFile(path)
-	} else {
-		var f *os.File
-		if f, err = os.Open(path); err == nil {
-			data, err = io.ReadAll(f)
-			f.Close()
+	f := os.Stdin
+	if path != "-" {
+		// Non-blocking: opening a FIFO nobody writes would wait forever
+		// (it reads as empty instead); Go's poller waits for data.
+		var err error
+		if f, err = os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
+			return nil, fmt.Errorf("read result: %w", err)
 		}
+		defer f.Close()
 	}
+	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("read result: %w", err)
+		return nil, fmt.Errorf("read result %s: %w", path, err)
 	}
-	return data, nil
+	mode := st.Mode()
+	switch {
+	case mode.IsRegular():
+		if st.Size() > MaxDocumentBytes {
+			return nil, fmt.Errorf("read result %s: %d bytes, more than the %d a document may have", path, st.Size(), MaxDocumentBytes)
+		}
+	case mode&fs.ModeNamedPipe != 0:
+	default:
+		return nil, fmt.Errorf("read result %s: not a regular file or a pipe (%s)", path, kind(mode))
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, max(st.Size(), 0)+bytes.MinRead))
+	n, err := buf.ReadFrom(io.LimitReader(f, MaxDocumentBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read result %s: %w", path, err)
+	}
+	if n > MaxDocumentBytes {
+		return nil, fmt.Errorf("read result %s: more than the %d bytes a document may have", path, MaxDocumentBytes)
+	}
+	return buf.Bytes(), nil
+}
+
+// kind names a file type for an error message.
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return m.Type().String()
 }

@@ -15,7 +15,6 @@ package stats
 
 import (
 	"math"
-	"math/rand/v2"
 	"slices"
 
 	"golang.org/x/perf/benchmath"
@@ -122,37 +121,16 @@ func Median(v []float64) float64 {
 	}
 	s := slices.Clone(v)
 	slices.Sort(s)
+	return sortedMedian(s)
+}
+
+// sortedMedian is the median of sorted values, at least one.
+func sortedMedian(s []float64) float64 {
 	n := len(s)
 	if n%2 == 1 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
-}
-
-const resamples = 2000
-
-func bootstrapRatio(base, other []float64) (lo, hi float64) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	ratios := make([]float64, 0, resamples)
-	bb := make([]float64, len(base))
-	ob := make([]float64, len(other))
-	for range resamples {
-		for i := range bb {
-			bb[i] = base[rng.IntN(len(base))]
-		}
-		for i := range ob {
-			ob[i] = other[rng.IntN(len(other))]
-		}
-		if m := Median(bb); m > 0 {
-			ratios = append(ratios, Median(ob)/m)
-		}
-	}
-	if len(ratios) == 0 {
-		return 0, 0
-	}
-	slices.Sort(ratios)
-	a := (1 - Confidence) / 2
-	return ratios[int(a*float64(len(ratios)-1))], ratios[int((1-a)*float64(len(ratios)-1))]
 }
 
 // RelWidth is the half-width of an estimate's interval relative to its

@@ -70,7 +70,13 @@ func List(name, values string) (Param, error) {
 		return p, errors.New("the list of values is empty")
 	}
 	seen := map[string]string{}
-	for _, s := range splitList(values) {
+	items := splitList(values)
+	for i, s := range items {
+		// An empty value is deliberate first or last (-L opt ,-O2: no
+		// option, then -O2); between two commas it is a typo.
+		if s == "" && i > 0 && i < len(items)-1 {
+			return p, fmt.Errorf("value %d of the list is empty (two commas in a row?); an empty value goes first or last", i+1)
+		}
 		v, err := listValue(s)
 		if err != nil {
 			return p, err

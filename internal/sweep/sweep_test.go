@@ -144,6 +144,7 @@ func TestList(t *testing.T) {
 		{name: "n", values: "1,2,1", err: `value "1" is listed twice`},
 		{name: "n", values: "1e3,1000", err: `values "1e3" and "1000" are the same value, 1000`},
 		{name: "n", values: ",", err: `value "" is listed twice`},
+		{name: "n", values: "a,,b", err: "value 2 of the list is empty"},
 		{name: "n", values: "1,-1KiB", err: "a size cannot be negative"},
 		{name: "2n", values: "1", err: `parameter name "2n" is not an identifier`},
 		{name: "n-m", values: "1", err: "not an identifier"},

@@ -25,28 +25,35 @@ func (c *commonFlags) registerBaseline(cmd *cobra.Command) {
 	c.out.baseline = &c.baseline
 }
 
+// failIfRules reads --fail-if when it was given, an empty value included:
+// that is a mistake to say, not a gate to drop silently.
+func failIfRules(cmd *cobra.Command, expr string) ([]gate.Rule, error) {
+	if !cmd.Flags().Changed("fail-if") {
+		return nil, nil
+	}
+	rules, err := gate.Parse(expr)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return rules, nil
+}
+
 // prepare checks the rules and loads the baseline before anything is
 // measured, so a typo costs no measurement: one line, exit 2.
 func (b *baselineFlags) prepare(cmd *cobra.Command, c *commonFlags) error {
 	fl := cmd.Flags()
+	rules, err := failIfRules(cmd, b.failIf)
 	switch {
-	case fl.Changed("fail-if") && b.failIf == "":
-		_, err := gate.Parse(b.failIf)
-		return usageErr("%v", err)
-	case b.failIf != "" && b.path == "":
+	case err != nil:
+		return err
+	case rules != nil && b.path == "":
 		return usageErr("--fail-if needs --baseline FILE: the saved result to compare with")
 	case b.path == "":
 		return nil
 	case fl.Changed("parameter-scan") || fl.Changed("parameter-list"):
 		return usageErr("--baseline compares one result, not a sweep: drop -P/-L, or compare a point's result")
 	}
-	if b.failIf != "" {
-		rules, err := gate.Parse(b.failIf)
-		if err != nil {
-			return usageErr("%v", err)
-		}
-		b.rules = rules
-	}
+	b.rules = rules
 	base, err := result.Load(b.path)
 	if err != nil {
 		return usageErr("--baseline: %v", err)

@@ -31,11 +31,11 @@ gate: exit 5 when a limit is broken (docs/compare.md).`,
 			if err := out.validateFlags(cmd); err != nil {
 				return err
 			}
-			if cmd.Flags().Changed("fail-if") && failIf == "" {
-				_, err := gate.Parse(failIf)
-				return usageErr("%v", err)
+			rules, err := failIfRules(cmd, failIf)
+			if err != nil {
+				return err
 			}
-			return runCompare(args, failIf, &out)
+			return runCompare(args, rules, &out)
 		},
 	}
 	cmd.Flags().StringVar(&failIf, "fail-if", "", "exit 5 when a limit is broken: `RULES` such as 'time>+5%,faults>+10%,brk>+0.5' (docs/compare.md)")
@@ -43,14 +43,7 @@ gate: exit 5 when a limit is broken (docs/compare.md).`,
 	return cmd
 }
 
-func runCompare(paths []string, failIf string, out *outputFlags) error {
-	var rules []gate.Rule
-	if failIf != "" {
-		var err error
-		if rules, err = gate.Parse(failIf); err != nil {
-			return usageErr("%v", err)
-		}
-	}
+func runCompare(paths []string, rules []gate.Rule, out *outputFlags) error {
 	if err := out.checkWritable(); err != nil {
 		return err
 	}

@@ -204,6 +204,16 @@ func seedDoc(t *testing.T) map[string]any {
 	return doc
 }
 
+// seedJSON is seedDoc encoded again.
+func seedJSON(t *testing.T) []byte {
+	t.Helper()
+	b, err := json.Marshal(seedDoc(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // writeFile is a setup that writes data to DIR/name.
 func writeFile(name string, data []byte) func(*testing.T, string) {
 	return func(t *testing.T, dir string) {
@@ -236,10 +246,7 @@ func both(fs ...func(*testing.T, string)) func(*testing.T, string) {
 // valid document broken in one place, and things that are no document.
 func badDocuments(t *testing.T) map[string][]byte {
 	t.Helper()
-	good, err := json.Marshal(seedDoc(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := seedJSON(t)
 	out := map[string][]byte{}
 	for i, at := range []int{1, 10, 100, 1000, len(good) / 3, len(good) / 2, len(good) - 2} {
 		out[fmt.Sprintf("cut at %d", i)] = good[:at]
@@ -334,11 +341,7 @@ func TestHostileInputs(t *testing.T) {
 		t.Skip("-short: some three hundred CLI runs")
 	}
 	py := plainPython(t)
-	good, err := json.Marshal(seedDoc(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed := writeFile("seed.json", good)
+	seed := writeFile("seed.json", seedJSON(t))
 	var cases []hostile
 	add := func(name string, want []int, setup func(*testing.T, string), args ...string) {
 		cases = append(cases, hostile{name: name, args: args, want: want, setup: setup})
@@ -474,11 +477,7 @@ func TestFaults(t *testing.T) {
 		t.Skip("-short: some hundred and sixty CLI runs")
 	}
 	py := plainPython(t)
-	good, err := json.Marshal(seedDoc(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed := writeFile("seed.json", good)
+	seed := writeFile("seed.json", seedJSON(t))
 	// A FIFO with a writer that never writes: a read of it blocks for as
 	// long as the test wants.
 	stuck := func(t *testing.T, dir string) {

@@ -15,13 +15,28 @@ import (
 	"github.com/faultline/faultline/internal/result"
 )
 
+// outputs lists every output flag with its file ("" when not given).
+func (o *outputFlags) outputs() [][2]string {
+	return [][2]string{{"--json", o.json}, {"--markdown", o.markdown}, {"--html", o.html}, {"--benchstat", o.benchstat},
+		{"--export-json", o.exportJSON}, {"--export-csv", o.exportCSV}, {"--export-markdown", o.exportMarkdown}}
+}
+
+// named lists the requested output files with their flags.
+func (o *outputFlags) named() [][2]string {
+	var out [][2]string
+	for _, f := range o.outputs() {
+		if f[1] != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // paths lists the requested output files.
 func (o *outputFlags) paths() []string {
 	var ps []string
-	for _, p := range []string{o.json, o.markdown, o.html, o.benchstat, o.exportJSON, o.exportCSV, o.exportMarkdown} {
-		if p != "" {
-			ps = append(ps, p)
-		}
+	for _, f := range o.named() {
+		ps = append(ps, f[1])
 	}
 	return ps
 }
@@ -29,24 +44,12 @@ func (o *outputFlags) paths() []string {
 // validateFlags refuses an output flag given an empty file name: it would
 // be ignored, and the user asked for a file.
 func (o *outputFlags) validateFlags(cmd *cobra.Command) error {
-	for _, name := range []string{"json", "markdown", "html", "benchstat", "export-json", "export-csv", "export-markdown"} {
-		if f := cmd.Flags().Lookup(name); f != nil && f.Changed && f.Value.String() == "" {
-			return usageErr("--%s needs a file name (- for standard output)", name)
+	for _, out := range o.outputs() {
+		if f := cmd.Flags().Lookup(strings.TrimPrefix(out[0], "--")); f != nil && f.Changed && out[1] == "" {
+			return usageErr("%s needs a file name (- for standard output)", out[0])
 		}
 	}
 	return nil
-}
-
-// named lists the requested output files with their flags.
-func (o *outputFlags) named() [][2]string {
-	var out [][2]string
-	for _, f := range [][2]string{{"--json", o.json}, {"--markdown", o.markdown}, {"--html", o.html}, {"--benchstat", o.benchstat},
-		{"--export-json", o.exportJSON}, {"--export-csv", o.exportCSV}, {"--export-markdown", o.exportMarkdown}} {
-		if f[1] != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // checkWritable fails fast, before anything is measured, when an output

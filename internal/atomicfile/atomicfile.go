@@ -191,18 +191,26 @@ func protected(p string, link fs.FileInfo) error {
 	if !ok {
 		return nil
 	}
-	dir, err := os.Stat(filepath.Dir(p))
-	if err != nil {
+	owner, sticky, worldWritable, err := stickyDir(p)
+	if err != nil || !sticky || !worldWritable || ls.Uid == uint32(os.Geteuid()) || ls.Uid == owner {
 		return err
 	}
-	ds, ok := dir.Sys().(*syscall.Stat_t)
-	if !ok || dir.Mode()&fs.ModeSticky == 0 || dir.Mode().Perm()&0o002 == 0 {
-		return nil
-	}
-	if ls.Uid == uint32(os.Geteuid()) || ls.Uid == ds.Uid {
-		return nil
-	}
 	return &fs.PathError{Op: "follow", Path: p, Err: ErrProtectedLink}
+}
+
+// stickyDir says whether the directory holding p has the sticky bit, and
+// whether everyone may write in it, with its owner: the kernel's rules
+// for following links and replacing files there turn on these.
+func stickyDir(p string) (owner uint32, sticky, worldWritable bool, err error) {
+	dir, err := os.Stat(filepath.Dir(p))
+	if err != nil {
+		return 0, false, false, err
+	}
+	ds, ok := dir.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false, false, nil
+	}
+	return ds.Uid, dir.Mode()&fs.ModeSticky != 0, dir.Mode().Perm()&0o002 != 0, nil
 }
 
 // ErrNotReplaceable is a regular file that the rename could not replace:
@@ -217,13 +225,9 @@ func replaceable(target string, st fs.FileInfo, euid int) error {
 	if !ok || euid == 0 {
 		return nil
 	}
-	dir, err := os.Stat(filepath.Dir(target))
-	if err != nil {
+	owner, sticky, _, err := stickyDir(target)
+	if err != nil || !sticky || fst.Uid == uint32(euid) || owner == uint32(euid) {
 		return err
-	}
-	ds, ok := dir.Sys().(*syscall.Stat_t)
-	if !ok || dir.Mode()&fs.ModeSticky == 0 || fst.Uid == uint32(euid) || ds.Uid == uint32(euid) {
-		return nil
 	}
 	return ErrNotReplaceable
 }

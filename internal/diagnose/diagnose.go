@@ -11,17 +11,19 @@ import (
 )
 
 // Diagnose explains the significant differences in a measured result and
-// returns its findings, most important first. It reads r's records and
-// their summary s (summary.Of) and changes neither; a result without a
-// significant comparison yields no cause findings (an order effect or a
-// configuration that made things slower can still be reported).
-func Diagnose(r *result.Result, s *summary.Summary) []result.Finding {
-	ds := analyse(r, s)
+// returns its findings, most important first, with what memory management
+// costs each user candidate (result.Tax, in candidate order), which the
+// findings read. It reads r's records and their summary s (summary.Of)
+// and changes neither; a result without a significant comparison yields
+// no cause findings (a tax, an order effect or a configuration that made
+// things slower can still be reported).
+func Diagnose(r *result.Result, s *summary.Summary) ([]result.Finding, []result.Tax) {
+	ds, taxes := analyse(r, s)
 	out := make([]result.Finding, 0, len(ds))
 	for _, d := range ds {
 		out = append(out, d.f)
 	}
-	return out
+	return out, taxes
 }
 
 // analysis is the shared state of one diagnosis.
@@ -120,9 +122,9 @@ func (a *analysis) busyStretch() float64 {
 	return min(maxStretch, max(1, wall/cpu))
 }
 
-func analyse(r *result.Result, s *summary.Summary) []*draft {
+func analyse(r *result.Result, s *summary.Summary) ([]*draft, []result.Tax) {
 	if r == nil || s == nil {
-		return nil
+		return nil, nil
 	}
 	a := newAnalysis(r, s)
 	var ds []*draft
@@ -135,7 +137,8 @@ func analyse(r *result.Result, s *summary.Summary) []*draft {
 	demoteOrder(ds, alone)
 	minorOrder(ds)
 	ds = append(ds, a.regressions(ds)...)
-	if d := a.sharedTax(a.taxes()); d != nil {
+	taxes := a.taxes()
+	if d := a.sharedTax(taxes); d != nil {
 		ds = append(ds, d)
 	}
 	for _, d := range ds {
@@ -159,7 +162,7 @@ func analyse(r *result.Result, s *summary.Summary) []*draft {
 		return cmp.Compare(catalogRank(x.f.Cause), catalogRank(y.f.Cause))
 	})
 	shareGaps(ds)
-	return ds
+	return ds, taxes
 }
 
 // shareGaps keeps the causes of one gap within it: each is measured on its

@@ -156,7 +156,16 @@ func compare(r *result.Result) { summary.Of(r).Store(r) }
 
 // diagnoseOf and proposalsOf read r through its summary,
 // as the pipeline calls them.
-func diagnoseOf(r *result.Result) []result.Finding { return Diagnose(r, summary.Of(r)) }
+func diagnoseOf(r *result.Result) []result.Finding {
+	fs, _ := Diagnose(r, summary.Of(r))
+	return fs
+}
+
+// taxesOf reads r's taxes through its summary, as the pipeline does.
+func taxesOf(r *result.Result) []result.Tax {
+	_, taxes := Diagnose(r, summary.Of(r))
+	return taxes
+}
 
 func proposalsOf(r *result.Result) []Proposal { return Proposals(r, summary.Of(r)) }
 

@@ -38,7 +38,8 @@ type Proposal struct {
 // r does not already measure, in finding order, without duplicates.
 func Proposals(r *result.Result, s *summary.Summary) []Proposal {
 	var out []Proposal
-	for _, d := range analyse(r, s) {
+	ds, _ := analyse(r, s)
+	for _, d := range ds {
 		for _, pr := range d.proposals {
 			dup := false
 			for _, o := range out {

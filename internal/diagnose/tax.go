@@ -34,15 +34,6 @@ const (
 	allocCallBound = 100e-9
 )
 
-// Taxes returns what memory management costs each user candidate of r
-// (result.Tax), in candidate order; s is r's summary.
-func Taxes(r *result.Result, s *summary.Summary) []result.Tax {
-	if r == nil || s == nil {
-		return nil
-	}
-	return newAnalysis(r, s).taxes()
-}
-
 // NothingToExplain reports whether the baseline's counts bound memory
 // management below nothingBound of every user candidate's time, with the
 // largest such bound: no experiment can find a tax there. It needs the
@@ -80,12 +71,8 @@ func (a *analysis) countBound(run *result.Run) (float64, bool) {
 	if ss == nil || run.Time.Median <= 0 {
 		return 0, false
 	}
-	fresh := ss.MappedBytes + ss.BrkGrowBytes + ss.CommittedBytes + 2*ss.ForkedBytes
-	for _, sc := range ss.Sizes {
-		if sc.Call == "madvise:MADV_DONTNEED" || sc.Call == "madvise:MADV_FREE" {
-			fresh += float64(sc.Bytes) * sc.Per
-		}
-	}
+	fresh := ss.MappedBytes + ss.BrkGrowBytes + ss.CommittedBytes + 2*ss.ForkedBytes +
+		ss.AdviceBytes("MADV_DONTNEED") + ss.AdviceBytes("MADV_FREE")
 	calls := ss.Calls() - classedCalls(ss, "mmap") - classedCalls(ss, "munmap")
 	for _, is := range ss.Issuers {
 		if is.Owner == alloc.OwnerLoader && is.Call == "mmap" {
@@ -349,11 +336,12 @@ func (a *analysis) sharedTax(taxes []result.Tax) *draft {
 		cause = MemoryTax
 	}
 	d := &draft{seconds: secs, f: result.Finding{Cause: cause, Config: a.base, Tax: true, Explains: round3(share)}}
+	d.f.Fixes = a.sharedFixes(taxes)
 	if len(taxes) == 1 {
 		d.f.Candidate = taxes[0].Candidate
 		d.f.Summary = taxes[0].Summary
 	} else {
-		d.f.Summary = a.sharedWords(taxes)
+		d.f.Summary = a.sharedWords(taxes, d.f.Fixes)
 	}
 	for _, t := range taxes {
 		d.f.Evidence = append(d.f.Evidence,
@@ -362,7 +350,6 @@ func (a *analysis) sharedTax(taxes []result.Tax) *draft {
 			ev("minor page faults "+a.per(), t.Candidate, t.Config, t.Faults, "faults", result.PassTiming),
 			ev("minor page faults "+a.per(), t.Candidate, t.Best, t.BestFaults, "faults", result.PassTiming))
 	}
-	d.f.Fixes = a.sharedFixes(taxes)
 	d.f.Confidence = Low
 	switch {
 	case cause != MemoryTax && len(d.f.Fixes) > 0:
@@ -373,16 +360,16 @@ func (a *analysis) sharedTax(taxes []result.Tax) *draft {
 	return d
 }
 
-// sharedWords says what every candidate pays: "Both pay 2.9-3.1x to
-// memory management: glibc gives ...; under glibc-tuned A 1.34 ms, B
-// 1.33 ms".
-func (a *analysis) sharedWords(taxes []result.Tax) string {
+// sharedWords says what every candidate pays, and its time under fix (the
+// shared fixes, best first), else under its own fastest configuration:
+// "Both pay 2.9-3.1x to memory management: glibc gives ...; under
+// glibc-tuned A 1.34 ms, B 1.33 ms".
+func (a *analysis) sharedWords(taxes []result.Tax, fix []result.Fix) string {
 	lo, hi := math.Inf(1), 0.0
 	var under []string
 	for _, t := range taxes {
 		lo, hi = math.Min(lo, t.Ratio), math.Max(hi, t.Ratio)
 	}
-	fix := a.sharedFixes(taxes)
 	cfg := taxes[0].Best
 	if len(fix) > 0 {
 		cfg = fix[0].Config

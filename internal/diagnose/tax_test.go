@@ -92,7 +92,7 @@ func TestSharedTaxLeads(t *testing.T) {
 			t.Errorf("extra-buffer reported with no gap between the candidates: %s", f.Summary)
 		}
 	}
-	taxes := Taxes(r, summary.Of(r))
+	taxes := taxesOf(r)
 	if len(taxes) != 2 {
 		t.Fatalf("taxes %+v: want one per candidate", taxes)
 	}
@@ -113,7 +113,7 @@ func TestTaxFixKeepsLeastMemory(t *testing.T) {
 	r := taxResult([]string{"A"}, [2]float64{4e-3, 1319}, trim15(), map[string][2]float64{
 		"glibc-tuned": {1.5e-3, 0}, "glibc-top-pad": {1.5e-3, 0}},
 		map[string]int64{"glibc": 86 << 20, "glibc-tuned": 120 << 20, "glibc-top-pad": 90 << 20})
-	taxes := Taxes(r, summary.Of(r))
+	taxes := taxesOf(r)
 	if len(taxes) != 1 || taxes[0].Fix == nil || taxes[0].Fix.Config != "glibc-top-pad" {
 		t.Fatalf("taxes %+v: want glibc-top-pad's fix first (90 MiB against 120 MiB)", taxes)
 	}
@@ -128,7 +128,7 @@ func TestTaxFixKeepsLeastMemory(t *testing.T) {
 func TestNoTax(t *testing.T) {
 	sys := &result.Syscalls{Brk: 1, Mmap: 1, MappedBytes: 8192, Iterations: 10}
 	r := taxResult([]string{"A"}, [2]float64{2e-3, 2}, sys, map[string][2]float64{"tcmalloc": {2.01e-3, 2}, "glibc-tuned": {1.99e-3, 2}}, nil)
-	taxes := Taxes(r, summary.Of(r))
+	taxes := taxesOf(r)
 	if len(taxes) != 1 || taxes[0].Paid || taxes[0].Fix != nil || taxes[0].Bound <= 0 || taxes[0].Bound > 0.05 {
 		t.Fatalf("taxes %+v: want none paid, with a bound of a few percent", taxes)
 	}

@@ -58,24 +58,21 @@ func watch(ctx context.Context, d time.Duration) (context.Context, context.Cance
 // ErrBudget is returned when the deadline left no time for planned work.
 var ErrBudget = errors.New("time budget exhausted (raise --budget)")
 
-// BudgetEnded says whether err is the end of the time budget rather than
-// a failure of the target: ErrBudget, a stall at the end of the budget,
-// or a deadline that struck after the budget's deadline had passed.
-func BudgetEnded(err error, deadline time.Time) bool {
-	var st *Stalled
-	switch {
-	case err == nil:
-		return false
-	case errors.Is(err, ErrBudget), errors.As(err, &st) && st.Budget:
-		return true
-	}
-	return errors.Is(err, context.DeadlineExceeded) && !deadline.IsZero() && !time.Now().Before(deadline)
+// budgetCut says whether the end of the time budget cut the work err
+// ended, rather than the target failing it: ErrBudget, or a deadline that
+// struck after the budget's deadline had passed. A target killed at the
+// budget's end because it stopped reporting is a *Stalled (stalledAtEnd),
+// not a cut.
+func budgetCut(err error, deadline time.Time) bool {
+	return errors.Is(err, ErrBudget) ||
+		errors.Is(err, context.DeadlineExceeded) && !deadline.IsZero() && !time.Now().Before(deadline)
 }
 
-// stalledTarget says whether err is a target that stopped reporting.
-func stalledTarget(err error) bool {
+// stalledAtEnd says whether err is a target still stalled (starting, in
+// a sample) when the budget ended.
+func stalledAtEnd(err error) bool {
 	var st *Stalled
-	return errors.As(err, &st)
+	return errors.As(err, &st) && st.Budget
 }
 
 // Stalled reports a target that stopped reporting: a probe that did not

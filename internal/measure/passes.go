@@ -235,16 +235,16 @@ func forEachConfig(ctx context.Context, res *result.Result, configs []result.Con
 			rc.Status, rc.Reason = result.StatusSkipped, "interrupted"
 			SkipRest(res, configs[k+1:], "interrupted")
 			return ctx.Err()
-		case BudgetEnded(err, deadline) && i > 0:
-			// The budget ended it, not the target: what it measured
-			// stands, the configuration is skipped, not failed.
+		case i > 0 && (budgetCut(err, deadline) || stalledAtEnd(err)):
+			// The budget ended the experiment, not the target: what it
+			// measured stands, the configuration is skipped, not failed.
 			rc.Status, rc.Reason = result.StatusSkipped, ErrBudget.Error()
 			continue
-		case !stalledTarget(err) && BudgetEnded(err, deadline):
-			// The baseline's own runs were cut short by the budget, not
-			// by a target that hung (a *Stalled, which fails it): what
-			// they measured stands (the pipeline says whether anything
-			// was).
+		case budgetCut(err, deadline):
+			// The baseline's own runs were cut short by the budget (a
+			// baseline target that hung, a *Stalled, still fails it):
+			// what they measured stands, and the pipeline says whether
+			// anything was.
 			return ErrBudget
 		}
 		rc.Status, rc.Reason = result.StatusFailed, oneLine(err)

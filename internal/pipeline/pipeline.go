@@ -153,8 +153,7 @@ func Run(ctx context.Context, req *Request) (*result.Result, error) {
 func Assemble(res *result.Result) {
 	sum := summary.Of(res)
 	sum.Store(res)
-	res.Taxes = diagnose.Taxes(res, sum)
-	res.Findings = diagnose.Diagnose(res, sum)
+	res.Findings, res.Taxes = diagnose.Diagnose(res, sum)
 	if res.Verdict != nil {
 		res.Verdict.Finding = diagnose.Primary(res.Findings, res.Verdict)
 	}

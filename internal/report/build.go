@@ -84,7 +84,7 @@ func (f *facts) head() []block {
 		row := []span{sty(c.Name, strong), sty(label(c), code)}
 		if c.IsFix() {
 			what := "code fix for " + c.FixOf + ", proposed, not measured"
-			if f.measured(c.Name) {
+			if f.measuredUnder(c.Name) != "" {
 				what = "code fix for " + c.FixOf + ", measured to verify it"
 			}
 			row = append(row, sty(what, dim))
@@ -108,19 +108,21 @@ func (f *facts) head() []block {
 	return out
 }
 
+// measuredUnder is the first configuration cand ran successfully under in
+// the primary mode, "" when it never did (a code fix proposed but not
+// measured).
+func (f *facts) measuredUnder(cand string) string {
+	for _, cfg := range f.configs {
+		if run := f.r.Run(cand, cfg, f.mode); run != nil && run.Status == result.StatusOK {
+			return cfg
+		}
+	}
+	return ""
+}
+
 // hostLine lists the machine facts that change what the numbers mean: the
 // kernel and THP mode (huge pages cut fault counts 512x), whether hardware
 // counters exist, the interpreter, and the calibrated cost of one fault.
-// measured reports whether cand has a successful run.
-func (f *facts) measured(cand string) bool {
-	for _, cfg := range f.configs {
-		if run := f.r.Run(cand, cfg, f.mode); run != nil && run.Status == result.StatusOK {
-			return true
-		}
-	}
-	return false
-}
-
 func hostLine(h result.Host) string {
 	var p []string
 	if h.Kernel != "" {

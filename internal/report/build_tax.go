@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/internal/result"
-	"github.com/faultline/faultline/internal/units"
 )
 
 // The memory tax (result.Taxes): what memory management costs each
@@ -55,12 +54,16 @@ func (f *facts) taxMeasured(fx result.Fix, fd *result.Finding) string {
 // memoryCost says what a verified fix keeps in memory: its peak RSS
 // beside the baseline's ("" when not measured).
 func (f *facts) memoryCost(fx result.Fix) string {
-	if fx.PeakRSSBytes <= 0 || fx.BaselinePeakRSSBytes <= 0 {
+	if !hasMemoryCost(fx) {
 		return ""
 	}
-	return fmt.Sprintf("peak RSS %s under the fix, %s under %s", units.Bytes(float64(fx.PeakRSSBytes)),
-		units.Bytes(float64(fx.BaselinePeakRSSBytes)), f.baseCfg)
+	return fmt.Sprintf("peak RSS %s under the fix, %s under %s", fmtBytes(float64(fx.PeakRSSBytes)),
+		fmtBytes(float64(fx.BaselinePeakRSSBytes)), f.baseCfg)
 }
+
+// hasMemoryCost says whether fx's peak RSS was measured under the fix and
+// under the baseline.
+func hasMemoryCost(fx result.Fix) bool { return fx.PeakRSSBytes > 0 && fx.BaselinePeakRSSBytes > 0 }
 
 // taxSection lists every candidate's tax.
 func (f *facts) taxSection() *section {
@@ -92,8 +95,8 @@ func (f *facts) taxSection() *section {
 		switch {
 		case tx.Fix != nil:
 			row = append(row, sty(tx.Fix.Config, good))
-			if tx.Fix.PeakRSSBytes > 0 && tx.Fix.BaselinePeakRSSBytes > 0 {
-				row = append(row, txt(units.Bytes(float64(tx.Fix.BaselinePeakRSSBytes))+" → "+units.Bytes(float64(tx.Fix.PeakRSSBytes))))
+			if hasMemoryCost(*tx.Fix) {
+				row = append(row, txt(fmtBytes(float64(tx.Fix.BaselinePeakRSSBytes))+" → "+fmtBytes(float64(tx.Fix.PeakRSSBytes))))
 			} else {
 				row = append(row, txt("-"))
 			}

@@ -181,11 +181,8 @@ func (f *facts) gapFixMeasured(fx result.Fix, fd *result.Finding) string {
 	if c := f.r.Candidate(fx.Config); c != nil {
 		// A code fix is verified by timing the rewritten candidate.
 		by = "as candidate " + c.Name
-		for _, cfg := range f.configs {
-			if f.r.Run(c.Name, cfg, f.mode) != nil {
-				by += " under " + cfg
-				break
-			}
+		if cfg := f.measuredUnder(c.Name); cfg != "" {
+			by += " under " + cfg
 		}
 		num = c.Name
 	} else {

@@ -95,7 +95,7 @@ type Result struct {
 	Passes  []Pass   `json:"passes,omitempty"`
 	// Taxes say what memory management costs each user candidate:
 	// its time under the baseline against the best configuration that
-	// ran (diagnose.Taxes), in candidate order.
+	// ran (diagnose.Diagnose), in candidate order.
 	Taxes    []Tax     `json:"taxes,omitempty"`
 	Findings []Finding `json:"findings"`
 	// Notes are one-line remarks about degraded evidence ("no PMU:

@@ -225,7 +225,9 @@ func (a *analysis) mechanismWords(cause string, run *result.Run) string {
 		}
 		return "fresh blocks are mapped " + per + " and fault in again"
 	case AllocatorPurge:
-		return fmt.Sprintf("the allocator gives %s back to the kernel with madvise %s and faults it in again", fmtBytes(ss.AdvisedBytes), per)
+		// The bytes allocator-purge counts: dropped pages and decommits,
+		// not every advice (NumPy's MADV_HUGEPAGE returns nothing).
+		return fmt.Sprintf("the allocator gives %s back to the kernel %s and faults it in again", fmtBytes(ss.AdviceBytes("MADV_DONTNEED")+decommitted(ss)), per)
 	case RuntimePoolRelease:
 		return "the runtime releases its pools to the kernel " + per + " and faults them in again"
 	case ReallocCopy:

@@ -166,3 +166,17 @@ func TestNothingToExplain(t *testing.T) {
 		t.Errorf("a pair with a gap: nothing to explain")
 	}
 }
+
+// TestPurgeWordsCountDroppedPages: the tax's words for a purge give the
+// bytes dropped (MADV_DONTNEED), not every advice: a huge-page advice on
+// the same memory returns nothing.
+func TestPurgeWordsCountDroppedPages(t *testing.T) {
+	r := taxResult([]string{"A"}, [2]float64{2e-3, 2}, trim15(), nil, nil)
+	a := newAnalysis(r, summary.Of(r))
+	run := &result.Run{PerIteration: result.PerIteration{Syscalls: &result.Syscalls{Madvise: 2, AdvisedBytes: 24 << 20,
+		Advice: map[string]float64{"MADV_DONTNEED": 1, "MADV_HUGEPAGE": 1},
+		Sizes:  []result.SizeCount{{Call: "madvise:MADV_DONTNEED", Bytes: 8 << 20, Per: 1}, {Call: "madvise:MADV_HUGEPAGE", Bytes: 16 << 20, Per: 1}}}}}
+	if w := a.mechanismWords(AllocatorPurge, run); !strings.Contains(w, "8.0 MiB") {
+		t.Errorf("words %q: want the 8.0 MiB dropped", w)
+	}
+}

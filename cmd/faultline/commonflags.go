@@ -17,6 +17,7 @@ type commonFlags struct {
 	userConfigs           []string
 	reference             string
 	noExperiments         bool
+	quick                 bool
 	noIsolated            bool
 	noTrace, noAlloc      bool
 	keepGC                bool
@@ -32,6 +33,7 @@ func (c *commonFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&c.userConfigs, "config", nil, "extra configuration NAME:VAR=VALUE[,VAR=VALUE...] (repeatable)")
 	fl.StringVar(&c.reference, "reference", "", "compare every candidate with this one (a name A, B, ..., a label or the code), not the fastest")
 	fl.BoolVar(&c.noExperiments, "no-experiments", false, "time under the default configuration only")
+	fl.BoolVar(&c.quick, "quick", false, "the verdict, its cause and one verified fix, then stop: only the experiments the diagnosis proposes, until one fix is verified (leave it out for the full proof)")
 	fl.BoolVar(&c.noTrace, "no-trace", false, "skip the syscall-tracing diagnostic pass")
 	c.out.register(cmd)
 }
@@ -43,7 +45,7 @@ func (c *commonFlags) registerProbe(cmd *cobra.Command) {
 	fl.IntVarP(&c.loops, "number", "n", 0, "iterations per timed sample (0: choose so a sample takes --sample-time)")
 	fl.IntVarP(&c.rounds, "repeat", "r", 0, "samples per candidate and configuration (0: adaptive, stop when intervals are tight)")
 	fl.IntVar(&c.warmup, "warmup", 1, "warm-up samples per candidate, shown in the timeline but not summarised")
-	fl.DurationVar(&c.sampleTime, "sample-time", 100*time.Millisecond, "target duration of one timed sample")
+	fl.DurationVar(&c.sampleTime, "sample-time", 50*time.Millisecond, "target duration of one timed sample")
 	fl.BoolVar(&c.noIsolated, "no-isolated", false, "skip running each candidate alone in a fresh process")
 	fl.BoolVar(&c.noAlloc, "no-alloc", false, "skip the allocation-tracking diagnostic pass")
 	fl.BoolVar(&c.keepGC, "gc", false, "keep Python's cyclic garbage collector enabled while timing")
@@ -53,7 +55,7 @@ func (c *commonFlags) registerProbe(cmd *cobra.Command) {
 // settings are the shared flags as the pipeline takes them.
 func (c *commonFlags) settings() pipeline.Settings {
 	return pipeline.Settings{Budget: c.budget, Configs: c.configs, UserConfigs: c.userConfigs,
-		NoExperiments: c.noExperiments, NoIsolated: c.noIsolated, NoTrace: c.noTrace, NoAlloc: c.noAlloc,
+		NoExperiments: c.noExperiments, Quick: c.quick, NoIsolated: c.noIsolated, NoTrace: c.noTrace, NoAlloc: c.noAlloc,
 		KeepGC: c.keepGC, ProcessTime: c.processTime, Loops: c.loops, Rounds: c.rounds, Warmup: c.warmup, SampleTime: c.sampleTime}
 }
 

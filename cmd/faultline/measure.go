@@ -8,7 +8,6 @@ import (
 
 	"github.com/faultline/faultline/internal/pipeline"
 	"github.com/faultline/faultline/internal/probe"
-	"github.com/faultline/faultline/internal/progress"
 	"github.com/faultline/faultline/internal/result"
 )
 
@@ -21,10 +20,10 @@ func measureAndReport(ctx context.Context, req *pipeline.Request, out *outputFla
 	}
 	measuring.Store(true)
 	req.Version, req.Args = version, os.Args[1:]
-	var prog *progress.Reporter
-	req.Progress, prog = newProgress(out)
+	lv := newLive(out)
+	req.Progress, req.Answer = lv.progress(), lv.answer()
 	res, err := pipeline.Run(ctx, req)
-	prog.Close()
+	lv.close()
 	var ue *pipeline.UsageError
 	if errors.As(err, &ue) {
 		return &exitError{code: exitUsage, err: ue}

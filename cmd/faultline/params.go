@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/faultline/faultline/internal/pipeline"
-	"github.com/faultline/faultline/internal/progress"
 	"github.com/faultline/faultline/internal/report"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/sweep"
@@ -315,17 +314,20 @@ func measureSweep(ctx context.Context, sw *sweep.Sweep, fields []sweep.Field, bu
 	w := reportFile(out)
 	var rerr error
 	// Each point has a progress line of its own, closed when it is done.
-	var prog *progress.Reporter
-	sr.Begin = func(req *pipeline.Request) { req.Progress, prog = newProgress(out) }
+	var lv *live
+	sr.Begin = func(req *pipeline.Request) {
+		lv = newLive(out)
+		req.Progress = lv.progress()
+	}
 	sr.Done = func(pt sweep.Point, refine bool, res *result.Result, err error) {
-		prog.Close()
+		lv.close()
 		printTraceback(err)
 		if perr := printPoint(w, pt, refine, res, out); perr != nil && rerr == nil {
 			rerr = perr
 		}
 	}
 	doc, err := pipeline.RunSweep(ctx, sr)
-	prog.Close()
+	lv.close()
 	var ue *pipeline.UsageError
 	if errors.As(err, &ue) {
 		return &exitError{code: exitUsage, err: ue}

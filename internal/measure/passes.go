@@ -26,10 +26,11 @@ func Matrix(ctx context.Context, res *result.Result, tgt Target, configs []resul
 	return err
 }
 
-// Baseline times the candidates under the baseline configuration cfg,
-// interleaved and (with o.Isolated) each alone, and returns the
-// interleaved probe still running for the diagnostic passes; the caller
-// closes it. It is nil when the timing did not end cleanly.
+// Baseline times the candidates interleaved under the baseline
+// configuration cfg and returns the probe still running for the
+// diagnostic passes; the caller closes it. It is nil when the timing did
+// not end cleanly. With o.Isolated, the processes of the isolated runs
+// (Isolated) start with it, before anything is timed.
 func Baseline(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, o *Options) (*Live, error) {
 	return matrix(ctx, res, tgt, []result.Config{cfg}, o, true)
 }
@@ -47,65 +48,98 @@ func matrix(ctx context.Context, res *result.Result, tgt Target, configs []resul
 		bo := o
 		if i == 0 {
 			bo = o.baseline(res, len(cands))
+			if o.Isolated && len(cands) > 1 {
+				// The isolated processes start with the interleaved
+				// one, before anything is timed.
+				for _, c := range cands[:min(aheadMax, len(cands))] {
+					o.Starter.Ahead(ctx, tgt, cfg, []result.Candidate{c}, o)
+				}
+			}
 		}
 		l, err := timeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, bo, keep && i == 0)
 		if l != nil {
 			live = l
 		}
-		if err == nil && i == 0 && o.Isolated && len(cands) > 1 {
-			// The isolated runs answer one question (does order matter?),
-			// so they get the experiments' shorter schedule.
-			io := o.experiment(res, cfg.Name)
-			// They may use half of what is left, so that the diagnostic
-			// passes and experiments still fit.
-			if !o.Deadline.IsZero() {
-				io.Deadline = time.Now().Add(time.Until(o.Deadline) / 2)
-			}
-			skipped := 0
-			for _, c := range cands {
-				if skipped > 0 || !io.budget().fits(isolatedProcesses*200*time.Millisecond) {
-					skipped++
-					continue
-				}
-				if err = isolated(ctx, res, tgt, cfg, c, io); err != nil {
-					var st *Stalled
-					switch {
-					case errors.Is(err, ErrBudget):
-						skipped++
-					case !errors.As(err, &st):
-						return err
-					}
-					// A candidate that hangs alone is recorded; the
-					// others are still measured.
-					err = nil
-				}
-			}
-			if skipped > 0 {
-				skippedPass(res, result.PassTiming, cfg.Name, "", result.ModeIsolated,
-					fmt.Sprintf("%s for %d of %d candidates", ErrBudget, skipped, len(cands)))
-			}
+		if err == nil && i == 0 && !keep {
+			err = isolatedAll(ctx, res, tgt, cfg, o)
 		}
 		return err
 	})
 	return live, err
 }
 
+// Isolated times each candidate alone under the baseline configuration
+// cfg (with o.Isolated and more than one candidate): does order matter?
+func Isolated(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, o *Options) error {
+	o.Defaults()
+	return isolatedAll(ctx, res, tgt, cfg, o)
+}
+
+func isolatedAll(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, o *Options) error {
+	cands := res.UserCandidates()
+	if !o.Isolated || len(cands) < 2 {
+		return nil
+	}
+	// The isolated runs answer one question (does order matter?), so
+	// they get the experiments' shorter schedule.
+	io := o.experiment(res, cfg.Name)
+	// They may use half of what is left, so that the diagnostic passes
+	// and experiments still fit.
+	if !o.Deadline.IsZero() {
+		io.Deadline = time.Now().Add(time.Until(o.Deadline) / 2)
+	}
+	skipped := 0
+	for k, c := range cands {
+		if skipped > 0 || !io.budget().fits(isolatedProcesses*200*time.Millisecond) {
+			skipped++
+			continue
+		}
+		if k%2 == 0 && k+1 < len(cands) {
+			// Two start at once, never beside a timed sample.
+			o.Starter.Ahead(ctx, tgt, cfg, cands[k+1:k+2], io)
+		}
+		if err := isolated(ctx, res, tgt, cfg, c, io); err != nil {
+			var st *Stalled
+			switch {
+			case errors.Is(err, ErrBudget):
+				skipped++
+			case !errors.As(err, &st):
+				return err
+			}
+			// A candidate that hangs alone is recorded; the others are
+			// still measured.
+		}
+	}
+	if skipped > 0 {
+		skippedPass(res, result.PassTiming, cfg.Name, "", result.ModeIsolated,
+			fmt.Sprintf("%s for %d of %d candidates", ErrBudget, skipped, len(cands)))
+	}
+	return nil
+}
+
 // baseline returns the options of the baseline's interleaved timing. With
 // a budget too short for the usual samples (many candidates), samples are
 // shortened so that the minimum rounds of every candidate fit in half of
 // what is left.
+//
+// The baseline stops at its minimum rounds once the comparison is settled
+// (accumulator.settled: a difference, or none with steady faults, and
+// intervals within ±25%): the verdict is then decided, and more samples
+// would only narrow it. An unsettled comparison (a close call) goes on
+// until the intervals are within ±2% or the configuration budget ends.
 func (o *Options) baseline(res *result.Result, n int) *Options {
+	bo := *o
+	bo.Settle, bo.FaultCost = true, faultCost(res)
 	if o.Loops > 0 || o.Deadline.IsZero() || n == 0 {
-		return o
+		return &bo
 	}
 	share := time.Until(o.Deadline) / 2
 	per := share / time.Duration(n*(o.MinRounds+o.Warmup+3))
 	if per >= o.SampleTime && o.ConfigBudget <= share && o.UndecidedBudget <= share {
-		return o
+		return &bo
 	}
 	// The timing takes at most half of what is left, however unsettled
 	// its intervals: the diagnostic passes after it need the rest.
-	bo := *o
 	bo.ConfigBudget, bo.UndecidedBudget = min(o.ConfigBudget, share), min(o.UndecidedBudget, share)
 	if per < o.SampleTime {
 		bo.SampleTime = max(time.Millisecond, per)
@@ -140,10 +174,7 @@ func needsAnotherProcess(res *result.Result, cand, cfg string, perProc []float64
 	if inter == nil || len(perProc) == 0 {
 		return false
 	}
-	cost := res.Host.FaultCostSeconds
-	if cost <= 0 {
-		cost = 1e-6
-	}
+	cost := faultCost(res)
 	f0 := inter.PerIteration.MinorFaults
 	for _, f := range perProc {
 		if stats.CountsAlike(f, f0) || math.Abs(f-f0)*cost < isolatedMaterial*inter.Time.Median {
@@ -278,14 +309,38 @@ func Verify(ctx context.Context, res *result.Result, tgt Target, configs []resul
 	o.Defaults()
 	cands := res.UserCandidates()
 	eo := o.experiment(res, res.BaselineConfig())
+	bc := res.Config(res.BaselineConfig())
+	if bc == nil {
+		return nil
+	}
+	base := *bc
 	err := forEachConfig(ctx, res, configs, o.Deadline, result.ModeInterleaved, false, func(i int, cfg result.Config) error {
-		return TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, eo)
+		// Two probes start at once, this configuration's and the next
+		// one's (one per core), never beside a timed sample.
+		switch {
+		case i%2 == 0:
+		case i < len(configs):
+			o.Starter.Ahead(ctx, tgt, configs[i], cands, eo)
+		case len(fixes) > 0:
+			o.Starter.Ahead(ctx, tgt, base, fixes[:1], eo)
+		}
+		if o.After != nil {
+			defer o.After(cfg)
+		}
+		if o.Inspect == nil {
+			return TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, eo)
+		}
+		live, err := timeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, eo, true)
+		if err != nil {
+			return err
+		}
+		defer live.Close()
+		return o.Inspect(cfg, live)
 	})
-	if err != nil || len(res.Configs) == 0 {
+	if err != nil {
 		return err
 	}
-	base := *res.Config(res.BaselineConfig())
-	for _, f := range fixes {
+	for k, f := range fixes {
 		if res.Candidate(f.Name) == nil {
 			res.Candidates = append(res.Candidates, f)
 		}
@@ -295,7 +350,14 @@ func Verify(ctx context.Context, res *result.Result, tgt Target, configs []resul
 		if h, ok := eo.Hints[f.FixOf]; ok {
 			eo.Hints[f.Name] = h
 		}
-		if err := TimeConfig(ctx, res, tgt, base, []result.Candidate{f}, result.ModeInterleaved, eo); err != nil {
+		if k%2 == 0 && k+1 < len(fixes) {
+			o.Starter.Ahead(ctx, tgt, base, fixes[k+1:k+2], eo)
+		}
+		err := TimeConfig(ctx, res, tgt, base, []result.Candidate{f}, result.ModeInterleaved, eo)
+		if o.After != nil {
+			o.After(base)
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -315,13 +377,26 @@ func Verify(ctx context.Context, res *result.Result, tgt Target, configs []resul
 // experiments, are the same in every sample.
 const (
 	experimentSample = 20 * time.Millisecond
+	experimentLoops  = 3
 	experimentRounds = 6
 	experimentTight  = 0.10
 	experimentSteady = 0.25
 	// experimentShare divides the baseline's configuration budget: an
 	// experiment still undecided after that much time stops anyway.
-	experimentShare = 5
+	experimentShare = 10
 )
+
+// baselineSteady is the interval within which a settled comparison stops
+// at its minimum rounds.
+const baselineSteady = 0.25
+
+// faultCost is the host's calibrated seconds per fault, 1 µs when unknown.
+func faultCost(res *result.Result) float64 {
+	if c := res.Host.FaultCostSeconds; c > 0 {
+		return c
+	}
+	return 1e-6
+}
 
 // experiment returns the options for runs that need a verdict, not the
 // baseline's precision: shorter samples, a fifth of the configuration
@@ -330,15 +405,16 @@ const (
 func (o *Options) experiment(res *result.Result, baseline string) *Options {
 	eo := *o
 	eo.ConfigBudget = o.ConfigBudget / experimentShare
-	eo.UndecidedBudget = o.ConfigBudget / 2
+	eo.UndecidedBudget = o.ConfigBudget / 5
 	eo.MinRounds = min(o.MinRounds, experimentRounds)
 	eo.Tight = max(o.Tight, experimentTight)
 	eo.SteadyTight = max(o.SteadyTight, experimentSteady)
-	eo.FaultCost = res.Host.FaultCostSeconds
-	if eo.FaultCost <= 0 {
-		eo.FaultCost = 1e-6
-	}
+	eo.FaultCost = faultCost(res)
 	eo.SampleTime = min(eo.SampleTime, experimentSample)
+	// A short sample of a slow call would be one or two iterations, each
+	// in the heap the other candidate left: at least experimentLoops, so
+	// that most of a sample's iterations follow one of their own.
+	eo.MinLoops = max(eo.MinLoops, experimentLoops)
 	eo.Hints = map[string]float64{}
 	for _, r := range res.Results {
 		if r.Config == baseline && r.Mode == result.ModeInterleaved && r.Status == result.StatusOK && r.Time.Median > 0 {
@@ -458,7 +534,7 @@ func passCost(res *result.Result, config string, cands []result.Candidate, iters
 // traceSampleTime per candidate (less when the budget is short) to
 // measure what tracing costs.
 const (
-	traceTimingRounds = 5
+	traceTimingRounds = 3
 	traceSampleTime   = 20 * time.Millisecond
 )
 
@@ -564,6 +640,35 @@ func TraceUnder(ctx context.Context, res *result.Result, tgt Target, cfg result.
 		}
 	}
 	return tracePass(ctx, res, tgt, cfg, iters, 0, o, false, nil, cands, result.ModeInterleaved)
+}
+
+// TraceLive traces the candidates in live, a probe kept running after its
+// timing under an experiment's configuration cfg, as TraceUnder does in a
+// fresh one: the evidence without another start. It needs the perf
+// recorder (the ptrace tracer must start the process); without it, or
+// when perf turns out unusable, it traces nothing and says so with false.
+func TraceLive(ctx context.Context, res *result.Result, cfg result.Config, iters int, rec Recorders, live *Live, o *Options) (bool, error) {
+	o.Defaults()
+	if !rec.Perf || !live.usable(cfg.Name) {
+		return false, nil
+	}
+	var cands []result.Candidate
+	for _, c := range res.Candidates {
+		if r := res.Run(c.Name, cfg.Name, result.ModeInterleaved); r != nil && r.Status == result.StatusOK {
+			cands = append(cands, c)
+		}
+	}
+	if len(cands) == 0 {
+		return false, nil
+	}
+	if need := passCost(res, cfg.Name, cands, iters+2) - probeStartCost; !o.budget().fits(need) {
+		return false, nil
+	}
+	err := tracePass(ctx, res, Target{}, cfg, iters, 0, o, true, live, cands, result.ModeInterleaved)
+	if errors.Is(err, perftrace.ErrUnavailable) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // probeStartCost is what starting a probe takes, about.

@@ -73,6 +73,8 @@ type RunOptions struct {
 
 	Progress func(msg string)
 	Seed     uint64
+	// After, when set, is called by RunVerify after each experiment.
+	After func(cfg result.Config)
 }
 
 // Defaults fills unset options.
@@ -139,6 +141,9 @@ func RunVerify(ctx context.Context, res *result.Result, configs []result.Config,
 	o.Defaults()
 	cands := res.UserCandidates()
 	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeProcess, false, func(i int, cfg result.Config) error {
+		if o.After != nil {
+			defer o.After(cfg)
+		}
 		return RunConfig(ctx, res, cands, cfg, o)
 	})
 }
@@ -206,7 +211,7 @@ func RunConfig(ctx context.Context, res *result.Result, cands []result.Candidate
 	}()
 	rng := rand.New(rand.NewPCG(o.Seed, uint64(len(res.Results))))
 	sched := schedule{fixed: o.Runs, min: o.MinRuns, max: o.MaxRuns, warmup: o.Warmup, share: o.ConfigBudget,
-		done:      func() bool { return ps.acc.tight(o.Tight) },
+		done:      func() bool { return ps.acc.tight(o.Tight) || ps.acc.settled(faultCost(res)) },
 		undecided: func() bool { return !ps.acc.decided() }, longShare: o.ConfigBudget,
 		samples: ps.acc.fewest}
 	if o.Runs == 0 {

@@ -20,6 +20,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +44,9 @@ type Options struct {
 	// Env returns the full environment for a configuration.
 	Env func(result.Config) []string
 
-	Loops      int           // iterations per sample; 0 = autorange to SampleTime
+	Loops int // iterations per sample; 0 = autorange to SampleTime
+	// MinLoops is the fewest iterations an autoranged sample takes.
+	MinLoops   int
 	Rounds     int           // samples per candidate; 0 = adaptive
 	MinRounds  int           // adaptive: at least this many rounds
 	MaxRounds  int           // adaptive: at most this many rounds
@@ -64,7 +67,11 @@ type Options struct {
 	// are the same from sample to sample: the faults then decide, and
 	// time needs only this precision.
 	SteadyTight float64
-	// FaultCost is this host's seconds per page fault, for SteadyTight.
+	// Settle also stops adaptive rounds once the comparison is settled
+	// (accumulator.settled): the baseline's verdict needs no more.
+	Settle bool
+	// FaultCost is this host's seconds per page fault, for SteadyTight
+	// and Settle.
 	FaultCost float64
 	// UndecidedBudget, when above ConfigBudget, lets adaptive rounds go
 	// on that long while the candidates' comparison is still unsettled
@@ -80,12 +87,21 @@ type Options struct {
 
 	Progress func(msg string)
 	Seed     uint64 // shuffle seed; 0 = from the clock
+	// Starter holds probes started ahead; nil starts each when needed.
+	Starter *Starter
+	// Inspect, when set, is called by Verify after each experiment's
+	// timing with its probe still running (a diagnostic pass there needs
+	// no start of its own); the probe is closed after it returns.
+	Inspect func(cfg result.Config, live *Live) error
+	// After, when set, is called by Verify after each experiment and
+	// code fix, with the configuration it ran under.
+	After func(cfg result.Config)
 }
 
 // Defaults fills unset options.
 func (o *Options) Defaults() {
 	if o.MinRounds == 0 {
-		o.MinRounds = 8
+		o.MinRounds = 6
 	}
 	if o.MaxRounds == 0 {
 		o.MaxRounds = 60
@@ -171,20 +187,18 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 	if !b.fits(100 * time.Millisecond) {
 		return nil, ErrBudget
 	}
-	spec, err := tgt.Spec(cands, o.Env(cfg))
-	if err != nil {
-		return nil, err
-	}
 	start, busy := time.Now(), load.Take()
 	// The probe lives at most until the stop: an interpreter that never
 	// starts the probe, a setup that never ends, a sample that hangs.
-	hctx, cancel := b.hard(ctx)
+	s, hctx, cancel, err := o.Starter.start(ctx, tgt, cands, o.Env(cfg), b)
 	defer func() {
-		if live == nil {
+		if live == nil && cancel != nil {
 			cancel()
 		}
 	}()
-	s, err := probe.Start(hctx, spec)
+	if err != nil && hctx == nil {
+		return nil, err
+	}
 	if err != nil {
 		err = stalled(ctx, hctx, err, b, "", cfg.Name, "start", start)
 		var st *Stalled
@@ -240,6 +254,9 @@ func timeConfig(ctx context.Context, res *result.Result, tgt Target, cfg result.
 	rng := rand.New(rand.NewPCG(o.Seed, uint64(len(res.Results))))
 	sched := schedule{fixed: o.Rounds, min: o.MinRounds, max: o.MaxRounds, warmup: warmup, share: o.ConfigBudget,
 		done: func() bool {
+			if o.Settle && acc.settled(o.FaultCost) {
+				return true
+			}
 			if o.SteadyTight > 0 && !acc.decided() {
 				return false
 			}
@@ -355,14 +372,14 @@ func (t *probeTiming) size(cands []result.Candidate) (int, error) {
 					t.perIter[c.Name] = est
 				}
 			}
-			t.acc.loops[c.Name] = loopsFor(o.SampleTime, est)
+			t.acc.loops[c.Name] = max(o.MinLoops, loopsFor(o.SampleTime, est))
 			if ok, err := t.run(c.Name, -1, true); !ok {
 				if err == nil {
 					t.outOfTime = true
 				}
 				return 0, err
 			}
-			loops = loopsFor(o.SampleTime, t.perIter[c.Name])
+			loops = max(o.MinLoops, loopsFor(o.SampleTime, t.perIter[c.Name]))
 			warmup = max(0, o.Warmup-1)
 		}
 		t.acc.loops[c.Name] = loops
@@ -489,21 +506,41 @@ func (a *accumulator) steady(cost float64) bool {
 // apart needs more rounds for the diagnosis to say whether one is still
 // slower there; one whose samples settle it stops.
 func (a *accumulator) decided() bool {
+	return !slices.Contains(a.answers(), stats.Inconclusive)
+}
+
+// answers is each candidate's comparison with the fastest (stats.Infer,
+// with the samples' faults).
+func (a *accumulator) answers() []stats.Answer {
 	fast, best := "", math.Inf(1)
 	for _, c := range a.names {
 		if m := stats.Median(a.times(c)); m > 0 && m < best {
 			fast, best = c, m
 		}
 	}
+	var out []stats.Answer
 	for _, c := range a.names {
-		if c == fast {
-			continue
-		}
-		if stats.Infer(summary.TimedSide(a.samples[fast]), summary.TimedSide(a.samples[c]), 0).Answer == stats.Inconclusive {
-			return false
+		if c != fast {
+			out = append(out, stats.Infer(summary.TimedSide(a.samples[fast]), summary.TimedSide(a.samples[c]), 0).Answer)
 		}
 	}
-	return true
+	return out
+}
+
+// settled says the samples answer the question at the precision a
+// decided comparison needs: every interval within baselineSteady and
+// every comparison settled, either as a difference (more samples would
+// only narrow its interval) or as none with every candidate's faults
+// steady (faults that vary from sample to sample could still hide one).
+func (a *accumulator) settled(cost float64) bool {
+	if !a.tight(baselineSteady) {
+		return false
+	}
+	ans := a.answers()
+	if slices.Contains(ans, stats.Inconclusive) {
+		return false
+	}
+	return a.steady(cost) || !slices.Contains(ans, stats.Equivalent)
 }
 
 // autorangeShare divides the sample time for the autorange that estimates

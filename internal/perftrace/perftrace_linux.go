@@ -420,9 +420,7 @@ func (r *Recorder) closeAll() {
 		_ = unix.Munmap(rg.mem)
 	}
 	r.rings = nil
-	for _, fd := range r.fds {
-		unix.Close(fd)
-	}
+	perfring.Release(r.fds)
 	r.fds = nil
 }
 

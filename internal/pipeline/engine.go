@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/faultline/faultline/internal/alloc"
@@ -9,20 +10,33 @@ import (
 	"github.com/faultline/faultline/internal/proc"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/stats"
+	"github.com/faultline/faultline/internal/summary"
 )
 
 // engine runs the steps of the sequence on one kind of target.
 type engine interface {
 	baseline(ctx context.Context, res *result.Result, cfg result.Config) error
 	trace(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error
+	// isolated runs each candidate alone under the baseline, where the
+	// engine has such runs, and traces there a candidate that faults
+	// only alone (with rec).
+	isolated(ctx context.Context, res *result.Result, cfg result.Config, rec *measure.Recorders) error
 	alloc(ctx context.Context, res *result.Result, cfg result.Config) error
 	// traceUnder traces the candidates under an experiment's
 	// configuration, after the experiments.
 	traceUnder(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error
-	experiments(ctx context.Context, res *result.Result, cfgs []result.Config) error
-	fixes(ctx context.Context, res *result.Result, fixes []result.Candidate) error
+	// verify runs experiments under cfgs, then the code fixes (where
+	// codeFixes says they can run). With rec, a configuration that
+	// traceConfigs picks is traced as soon as it is timed, in its own
+	// probe where the engine keeps one.
+	verify(ctx context.Context, res *result.Result, cfgs []result.Config, fixes []result.Candidate, rec *measure.Recorders, after func()) error
+	// ahead may start the process of an experiment under cfg before it
+	// is needed.
+	ahead(ctx context.Context, res *result.Result, cfg result.Config)
 	// done ends what the diagnostic passes shared (the baseline probe).
 	done()
+	// end ends everything the engine still holds.
+	end()
 	// codeFixes says whether rewritten statements can be measured.
 	codeFixes() bool
 	deadline() time.Time
@@ -35,8 +49,8 @@ func newEngine(req *Request, start time.Time) engine {
 	if req.Probe != nil {
 		return &probeEngine{tgt: *req.Probe, python: req.Traits.Python, o: &measure.Options{
 			Loops: s.Loops, Rounds: s.Rounds, Warmup: s.Warmup, SampleTime: s.SampleTime,
-			Deadline: deadline, Stop: stop, KeepGC: s.KeepGC, Isolated: !s.NoIsolated,
-			Progress: req.Progress, Env: env,
+			Deadline: deadline, Stop: stop, KeepGC: s.KeepGC, Isolated: !s.NoIsolated && !s.Quick,
+			Progress: req.Progress, Env: env, Starter: measure.NewStarter(),
 		}}
 	}
 	p := req.Process
@@ -71,7 +85,11 @@ func (e *probeEngine) baseline(ctx context.Context, res *result.Result, cfg resu
 }
 
 func (e *probeEngine) trace(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error {
-	if err := measure.Trace(ctx, res, e.tgt, cfg, traceIterations, rec, e.live, e.o); err != nil {
+	return measure.Trace(ctx, res, e.tgt, cfg, traceIterations, rec, e.live, e.o)
+}
+
+func (e *probeEngine) isolated(ctx context.Context, res *result.Result, cfg result.Config, rec *measure.Recorders) error {
+	if err := measure.Isolated(ctx, res, e.tgt, cfg, e.o); err != nil || rec == nil {
 		return err
 	}
 	// A candidate that faults alone but not interleaved shows its
@@ -81,7 +99,8 @@ func (e *probeEngine) trace(ctx context.Context, res *result.Result, cfg result.
 		if inter == nil || iso == nil || !faultsAlone(inter.PerIteration.MinorFaults, iso.PerIteration.MinorFaults) {
 			continue
 		}
-		if err := measure.TraceAlone(ctx, res, e.tgt, cfg, c.Name, traceIterations, rec, e.o); err != nil {
+		err := measure.TraceAlone(ctx, res, e.tgt, cfg, c.Name, traceIterations, *rec, e.o)
+		if err := diagnosticPass(ctx, res, "trace", err); err != nil {
 			return err
 		}
 	}
@@ -103,18 +122,34 @@ func (e *probeEngine) alloc(ctx context.Context, res *result.Result, cfg result.
 
 func (e *probeEngine) done() { e.live.Close() }
 
-func (e *probeEngine) experiments(ctx context.Context, res *result.Result, cfgs []result.Config) error {
-	if len(cfgs) == 0 {
-		return nil
-	}
-	return measure.Verify(ctx, res, e.tgt, cfgs, nil, e.o)
+func (e *probeEngine) end() {
+	e.live.Close()
+	e.o.Starter.Close()
 }
 
-func (e *probeEngine) fixes(ctx context.Context, res *result.Result, fixes []result.Candidate) error {
-	if len(fixes) == 0 {
+func (e *probeEngine) ahead(ctx context.Context, res *result.Result, cfg result.Config) {
+	e.o.Starter.Ahead(ctx, e.tgt, cfg, res.UserCandidates(), e.o)
+}
+
+func (e *probeEngine) verify(ctx context.Context, res *result.Result, cfgs []result.Config, fixes []result.Candidate, rec *measure.Recorders, after func()) error {
+	if len(cfgs) == 0 && len(fixes) == 0 {
 		return nil
 	}
-	return measure.Verify(ctx, res, e.tgt, nil, fixes, e.o)
+	o := *e.o
+	o.After = func(result.Config) { after() }
+	if rec != nil {
+		o.Inspect = func(cfg result.Config, live *measure.Live) error {
+			// A configuration no candidate is slower under is no
+			// regression: the summary (tens of milliseconds) is not
+			// needed to say so.
+			if traceLeft(res) == 0 || !slowerUnder(res, cfg.Name) || !slices.Contains(traceConfigs(res, summary.Of(res)), cfg.Name) {
+				return nil
+			}
+			_, err := measure.TraceLive(ctx, res, cfg, traceIterations, *rec, live, &o)
+			return diagnosticPass(ctx, res, "trace", err)
+		}
+	}
+	return measure.Verify(ctx, res, e.tgt, cfgs, fixes, &o)
 }
 
 func (e *probeEngine) codeFixes() bool     { return e.python }
@@ -142,6 +177,10 @@ func (e *processEngine) trace(ctx context.Context, res *result.Result, cfg resul
 	return measure.RunTrace(ctx, res, cfg, rec, e.o)
 }
 
+func (e *processEngine) isolated(context.Context, *result.Result, result.Config, *measure.Recorders) error {
+	return nil
+}
+
 func (e *processEngine) traceUnder(ctx context.Context, res *result.Result, cfg result.Config, rec measure.Recorders) error {
 	return measure.RunTrace(ctx, res, cfg, rec, e.o)
 }
@@ -152,14 +191,18 @@ func (e *processEngine) alloc(ctx context.Context, res *result.Result, cfg resul
 }
 
 func (e *processEngine) done() {}
+func (e *processEngine) end()  {}
 
-func (e *processEngine) experiments(ctx context.Context, res *result.Result, cfgs []result.Config) error {
+func (e *processEngine) ahead(context.Context, *result.Result, result.Config) {}
+
+func (e *processEngine) verify(ctx context.Context, res *result.Result, cfgs []result.Config, _ []result.Candidate, _ *measure.Recorders, after func()) error {
 	if len(cfgs) == 0 {
 		return nil
 	}
-	return measure.RunVerify(ctx, res, cfgs, e.o)
+	o := *e.o
+	o.After = func(result.Config) { after() }
+	return measure.RunVerify(ctx, res, cfgs, &o)
 }
 
-func (e *processEngine) fixes(context.Context, *result.Result, []result.Candidate) error { return nil }
-func (e *processEngine) codeFixes() bool                                                 { return false }
-func (e *processEngine) deadline() time.Time                                             { return e.o.Deadline }
+func (e *processEngine) codeFixes() bool     { return false }
+func (e *processEngine) deadline() time.Time { return e.o.Deadline }

@@ -11,6 +11,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,6 +62,13 @@ type Request struct {
 
 	// Progress receives one-line progress messages; nil discards them.
 	Progress func(string)
+	// Answer, when set, receives the answer as it stands while the
+	// measurement goes on: a copy of the result assembled from what was
+	// measured so far (the verdict and its first evidence once the
+	// baseline is traced, then after each experiment), and what the
+	// measurement does next to prove it ("" when nothing). Nothing in it
+	// is final; Run returns the finished result.
+	Answer func(res *result.Result, next string)
 }
 
 // Traits describe what the target is and supports.
@@ -76,10 +84,15 @@ type Settings struct {
 	Configs       string        // comma-separated names, "all" or ""
 	UserConfigs   []string      // NAME:VAR=VALUE[,VAR=VALUE...]
 	NoExperiments bool
-	NoIsolated    bool
-	NoTrace       bool
-	NoAlloc       bool
-	KeepGC        bool
+	// Quick stops at the verdict, its cause and one verified fix: no
+	// isolated runs, only the experiments the diagnosis proposes, in the
+	// order that answers first, until the primary finding has a verified
+	// fix; no trace passes under experiments.
+	Quick      bool
+	NoIsolated bool
+	NoTrace    bool
+	NoAlloc    bool
+	KeepGC     bool
 	// ProcessTime times probe samples by the process's CPU time
 	// (timeit -p), not elapsed time.
 	ProcessTime bool
@@ -119,13 +132,15 @@ func Run(ctx context.Context, req *Request) (*result.Result, error) {
 		return nil, err
 	}
 	eng := newEngine(req, start)
-	defer eng.done()
+	defer eng.end()
+	ans := newAnswers(req.Answer)
 	// First, so that it counts against the budget like every pass.
 	calibrate(res)
 	if req.Settings.ProcessTime {
 		res.Note("times are the probe process's CPU time (-p/--process), not elapsed time: waiting, sleeping and other processes' work are left out")
 	}
-	err = measureAll(ctx, res, req, plan, eng)
+	err = measureAll(ctx, res, req, plan, eng, ans)
+	ans.close()
 	measure.SkipRest(res, plan.configs, notRun(ctx, err, eng.deadline()))
 	if errors.Is(err, measure.ErrBudget) && ctx.Err() == nil {
 		// The budget ended the baseline: what it measured stands, as
@@ -159,10 +174,69 @@ func Assemble(res *result.Result) {
 	}
 }
 
+// answers hands the caller the answer as it stands (Request.Answer): a
+// copy of the result, assembled beside the measurement (a few tens of
+// milliseconds), the latest copy replacing one not yet assembled. A nil
+// *answers gives nothing.
+type answers struct {
+	fn   func(*result.Result, string)
+	next chan snapshot
+	done chan struct{}
+}
+
+type snapshot struct {
+	res  *result.Result
+	next string
+}
+
+func newAnswers(fn func(*result.Result, string)) *answers {
+	if fn == nil {
+		return nil
+	}
+	a := &answers{fn: fn, next: make(chan snapshot, 1), done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		for s := range a.next {
+			Assemble(s.res)
+			if s.res.Verdict != nil || len(s.res.Findings) > 0 {
+				a.fn(s.res, s.next)
+			}
+		}
+	}()
+	return a
+}
+
+// give hands over a copy of res as it stands now, and what comes next.
+func (a *answers) give(res *result.Result, next string) {
+	if a == nil {
+		return
+	}
+	snap, err := res.Copy()
+	if err != nil {
+		return
+	}
+	snap.Partial = true
+	select {
+	case old := <-a.next: // not assembled yet: this one replaces it
+		next = cmp.Or(next, old.next)
+	default:
+	}
+	a.next <- snapshot{snap, next}
+}
+
+// close waits until the last answer given has been handed on.
+func (a *answers) close() {
+	if a == nil {
+		return
+	}
+	close(a.next)
+	<-a.done
+}
+
 // measureAll is the sequence: baseline, trace, allocations (tracemalloc in
 // a Python probe, uprobes on a command's allocator), experiments,
 // proposed fixes. The first error ends it.
-func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, eng engine) error {
+func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, eng engine, ans *answers) error {
 	if err := eng.baseline(ctx, res, p.configs[0]); err != nil {
 		return err
 	}
@@ -181,6 +255,21 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 			p.retune(res)
 		}
 	}
+	var inline *measure.Recorders
+	if traced {
+		inline = &rec
+	}
+	ans.give(res, "")
+	if err := eng.isolated(ctx, res, p.configs[0], inline); err != nil {
+		return err
+	}
+	if !p.nothingToExplain(res) {
+		// The first two experiments' processes start while the
+		// allocation pass runs, which is never timed.
+		for _, cfg := range p.first(res, 2) {
+			eng.ahead(ctx, res, cfg)
+		}
+	}
 	// Probes answer allocation commands; whole commands get the native
 	// pass.
 	if (req.Traits.Alloc || req.Commands != nil) && !req.Settings.NoAlloc {
@@ -192,32 +281,29 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 		p.retune(res)
 	}
 	eng.done()
-	if bound, ok := diagnose.NothingToExplain(res, summary.Of(res)); ok && p.extend {
+	if p.nothingToExplain(res) {
+		bound, _ := diagnose.NothingToExplain(res, summary.Of(res))
 		// The counts leave memory management too little of the time for
 		// an experiment to find: the answer is already in.
 		res.Note("memory management costs at most %s of every candidate's time by its counts: the configuration experiments were not run (name them with --configs to run them anyway)", units.Percent(max(bound, 0.01)))
 		p.configs = p.configs[:1]
 		return nil
 	}
-	if len(p.configs) > 1 {
-		cfgs := alloc.Runnable(p.configs[1:])
-		if p.extend {
-			// The default set, in the order that answers first; a set
-			// the user named runs in the user's order.
-			cfgs = answerFirst(res, cfgs)
-		}
-		if err := eng.experiments(ctx, res, cfgs); err != nil {
-			return err
-		}
+	after := func() { ans.give(res, "") }
+	if req.Settings.Quick {
+		return quick(ctx, res, req, p, eng, ans)
+	}
+	if cfgs := p.experiments(res); len(cfgs) > 0 {
+		ans.give(res, "re-running under other allocators and tunables")
+	}
+	if err := eng.verify(ctx, res, p.experiments(res), nil, inline, after); err != nil {
+		return err
 	}
 	if req.Settings.NoExperiments {
 		return nil
 	}
 	envs, fixes := proposals(res, eng.codeFixes())
-	if err := eng.experiments(ctx, res, envs); err != nil {
-		return err
-	}
-	if err := eng.fixes(ctx, res, fixes); err != nil {
+	if err := eng.verify(ctx, res, envs, fixes, inline, after); err != nil {
 		return err
 	}
 	if !traced {
@@ -232,7 +318,10 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 // what the budget leaves: a verified fix matters more than the evidence
 // for a warning.
 func traceWhereTheGapIs(ctx context.Context, res *result.Result, eng engine, rec measure.Recorders) error {
-	for _, name := range traceConfigs(res, summary.Of(res)) {
+	names := traceConfigs(res, summary.Of(res))
+	// Those traced as they were timed count against the bound.
+	names = names[:min(len(names), traceLeft(res))]
+	for _, name := range names {
 		cfg := res.Config(name)
 		if cfg == nil {
 			continue

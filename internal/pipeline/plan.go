@@ -94,3 +94,30 @@ func answerFirst(res *result.Result, cfgs []result.Config) []result.Config {
 	})
 	return out
 }
+
+// experiments returns the configurations after the baseline that run:
+// the default set in the order that answers first, a set the user named
+// in the user's order.
+func (p *plan) experiments(res *result.Result) []result.Config {
+	if len(p.configs) < 2 {
+		return nil
+	}
+	cfgs := alloc.Runnable(p.configs[1:])
+	if p.extend {
+		cfgs = answerFirst(res, cfgs)
+	}
+	return cfgs
+}
+
+// first is the first n experiments experiments would run now.
+func (p *plan) first(res *result.Result, n int) []result.Config {
+	cfgs := p.experiments(res)
+	return cfgs[:min(n, len(cfgs))]
+}
+
+// nothingToExplain says the default experiments will not run: the counts
+// so far leave memory management too little of every candidate's time.
+func (p *plan) nothingToExplain(res *result.Result) bool {
+	_, ok := diagnose.NothingToExplain(res, summary.Of(res))
+	return ok && p.extend
+}

@@ -68,3 +68,28 @@ func traced(res *result.Result, cfg string) bool {
 	}
 	return false
 }
+
+// traceLeft is how many more experiments traceConfigs may trace: those
+// traced already count against traceConfigsMax.
+func traceLeft(res *result.Result) int {
+	left := traceConfigsMax
+	for _, cfg := range res.Configs[min(1, len(res.Configs)):] {
+		if traced(res, cfg.Name) {
+			left--
+		}
+	}
+	return max(0, left)
+}
+
+// slowerUnder says some user candidate's median under cfg is at least a
+// tenth above its baseline median: the least a regression shows.
+func slowerUnder(res *result.Result, cfg string) bool {
+	base, mode := res.BaselineConfig(), res.PrimaryMode()
+	for _, c := range res.UserCandidates() {
+		r, b := res.Run(c.Name, cfg, mode), res.Run(c.Name, base, mode)
+		if r != nil && b != nil && b.Time.Median > 0 && r.Time.Median >= 1.1*b.Time.Median {
+			return true
+		}
+	}
+	return false
+}

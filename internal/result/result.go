@@ -8,6 +8,7 @@ package result
 
 import (
 	"bytes"
+	"encoding/gob"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -953,4 +954,19 @@ func kind(m fs.FileMode) string {
 		return "a socket"
 	}
 	return m.Type().String()
+}
+
+// Copy returns a deep copy of r that shares nothing with it: a snapshot
+// to render while r is still being measured into. gob, not JSON, so that
+// non-finite values a measurement has not dropped yet copy too.
+func (r *Result) Copy() (*Result, error) {
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(r); err != nil {
+		return nil, fmt.Errorf("copy result: %w", err)
+	}
+	var c Result
+	if err := gob.NewDecoder(&b).Decode(&c); err != nil {
+		return nil, fmt.Errorf("copy result: %w", err)
+	}
+	return &c, nil
 }

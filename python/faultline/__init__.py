@@ -19,7 +19,7 @@ __all__ = ["compare", "load", "Result", "Finding", "Ratio", "FaultlineError", "B
            "Interrupted", "SchemaError", "assert_memory", "find_binary", "load_ipython_extension"]
 
 
-def compare(setup, *statements, labels=None, python=None, html=False, progress=None, **flags):
+def compare(setup, *statements, labels=None, python=None, html=False, progress=None, answer=None, **flags):
     """Run `faultline timeit` on statements after setup and return the Result.
 
     setup is code (or a list of code) run once in each fresh process; every
@@ -27,7 +27,10 @@ def compare(setup, *statements, labels=None, python=None, html=False, progress=N
     Keyword flags are faultline timeit's: budget=30 (seconds) or "30s",
     configs="glibc-tuned,tcmalloc", no_experiments=True, n=10, ...;
     python defaults to this interpreter; html=True keeps the HTML report in
-    result.html. Raises FaultlineError on bad usage or an error in the code,
+    result.html. progress(msg) receives what faultline is doing (None at
+    the end), answer(line) each line of the answer so far as it comes (the
+    verdict and its cause once the baseline is traced, a fix once
+    verified). Raises FaultlineError on bad usage or an error in the code,
     Interrupted (a KeyboardInterrupt, with .result) on Ctrl-C."""
     if not statements:
         raise FaultlineError("compare needs at least one statement", 2)
@@ -38,7 +41,7 @@ def compare(setup, *statements, labels=None, python=None, html=False, progress=N
         args += ["-l", label]
     from ._run import flag_args, timeit
     args += flag_args(flags) + ["--"] + list(statements)
-    return timeit(args, python=python, html=html, progress=progress)
+    return timeit(args, python=python, html=html, progress=progress, answer=answer)
 
 
 def load_ipython_extension(ipython):

@@ -97,7 +97,7 @@ def _output_flag(args, name):
     return value
 
 
-def timeit(args, *, python=None, html=False, progress=None):
+def timeit(args, *, python=None, html=False, progress=None, answer=None):
     """Run `faultline timeit --python PYTHON --json TMP [--html TMP] ARGS`
     and return its Result. A KeyboardInterrupt stops faultline with SIGINT,
     waits for it to stop its targets and write its partial result, and
@@ -120,12 +120,12 @@ def timeit(args, *, python=None, html=False, progress=None):
         if html and html_path is None:
             html_path = os.path.join(tmp, "report.html")
             ours += ["--html", html_path]
-        return _invoke(find_binary(), ["timeit"] + ours + args, json_path, html_path, progress)
+        return _invoke(find_binary(), ["timeit"] + ours + args, json_path, html_path, progress, answer)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _invoke(binary, args, json_path, html_path, progress):
+def _invoke(binary, args, json_path, html_path, progress, answer=None):
     env = dict(os.environ, FAULTLINE_PHASE_LOG="1", NO_COLOR="1")
     try:
         proc = subprocess.Popen([binary] + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -140,6 +140,11 @@ def _invoke(binary, args, json_path, html_path, progress):
             if line.startswith("phase: "):
                 if progress:
                     progress(line[len("phase: "):].rstrip("\n"))
+            elif line.startswith("answer: "):
+                # The answer so far (the verdict, its cause, a fix once
+                # verified), before the measurement ends.
+                if answer:
+                    answer(line[len("answer: "):].rstrip("\n"))
             else:
                 err.append(line)
 

@@ -62,34 +62,66 @@ class FaultlineMagics(Magics):
         for label in labels:
             args += ["-l", label]
         args += ["--"] + stmts
+        live = _live(self.shell)
         try:
-            return _run.timeit(args, html=True, progress=_progress(self.shell))
+            return _run.timeit(args, html=True, progress=live and live.phase, answer=live and live.answer)
         except _run.Interrupted as e:
             print("faultline: interrupted; its partial result:", file=sys.stderr)
             return e.result
 
 
-def _progress(shell):
-    """What faultline is doing, on one line that is cleared at the end: an
-    updating display in a notebook, a carriage-return line on a terminal,
-    nothing when stderr goes elsewhere."""
-    if type(shell).__name__ == "ZMQInteractiveShell":
+class _Notebook:
+    """The answer so far, above what faultline is doing, in one updating
+    display that is cleared at the end (the result's own display then
+    shows the full report)."""
+
+    def __init__(self):
         from IPython.display import display
-        handle = display("faultline: starting", display_id=True)
+        self.lines, self.doing = [], "starting"
+        self.handle = display({"text/plain": "faultline: starting"}, raw=True, display_id=True)
 
-        def show(msg):
-            if msg is None:
-                handle.update({"text/plain": ""}, raw=True)
-            else:
-                handle.update({"text/plain": "faultline: " + msg}, raw=True)
-        return show
-    if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return None
+    def _show(self):
+        text = "\n".join(self.lines + ["faultline: " + self.doing] if self.doing else self.lines)
+        self.handle.update({"text/plain": text}, raw=True)
 
-    def line(msg):
-        sys.stderr.write("\r\033[K" + ("" if msg is None else "faultline: " + msg[:100]))
+    def phase(self, msg):
+        if msg is None:
+            self.lines, self.doing = [], ""
+        else:
+            self.doing = msg
+        self._show()
+
+    def answer(self, line):
+        self.lines.append(line)
+        self._show()
+
+
+class _Terminal:
+    """A carriage-return status line on a terminal, with the answer's lines
+    printed above it as they come."""
+
+    def __init__(self):
+        self.doing = ""
+
+    def phase(self, msg):
+        self.doing = "" if msg is None else "faultline: " + msg[:100]
+        sys.stderr.write("\r\033[K" + self.doing)
         sys.stderr.flush()
-    return line
+
+    def answer(self, line):
+        sys.stderr.write("\r\033[K" + line + "\n" + self.doing)
+        sys.stderr.flush()
+
+
+def _live(shell):
+    """What faultline is doing and its answer so far: an updating display
+    in a notebook, lines on a terminal, nothing when stderr goes
+    elsewhere."""
+    if type(shell).__name__ == "ZMQInteractiveShell":
+        return _Notebook()
+    if hasattr(sys.stderr, "isatty") and sys.stderr.isatty():
+        return _Terminal()
+    return None
 
 
 def load_ipython_extension(ipython):

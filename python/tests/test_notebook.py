@@ -105,8 +105,21 @@ class NotebookTest(unittest.TestCase):
         nb.cells = [nbformat.v4.new_code_cell("%load_ext faultline"),
                     nbformat.v4.new_code_cell("%%faultline --budget 30s --configs glibc-tuned\n" + SEED_CELL),
                     nbformat.v4.new_code_cell("r = _\nr.findings[0].cause")]
-        nbclient.NotebookClient(nb, kernel_name="faultline-test", timeout=600,
-                                resources={"metadata": {"path": tmp}}).execute()
+        class Watched(nbclient.NotebookClient):
+            # The answer so far arrives as display updates while the cell
+            # runs, before the result is shown.
+            answers = []
+
+            def process_message(self, msg, cell, cell_index):
+                if msg.get("msg_type") == "update_display_data":
+                    text = msg["content"].get("data", {}).get("text/plain", "")
+                    if "Verdict:" in text:
+                        self.answers.append(text)
+                return super().process_message(msg, cell, cell_index)
+
+        Watched(nb, kernel_name="faultline-test", timeout=600, resources={"metadata": {"path": tmp}}).execute()
+        self.assertTrue(Watched.answers, "no answer shown while the cell ran")
+        self.assertIn("Why: heap-trim-refault", Watched.answers[-1])
         nbformat.write(nb, os.path.join(artifact_dir(), "notebook-seed.ipynb"))
 
         html_out = [o for o in nb.cells[1].outputs if "text/html" in o.get("data", {})]

@@ -59,7 +59,7 @@ func newLive(out *outputFlags) *live {
 		l.log = true
 	case out.quiet:
 	case term.IsTerminal(int(os.Stderr.Fd())):
-		l.rep = progress.New(os.Stderr, progress.Options{Quiet: out.quiet, NoColor: out.noColor})
+		l.rep = progress.New(os.Stderr, progress.Options{NoColor: out.noColor})
 		if !l.rep.Enabled() {
 			l.rep = nil
 		}
@@ -72,9 +72,13 @@ func newLive(out *outputFlags) *live {
 	return l
 }
 
+// shows says anything is shown: not --quiet, and a terminal that can
+// draw the status line, a log, or a program reading phase: lines.
+func (l *live) shows() bool { return l.rep != nil || l.lines || l.log }
+
 // progress is the pipeline's Request.Progress: nil when nothing shows.
 func (l *live) progress() func(string) {
-	if l.rep == nil && !l.lines && !l.log {
+	if !l.shows() {
 		return nil
 	}
 	return l.message
@@ -82,7 +86,7 @@ func (l *live) progress() func(string) {
 
 // answer is the pipeline's Request.Answer: nil when nothing shows.
 func (l *live) answer() func(*result.Result, string) {
-	if l.rep == nil && !l.lines && !l.log {
+	if !l.shows() {
 		return nil
 	}
 	return l.show

@@ -325,7 +325,7 @@ func Verify(ctx context.Context, res *result.Result, tgt Target, configs []resul
 			o.Starter.Ahead(ctx, tgt, base, fixes[:1], eo)
 		}
 		if o.After != nil {
-			defer o.After(cfg)
+			defer o.After()
 		}
 		if o.Inspect == nil {
 			return TimeConfig(ctx, res, tgt, cfg, cands, result.ModeInterleaved, eo)
@@ -355,7 +355,7 @@ func Verify(ctx context.Context, res *result.Result, tgt Target, configs []resul
 		}
 		err := TimeConfig(ctx, res, tgt, base, []result.Candidate{f}, result.ModeInterleaved, eo)
 		if o.After != nil {
-			o.After(base)
+			o.After()
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -620,12 +620,7 @@ func TraceAlone(ctx context.Context, res *result.Result, tgt Target, cfg result.
 // skipped pass when the budget has no room for it.
 func TraceUnder(ctx context.Context, res *result.Result, tgt Target, cfg result.Config, iters int, rec Recorders, o *Options) error {
 	o.Defaults()
-	var cands []result.Candidate
-	for _, c := range res.Candidates {
-		if r := res.Run(c.Name, cfg.Name, result.ModeInterleaved); r != nil && r.Status == result.StatusOK {
-			cands = append(cands, c)
-		}
-	}
+	cands := timedUnder(res, cfg.Name)
 	if len(cands) == 0 {
 		return nil
 	}
@@ -646,29 +641,34 @@ func TraceUnder(ctx context.Context, res *result.Result, tgt Target, cfg result.
 // timing under an experiment's configuration cfg, as TraceUnder does in a
 // fresh one: the evidence without another start. It needs the perf
 // recorder (the ptrace tracer must start the process); without it, or
-// when perf turns out unusable, it traces nothing and says so with false.
-func TraceLive(ctx context.Context, res *result.Result, cfg result.Config, iters int, rec Recorders, live *Live, o *Options) (bool, error) {
+// when perf turns out unusable, it traces nothing, and the configuration
+// stays untraced for traceWhereTheGapIs.
+func TraceLive(ctx context.Context, res *result.Result, cfg result.Config, iters int, rec Recorders, live *Live, o *Options) error {
 	o.Defaults()
-	if !rec.Perf || !live.usable(cfg.Name) {
-		return false, nil
-	}
-	var cands []result.Candidate
-	for _, c := range res.Candidates {
-		if r := res.Run(c.Name, cfg.Name, result.ModeInterleaved); r != nil && r.Status == result.StatusOK {
-			cands = append(cands, c)
-		}
-	}
-	if len(cands) == 0 {
-		return false, nil
+	cands := timedUnder(res, cfg.Name)
+	if !rec.Perf || !live.usable(cfg.Name) || len(cands) == 0 {
+		return nil
 	}
 	if need := passCost(res, cfg.Name, cands, iters+2) - probeStartCost; !o.budget().fits(need) {
-		return false, nil
+		return nil
 	}
 	err := tracePass(ctx, res, Target{}, cfg, iters, 0, o, true, live, cands, result.ModeInterleaved)
 	if errors.Is(err, perftrace.ErrUnavailable) {
-		return false, nil
+		return nil
 	}
-	return err == nil, err
+	return err
+}
+
+// timedUnder is the candidates, fixes included, whose interleaved run
+// under cfg succeeded.
+func timedUnder(res *result.Result, cfg string) []result.Candidate {
+	var cands []result.Candidate
+	for _, c := range res.Candidates {
+		if r := res.Run(c.Name, cfg, result.ModeInterleaved); r != nil && r.Status == result.StatusOK {
+			cands = append(cands, c)
+		}
+	}
+	return cands
 }
 
 // probeStartCost is what starting a probe takes, about.

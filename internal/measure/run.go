@@ -74,7 +74,7 @@ type RunOptions struct {
 	Progress func(msg string)
 	Seed     uint64
 	// After, when set, is called by RunVerify after each experiment.
-	After func(cfg result.Config)
+	After func()
 }
 
 // Defaults fills unset options.
@@ -142,7 +142,7 @@ func RunVerify(ctx context.Context, res *result.Result, configs []result.Config,
 	cands := res.UserCandidates()
 	return forEachConfig(ctx, res, configs, o.Deadline, result.ModeProcess, false, func(i int, cfg result.Config) error {
 		if o.After != nil {
-			defer o.After(cfg)
+			defer o.After()
 		}
 		return RunConfig(ctx, res, cands, cfg, o)
 	})

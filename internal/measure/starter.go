@@ -87,28 +87,25 @@ func (st *Starter) Ahead(ctx context.Context, tgt Target, cfg result.Config, can
 	}()
 }
 
-// take returns the probe started ahead for cands under env, waiting for
-// its start to end, with the context bounding its life and that
-// context's cancel; ok is false when none was started.
-func (st *Starter) take(cands []result.Candidate, env []string) (s *probe.Session, ctx context.Context, cancel context.CancelFunc, err error, ok bool) {
+// take returns the probe started ahead for cands under env once its start
+// has ended (its session, or the error that ended it), nil when none was
+// started.
+func (st *Starter) take(cands []result.Candidate, env []string) *early {
 	if st == nil {
-		return nil, nil, nil, nil, false
+		return nil
 	}
 	key := startKey(cands, env)
 	st.mu.Lock()
 	i := slices.IndexFunc(st.pending, func(e *early) bool { return e.key == key })
 	if i < 0 {
 		st.mu.Unlock()
-		return nil, nil, nil, nil, false
+		return nil
 	}
 	e := st.pending[i]
 	st.pending = slices.Delete(st.pending, i, i+1)
 	st.mu.Unlock()
 	<-e.done
-	if e.err != nil {
-		e.cancel()
-	}
-	return e.s, e.ctx, e.cancel, e.err, true
+	return e
 }
 
 // Close ends every probe started ahead and not taken, and starts no more.
@@ -133,8 +130,10 @@ func (st *Starter) Close() {
 // a new one, with the context bounding its life (nil when the spec could
 // not be made: err says why) and its cancel.
 func (st *Starter) start(ctx context.Context, tgt Target, cands []result.Candidate, env []string, b budget) (*probe.Session, context.Context, context.CancelFunc, error) {
-	if s, hctx, cancel, err, ok := st.take(cands, env); ok {
-		return s, hctx, cancel, err
+	if e := st.take(cands, env); e != nil {
+		// A failed start's context stays live, as a fresh one's does:
+		// the caller reads it to say whether the budget's stop struck.
+		return e.s, e.ctx, e.cancel, e.err
 	}
 	spec, err := tgt.Spec(cands, env)
 	if err != nil {

@@ -94,8 +94,8 @@ type Options struct {
 	// no start of its own); the probe is closed after it returns.
 	Inspect func(cfg result.Config, live *Live) error
 	// After, when set, is called by Verify after each experiment and
-	// code fix, with the configuration it ran under.
-	After func(cfg result.Config)
+	// code fix.
+	After func()
 }
 
 // Defaults fills unset options.

@@ -136,7 +136,7 @@ func (e *probeEngine) verify(ctx context.Context, res *result.Result, cfgs []res
 		return nil
 	}
 	o := *e.o
-	o.After = func(result.Config) { after() }
+	o.After = after
 	if rec != nil {
 		o.Inspect = func(cfg result.Config, live *measure.Live) error {
 			// A configuration no candidate is slower under is no
@@ -145,8 +145,7 @@ func (e *probeEngine) verify(ctx context.Context, res *result.Result, cfgs []res
 			if traceLeft(res) == 0 || !slowerUnder(res, cfg.Name) || !slices.Contains(traceConfigs(res, summary.Of(res)), cfg.Name) {
 				return nil
 			}
-			_, err := measure.TraceLive(ctx, res, cfg, traceIterations, *rec, live, &o)
-			return diagnosticPass(ctx, res, "trace", err)
+			return diagnosticPass(ctx, res, "trace", measure.TraceLive(ctx, res, cfg, traceIterations, *rec, live, &o))
 		}
 	}
 	return measure.Verify(ctx, res, e.tgt, cfgs, fixes, &o)
@@ -200,7 +199,7 @@ func (e *processEngine) verify(ctx context.Context, res *result.Result, cfgs []r
 		return nil
 	}
 	o := *e.o
-	o.After = func(result.Config) { after() }
+	o.After = after
 	return measure.RunVerify(ctx, res, cfgs, &o)
 }
 

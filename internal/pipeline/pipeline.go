@@ -263,7 +263,7 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 	if err := eng.isolated(ctx, res, p.configs[0], inline); err != nil {
 		return err
 	}
-	if !p.nothingToExplain(res) {
+	if _, nothing := p.nothingToExplain(res); !nothing {
 		// The first two experiments' processes start while the
 		// allocation pass runs, which is never timed.
 		for _, cfg := range p.first(res, 2) {
@@ -281,8 +281,7 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 		p.retune(res)
 	}
 	eng.done()
-	if p.nothingToExplain(res) {
-		bound, _ := diagnose.NothingToExplain(res, summary.Of(res))
+	if bound, nothing := p.nothingToExplain(res); nothing {
 		// The counts leave memory management too little of the time for
 		// an experiment to find: the answer is already in.
 		res.Note("memory management costs at most %s of every candidate's time by its counts: the configuration experiments were not run (name them with --configs to run them anyway)", units.Percent(max(bound, 0.01)))
@@ -291,12 +290,13 @@ func measureAll(ctx context.Context, res *result.Result, req *Request, p *plan, 
 	}
 	after := func() { ans.give(res, "") }
 	if req.Settings.Quick {
-		return quick(ctx, res, req, p, eng, ans)
+		return quick(ctx, res, p, eng, ans, after)
 	}
-	if cfgs := p.experiments(res); len(cfgs) > 0 {
+	cfgs := p.experiments(res)
+	if len(cfgs) > 0 {
 		ans.give(res, "re-running under other allocators and tunables")
 	}
-	if err := eng.verify(ctx, res, p.experiments(res), nil, inline, after); err != nil {
+	if err := eng.verify(ctx, res, cfgs, nil, inline, after); err != nil {
 		return err
 	}
 	if req.Settings.NoExperiments {

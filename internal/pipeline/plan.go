@@ -116,8 +116,9 @@ func (p *plan) first(res *result.Result, n int) []result.Config {
 }
 
 // nothingToExplain says the default experiments will not run: the counts
-// so far leave memory management too little of every candidate's time.
-func (p *plan) nothingToExplain(res *result.Result) bool {
-	_, ok := diagnose.NothingToExplain(res, summary.Of(res))
-	return ok && p.extend
+// so far leave memory management too little of every candidate's time,
+// at most bound of it.
+func (p *plan) nothingToExplain(res *result.Result) (bound float64, ok bool) {
+	bound, ok = diagnose.NothingToExplain(res, summary.Of(res))
+	return bound, ok && p.extend
 }

@@ -15,11 +15,7 @@ const quickReason = "not run: --quick stops at the first verified fix (leave it 
 // the mechanism its trace shows, lead), one at a time until the finding
 // the answer leads with has a verified fix, then the code fixes if none
 // did. Those not run are skipped with quickReason.
-func quick(ctx context.Context, res *result.Result, req *Request, p *plan, eng engine, ans *answers) error {
-	if p.nothingToExplain(res) {
-		p.configs = p.configs[:1]
-		return nil
-	}
+func quick(ctx context.Context, res *result.Result, p *plan, eng engine, ans *answers, after func()) error {
 	envs, fixes := proposals(res, eng.codeFixes())
 	// The default set puts what the diagnosis proposes first.
 	cfgs := p.experiments(res)
@@ -31,17 +27,17 @@ func quick(ctx context.Context, res *result.Result, req *Request, p *plan, eng e
 	if len(cfgs) > 0 || len(fixes) > 0 {
 		ans.give(res, "re-running under the configurations that would remove it")
 	}
-	after := func() { ans.give(res, "") }
-	done := func() bool { return ctx.Err() != nil || verifiedFix(res) }
+	// No fix is verified before an experiment has run.
+	verified := false
 	for _, c := range cfgs {
-		if done() {
-			break
-		}
 		if err := eng.verify(ctx, res, []result.Config{c}, nil, nil, after); err != nil {
 			return err
 		}
+		if verified = ctx.Err() != nil || verifiedFix(res); verified {
+			break
+		}
 	}
-	if !done() && len(fixes) > 0 {
+	if !verified && len(fixes) > 0 {
 		// The configurations verified nothing: perhaps the code can.
 		_, fixes = proposals(res, eng.codeFixes())
 		if err := eng.verify(ctx, res, nil, fixes, nil, after); err != nil {

@@ -10,9 +10,11 @@ export PATH="$PATH:$(go env GOPATH)/bin"
 need=()
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 # The notebook tests (cmd/faultline TestPythonPackage): the magics in real
-# IPython, a notebook run by nbclient and exported by nbconvert.
+# IPython, a notebook run by nbclient and exported by nbconvert; the pytest
+# plugin in real pytest, installed by pip from python/ (TestPytestEntryPoint).
 for mod in IPython:python3-ipython ipykernel:python3-ipykernel nbclient:python3-nbclient \
-	nbconvert:python3-nbconvert nbformat:python3-nbformat; do
+	nbconvert:python3-nbconvert nbformat:python3-nbformat pytest:python3-pytest \
+	pip:python3-pip setuptools:python3-setuptools wheel:python3-wheel; do
 	/usr/bin/python3 -c "import ${mod%%:*}" >/dev/null 2>&1 || need+=("${mod#*:}")
 done
 # grep -q would stop reading early, and pipefail would count ldconfig's SIGPIPE as a miss.

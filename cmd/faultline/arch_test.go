@@ -80,7 +80,7 @@ func TestDependenciesPointOneWay(t *testing.T) {
 // derivedFields are the fields of result.Result and result.Run that hold
 // derived facts.
 var derivedFields = map[string][]string{
-	"Result": {"Comparisons", "Verdict", "Findings"},
+	"Result": {"Comparisons", "Verdict", "Rule", "Findings"},
 	"Run":    {"After", "Time"},
 }
 
@@ -90,7 +90,7 @@ var derivedFields = map[string][]string{
 // Time estimate (it summarizes the samples it records).
 func TestDerivedFactsHaveOneWriter(t *testing.T) {
 	owners := map[string][]string{
-		"Comparisons": {"pipeline", "summary"}, "Verdict": {"pipeline", "summary"},
+		"Comparisons": {"pipeline", "summary"}, "Verdict": {"pipeline", "summary"}, "Rule": {"summary"},
 		"Findings": {"pipeline"}, "After": {"summary"}, "Time": {"measure", "pipeline"},
 	}
 	for _, p := range typedPackages(t) {

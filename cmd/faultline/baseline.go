@@ -13,7 +13,9 @@ import (
 // finished: --baseline FILE prints the comparison, --fail-if gates on it.
 type baselineFlags struct {
 	path, failIf string
+	timeMode     string
 	rules        []gate.Rule
+	opts         compare.Options
 	base         *result.Result
 }
 
@@ -22,6 +24,7 @@ func (c *commonFlags) registerBaseline(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&c.baseline.path, "baseline", "", "compare the result with a saved one (--json `FILE`) when it is finished")
 	fl.StringVar(&c.baseline.failIf, "fail-if", "", "with --baseline: exit 5 when a limit is broken, `RULES` such as 'time>+5%,faults>+10%' (docs/compare.md)")
+	registerTimeMode(cmd, &c.baseline.timeMode)
 	c.out.baseline = &c.baseline
 }
 
@@ -48,12 +51,17 @@ func (b *baselineFlags) prepare(cmd *cobra.Command, c *commonFlags) error {
 		return err
 	case rules != nil && b.path == "":
 		return usageErr("--fail-if needs --baseline FILE: the saved result to compare with")
+	case fl.Changed("time-mode") && b.path == "":
+		return usageErr("--time-mode needs --baseline FILE: it chooses the times compared with the saved result")
 	case b.path == "":
 		return nil
 	case fl.Changed("parameter-scan") || fl.Changed("parameter-list"):
 		return usageErr("--baseline compares one result, not a sweep: drop -P/-L, or compare a point's result")
 	}
 	b.rules = rules
+	if b.opts, err = compareOptions(b.timeMode); err != nil {
+		return err
+	}
 	base, err := result.Load(b.path)
 	if err != nil {
 		return usageErr("--baseline: %v", err)
@@ -73,7 +81,7 @@ func (b *baselineFlags) judge(res *result.Result, out *outputFlags) error {
 	if b.base == nil {
 		return nil
 	}
-	c, err := compare.New([]compare.Input{{Path: b.path, Result: b.base}, {Path: "this run", Result: res}})
+	c, err := compare.New([]compare.Input{{Path: b.path, Result: b.base}, {Path: "this run", Result: res}}, b.opts)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}

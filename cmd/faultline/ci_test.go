@@ -21,7 +21,7 @@ func TestCIHasWhatTestShInstalls(t *testing.T) {
 			t.Errorf("%s: %v (test.sh installs it)", tool, err)
 		}
 	}
-	for _, mod := range []string{"numpy", "IPython", "ipykernel", "nbclient", "nbconvert", "nbformat"} {
+	for _, mod := range []string{"numpy", "IPython", "ipykernel", "nbclient", "nbconvert", "nbformat", "pytest", "pip", "setuptools", "wheel"} {
 		if err := exec.Command("/usr/bin/python3", "-c", "import "+mod).Run(); err != nil {
 			t.Errorf("/usr/bin/python3 cannot import %s: %v (test.sh installs it)", mod, err)
 		}

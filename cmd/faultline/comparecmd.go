@@ -15,15 +15,16 @@ import (
 
 func newCompare() *cobra.Command {
 	var out outputFlags
-	var failIf string
+	var failIf, timeMode string
 	cmd := &cobra.Command{
 		Use:   "compare OLD.json NEW.json [MORE.json...]",
 		Short: "Compare saved results: candidates paired by label or code, changes in time, faults, syscalls, findings",
 		Long: `Compare saved results (--json files): each later file against the first. Candidates
 pair by label, or by statement or command, never by letter. Times are compared with
-a Mann-Whitney U test (~ when the change is not significant); faults, memory syscalls
-and allocations per iteration as they are. --fail-if turns the comparison into a CI
-gate: exit 5 when a limit is broken (docs/compare.md).`,
+Welch's t-test on log times (~ when the change is not significant), from each candidate
+alone in a fresh process where every file has that run (--time-mode); faults, memory
+syscalls and allocations per iteration as they are. --fail-if turns the comparison into
+a CI gate: exit 5 when a limit is broken (docs/compare.md, docs/ci.md).`,
 		Example: `  faultline compare before.json after.json
   faultline compare --fail-if 'time>+5%,faults>+10%,brk>+0.5' main.json branch.json`,
 		Args: cobra.MinimumNArgs(2),
@@ -35,19 +36,40 @@ gate: exit 5 when a limit is broken (docs/compare.md).`,
 			if err != nil {
 				return err
 			}
-			return runCompare(args, rules, &out)
+			opts, err := compareOptions(timeMode)
+			if err != nil {
+				return err
+			}
+			return runCompare(args, opts, rules, &out)
 		},
 	}
+	registerTimeMode(cmd, &timeMode)
 	cmd.Flags().StringVar(&failIf, "fail-if", "", "exit 5 when a limit is broken: `RULES` such as 'time>+5%,faults>+10%,brk>+0.5' (docs/compare.md)")
 	out.registerRenderings(cmd)
 	return cmd
 }
 
-func runCompare(paths []string, rules []gate.Rule, out *outputFlags) error {
+// registerTimeMode adds --time-mode (compare, and timeit and run with
+// --baseline).
+func registerTimeMode(cmd *cobra.Command, mode *string) {
+	cmd.Flags().StringVar(mode, "time-mode", compare.TimeIsolated,
+		"times compared: `MODE` isolated (each candidate alone in a fresh process, where every file has it: stable under order effects) or interleaved")
+}
+
+// compareOptions reads --time-mode.
+func compareOptions(timeMode string) (compare.Options, error) {
+	m, err := compare.ParseTimeMode(timeMode)
+	if err != nil {
+		return compare.Options{}, usageErr("%v", err)
+	}
+	return compare.Options{TimeMode: m}, nil
+}
+
+func runCompare(paths []string, opts compare.Options, rules []gate.Rule, out *outputFlags) error {
 	if err := out.checkWritable(); err != nil {
 		return err
 	}
-	c, err := compare.Load(paths)
+	c, err := compare.Load(paths, opts)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -105,4 +127,5 @@ func (o *outputFlags) registerRenderings(cmd *cobra.Command) {
 	fl.StringVar(&o.markdown, "markdown", "", "write a Markdown comparison to `FILE`")
 	fl.StringVar(&o.html, "html", "", "write a self-contained HTML comparison to `FILE`")
 	fl.BoolVar(&o.noColor, "no-color", false, "no colour (also when NO_COLOR is set)")
+	fl.BoolVarP(&o.verbose, "verbose", "v", false, "add the legend of the notation (±, p against α, ~)")
 }

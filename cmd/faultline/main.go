@@ -33,6 +33,9 @@ const (
 type exitError struct {
 	code int
 	err  error
+	// hint, when set, is one more line after the error naming the fix
+	// ("/usr/bin/python3 has numpy: add --python /usr/bin/python3").
+	hint string
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -95,6 +98,9 @@ func run(args []string) int {
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
 			fmt.Fprintln(os.Stderr, "faultline:", ee.err)
+		}
+		if ee.hint != "" {
+			fmt.Fprintln(os.Stderr, "faultline: hint:", ee.hint)
 		}
 		return ee.code
 	}

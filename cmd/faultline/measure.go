@@ -43,6 +43,7 @@ func finish(ctx context.Context, res *result.Result, err error, out *outputFlags
 		}
 	}
 	oerr := outcome(ctx, err, werr, out)
+	hint(ctx, oerr, err, res)
 	if out.baseline == nil || out.baseline.base == nil || len(res.Results) == 0 {
 		return oerr
 	}
@@ -61,6 +62,26 @@ func finish(ctx context.Context, res *result.Result, err error, out *outputFlags
 		return gerr
 	}
 	return oerr
+}
+
+// hint adds to the exit error oerr the line that fixes the first mistakes
+// people make: a module the interpreter lacks while another has it.
+func hint(ctx context.Context, oerr, err error, res *result.Result) {
+	var ee *exitError
+	var te *probe.TargetError
+	if !errors.As(oerr, &ee) || !errors.As(err, &te) || res.Host.Python == "" {
+		return
+	}
+	mod := probe.MissingModule(te.Traceback)
+	if mod == "" {
+		return
+	}
+	if py, ok := probe.WithModule(context.WithoutCancel(ctx), mod, res.Host.Python); ok {
+		ee.hint = fmt.Sprintf("%s has %s: add --python %s", py.Path, mod, py.Path)
+		if mod == "numpy" {
+			ee.hint = fmt.Sprintf("%s has NumPy %s: add --python %s", py.Path, py.NumPy, py.Path)
+		}
+	}
 }
 
 // printTraceback shows the target's own traceback, if err carries one.

@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/faultline/faultline/internal/alloc"
+	"github.com/faultline/faultline/internal/diagnose"
 	"github.com/faultline/faultline/internal/proc/proctest"
 	"github.com/faultline/faultline/internal/result"
 	"github.com/faultline/faultline/internal/testenv"
@@ -94,5 +96,71 @@ func TestNativeAllocationsNameTheCaller(t *testing.T) {
 				t.Errorf("no extra-buffer finding for B naming make_buffers: %+v", r.Findings)
 			}
 		})
+	}
+}
+
+// TestFindingNamesTheLine: sizes built with -g mallocs, fills and frees a
+// 40 MB block every iteration: above 32 MiB, where glibc's dynamic mmap
+// threshold stops rising, so every block is mapped, unmapped and faulted
+// in again; the fixed version reuses one block. The finding that explains
+// B's faults names the malloc that makes the block by its line,
+// sizes.c:N, in the terminal report and in the JSON (its summary, and the
+// native pass's site with the full path of the file).
+func TestFindingNamesTheLine(t *testing.T) {
+	if err := uprobe.Available(); err != nil {
+		testenv.Missing(t, "uprobes not usable here (CI runs as root, where they are): %v", err)
+	}
+	bin := proctest.BuildCWith(t, "sizes", "-g")
+	line := proctest.MarkedLine(t, "sizes", "block")
+	at := fmt.Sprintf("main in sizes at sizes.c:%d", line)
+	cmd, tmp := cliCmd(t, "run", "--json", "out.json", "--no-experiments", "-w", "0", "--runs", "5", "--budget", "60s",
+		bin+" 40000000 10 reuse", bin+" 40000000 10")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("faultline run: %v\n%s", err, out)
+	}
+	r, err := result.Load(filepath.Join(tmp, "out.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := r.Run("B", r.Configs[0].Name, result.ModeProcess)
+	if run == nil || run.PerIteration.Native == nil {
+		t.Fatalf("B: no native allocations; notes %q", r.Notes)
+	}
+	var site *result.NativeSite
+	for i, l := range run.PerIteration.Native.Large {
+		if l.Bytes == 40000000 {
+			site = &run.PerIteration.Native.Large[i]
+		}
+	}
+	if site == nil || site.Per != 10 || site.Caller != "main" || site.CallerLine != line ||
+		!filepath.IsAbs(site.CallerFile) || filepath.Base(site.CallerFile) != "sizes.c" {
+		t.Errorf("B's 40 MB site %+v, want 10 per run from main at sizes.c:%d (full path)", site, line)
+	}
+	// The mechanism, with the line of the malloc that makes the block.
+	var f *result.Finding
+	for i := range r.Findings {
+		if r.Findings[i].Cause == diagnose.MmapPerAllocation && r.Findings[i].Candidate == "B" {
+			f = &r.Findings[i]
+		}
+	}
+	if f == nil {
+		t.Fatalf("no mmap-per-allocation finding for B: %+v", r.Findings)
+	}
+	if !strings.Contains(f.Summary, "large blocks: "+at+" (10 x 38.1 MiB, malloc)") {
+		t.Errorf("the finding does not name the malloc's line (%s): %q", at, f.Summary)
+	}
+	cited := false
+	for _, e := range f.Evidence {
+		cited = cited || strings.Contains(e.What, "large block from "+at)
+	}
+	if !cited {
+		t.Errorf("the finding's evidence does not cite the site %s: %+v", at, f.Evidence)
+	}
+	text := strings.Join(strings.Fields(string(out)), " ") // the terminal wraps long lines
+	for _, want := range []string{"large blocks: " + at, "B: 10 x 38.1 MiB per run from " + at} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the terminal report lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -26,5 +26,5 @@ func (o *outputFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&o.exportMarkdown, "export-markdown", "", "write hyperfine's Markdown table to `FILE`")
 	fl.BoolVarP(&o.quiet, "quiet", "q", false, "no progress, and only the summary table")
 	fl.BoolVar(&o.noColor, "no-color", false, "no colour (also when NO_COLOR is set)")
-	fl.BoolVarP(&o.verbose, "verbose", "v", false, "show every section and sample count")
+	fl.BoolVarP(&o.verbose, "verbose", "v", false, "show every section and sample count, and the legend of the notation (±, p against α, ~)")
 }

@@ -165,6 +165,11 @@ func (f *runFlags) fields(cmds []string) []sweep.Field {
 func (f *runFlags) argv(s string) ([]string, error) {
 	argv := []string{f.shell, "-c", s}
 	if f.shell == "none" {
+		// Without a shell a pipe or a redirection would reach the program
+		// as a word: say so before anything runs.
+		if op := cmdline.ShellSyntax(s); op != "" {
+			return nil, fmt.Errorf("%q has shell syntax (%s), which only a shell runs: add --shell=bash (or quote the %s to pass it as a word)", s, op, op)
+		}
 		words, err := cmdline.Split(s)
 		if err != nil {
 			return nil, err

@@ -39,3 +39,38 @@ func FuzzSplit(f *testing.F) {
 		}
 	})
 }
+
+func TestShellSyntax(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"seq 1 100000 | sort -n", "|"},
+		{"make && ./a", "&&"},
+		{"./a > out.txt", ">"},
+		{"./a 2>&1", ">&"},
+		{"./a; ./b", ";"},
+		{"./a &", "&"},
+		{"./a $N", "$N"},
+		{`./a $(nproc)`, "$("},
+		{`./a ${HOME}/x`, "${"},
+		{"echo `date`", "`"},
+		{"(cd x && ./a)", "("},
+		{"diff <(./a) <(./b)", "<("},
+		// Quoted or escaped: a word the program receives as written.
+		{"python3 -c 'import sys; print(sys.argv[1:] | 1)'", ""},
+		{`grep "a|b" file`, ""},
+		{`find . -exec rm {} \;`, ""},
+		{`./a \$HOME`, ""},
+		{`echo "\$x"`, ""},
+		// Double quotes hold another interpreter's text, as Split keeps it.
+		{`sh -c "i=0; while [ $i -lt 9 ]; do i=$((i+1)); done"`, ""},
+		{`python3 -c "import sys; print(1 | 2)"`, ""},
+		{"./prog 20", ""},
+		{"./a 5$", ""},
+		{"./a x=1,y=2 -- {n}", ""},
+		{"a 'b", ""},
+	}
+	for _, tt := range tests {
+		if got := ShellSyntax(tt.in); got != tt.want {
+			t.Errorf("ShellSyntax(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/faultline/faultline/internal/result"
@@ -40,10 +41,43 @@ type Comparison struct {
 	Candidates []Candidate `json:"candidates"`
 	// Unpaired lists the candidates of one file that have no counterpart
 	// in another.
-	Unpaired []Unpaired       `json:"unpaired,omitempty"`
-	Findings []FindingChange  `json:"findings"`
-	Notes    []string         `json:"notes,omitempty"`
-	results  []*result.Result // the inputs, for the gate's checks
+	Unpaired []Unpaired      `json:"unpaired,omitempty"`
+	Findings []FindingChange `json:"findings"`
+	Notes    []string        `json:"notes,omitempty"`
+	// Rule is how the time changes were decided.
+	Rule    result.VerdictRule `json:"verdict_rule"`
+	results []*result.Result   // the inputs, for the gate's checks
+	opts    Options
+}
+
+// Time modes a comparison may take its times from (Options.TimeMode).
+const (
+	// TimeIsolated: each candidate alone in a fresh process, where every
+	// file has that run. It is the stable one: interleaved rounds put one
+	// candidate's heap trimming on the next one's time (an order effect),
+	// so a change to B moves A's interleaved time although A is
+	// unchanged, and a gate would blame A.
+	TimeIsolated = "isolated"
+	// TimePrimary: the mode each result was measured in first
+	// (interleaved rounds; run: one process per run).
+	TimePrimary = "interleaved"
+)
+
+// Options choose what a comparison reads.
+type Options struct {
+	// TimeMode is TimeIsolated (the default, "") or TimePrimary.
+	TimeMode string
+}
+
+// ParseTimeMode reads a --time-mode value.
+func ParseTimeMode(s string) (string, error) {
+	switch s {
+	case "", TimeIsolated:
+		return TimeIsolated, nil
+	case TimePrimary, "primary":
+		return TimePrimary, nil
+	}
+	return "", fmt.Errorf("--time-mode %q: want %s (each candidate alone, the default) or %s (the rounds that time candidates together)", s, TimeIsolated, TimePrimary)
 }
 
 // File is one compared result.
@@ -82,8 +116,9 @@ type Candidate struct {
 // Config is one candidate under one configuration in every file.
 type Config struct {
 	Name string `json:"name"`
-	// Mode is the mode the times come from (interleaved, or process for
-	// run results).
+	// Mode is the mode the times come from: isolated where every file
+	// has the candidate alone in a fresh process (Options.TimeMode),
+	// else the primary mode (interleaved, or process for run results).
 	Mode string `json:"mode"`
 	// Time holds each file's estimate; N is 0 where the file has no
 	// successful run.
@@ -133,6 +168,12 @@ type Change struct {
 	// Relative is Delta over the old value, taken as at least one count
 	// per iteration so a rise from 0 is finite (0 -> 3 faults is +300%).
 	Relative float64 `json:"relative"`
+	// Overlap says, for a count that varies by process
+	// (Metric.PerProcess), that both files have several processes and
+	// their ranges overlap: some process of the old file counted at
+	// least as many as some process of the new one, so the change of the
+	// means is the processes' layout, not the program.
+	Overlap bool `json:"overlap,omitempty"`
 }
 
 // FindingChange is a finding that appeared, vanished or changed.
@@ -187,11 +228,12 @@ func (e *NoPairError) Error() string {
 // a *NoPairError when a file pairs no candidate at all, and when the files
 // are of kinds whose iterations mean different things (a timeit call
 // against a whole run).
-func New(in []Input) (*Comparison, error) {
+func New(in []Input, o Options) (*Comparison, error) {
 	if len(in) < 2 {
 		return nil, errors.New("compare needs two results or more")
 	}
-	c := &Comparison{Schema: Schema, Candidates: []Candidate{}, Findings: []FindingChange{}}
+	c := &Comparison{Schema: Schema, Candidates: []Candidate{}, Findings: []FindingChange{}, opts: o,
+		Rule: summary.Rule()}
 	for _, x := range in {
 		c.Files = append(c.Files, fileOf(x))
 		c.results = append(c.results, x.Result)
@@ -286,21 +328,28 @@ func (c *Comparison) config(cand *Candidate, name string) Config {
 			cfg.Time[i] = stats.Estimate{Unit: "s"}
 		}
 	}
+	timed := runs
+	if allAlone && c.opts.TimeMode != TimePrimary {
+		timed, cfg.Mode = alone, result.ModeIsolated
+		for i := range timed {
+			cfg.Time[i] = timed[i].Time
+		}
+	}
 	for i := 1; i < n; i++ {
-		if runs[0] == nil || runs[i] == nil {
+		if timed[0] == nil || timed[i] == nil {
 			continue
 		}
-		if len(runs[0].TimedSeconds()) == 0 || len(runs[i].TimedSeconds()) == 0 {
+		if len(timed[0].TimedSeconds()) == 0 || len(timed[i].TimedSeconds()) == 0 {
 			continue
 		}
 		// The faults corroborate as within one result; the fault cost
 		// may differ between the files' hosts, so it is not used.
-		sc := summary.Compare(cfg.Name, cfg.Mode, runs[0], runs[i], 0)
+		sc := summary.Compare(cfg.Name, cfg.Mode, timed[0], timed[i], 0)
 		cfg.TimeChanges[i-1] = &TimeChange{Ratio: sc.Ratio, Low: sc.Low, High: sc.High, P: sc.P,
 			Alpha: stats.Alpha, Significant: sc.Significant, Verdict: sc.Verdict}
 	}
 	for _, m := range Metrics {
-		from, mode := runs, cfg.Mode
+		from, mode := runs, c.results[0].PrimaryMode()
 		if m.Alone && allAlone {
 			from, mode = alone, result.ModeIsolated
 		}
@@ -314,12 +363,22 @@ func (c *Comparison) config(cand *Candidate, name string) Config {
 		for i := 1; i < n; i++ {
 			if mv.Values[0] != nil && mv.Values[i] != nil {
 				d := *mv.Values[i] - *mv.Values[0]
-				mv.Changes[i-1] = &Change{Delta: d, Relative: d / max(*mv.Values[0], 1)}
+				mv.Changes[i-1] = &Change{Delta: d, Relative: d / max(*mv.Values[0], 1),
+					Overlap: overlap(m.processValues(from[0]), m.processValues(from[i]))}
 			}
 		}
 		cfg.Metrics = append(cfg.Metrics, mv)
 	}
 	return cfg
+}
+
+// overlap says whether two files' per-process values share a range, when
+// each has several.
+func overlap(old, cur []float64) bool {
+	if len(old) < 2 || len(cur) < 2 {
+		return false
+	}
+	return slices.Max(old) >= slices.Min(cur) && slices.Max(cur) >= slices.Min(old)
 }
 
 func okRun(r *result.Result, cand, cfg, mode string) *result.Run {
@@ -384,7 +443,7 @@ func (c *Comparison) note(format string, args ...any) {
 }
 
 // Load reads the result files at paths and compares them.
-func Load(paths []string) (*Comparison, error) {
+func Load(paths []string, o Options) (*Comparison, error) {
 	var in []Input
 	for _, p := range paths {
 		r, err := result.Load(p)
@@ -393,7 +452,7 @@ func Load(paths []string) (*Comparison, error) {
 		}
 		in = append(in, Input{Path: p, Result: r})
 	}
-	return New(in)
+	return New(in, o)
 }
 
 // Write encodes the comparison as indented JSON.

@@ -3,6 +3,7 @@ package compare
 import (
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/faultline/faultline/internal/result"
@@ -49,7 +50,7 @@ func swapped(t *testing.T) *result.Result {
 }
 
 func TestPairsByLabelNotLetter(t *testing.T) {
-	c, err := New([]Input{{"old.json", seed(t)}, {"new.json", swapped(t)}})
+	c, err := New([]Input{{"old.json", seed(t)}, {"new.json", swapped(t)}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestPairsByLabelNotLetter(t *testing.T) {
 func TestPairsByCodeUnderAnotherLabel(t *testing.T) {
 	r := swapped(t)
 	r.Candidate("B").Label = "func1" // was A, labelled by its code
-	c, err := New([]Input{{"old.json", seed(t)}, {"new.json", r}})
+	c, err := New([]Input{{"old.json", seed(t)}, {"new.json", r}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestUnpairedAndNoPair(t *testing.T) {
 	r := swapped(t)
 	b := r.Candidate("A") // the old B
 	b.Label, b.Statement = "t = a.astype(np.float32); t / 255.0", "t = a.astype(np.float32); t / 255.0"
-	c, err := New([]Input{{"old.json", seed(t)}, {"new.json", r}})
+	c, err := New([]Input{{"old.json", seed(t)}, {"new.json", r}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func TestUnpairedAndNoPair(t *testing.T) {
 
 	a := r.Candidate("B")
 	a.Label, a.Statement = "a.sum()", "a.sum()"
-	_, err = New([]Input{{"old.json", seed(t)}, {"new.json", r}})
+	_, err = New([]Input{{"old.json", seed(t)}, {"new.json", r}}, Options{})
 	var npe *NoPairError
 	if !errors.As(err, &npe) || npe.Path != "new.json" {
 		t.Fatalf("err = %v; want a NoPairError for new.json", err)
@@ -142,7 +143,7 @@ func TestFindingGoneAndChanged(t *testing.T) {
 	first := old.Findings[0]
 	cur.Findings = cur.Findings[1:]
 	cur.Findings[0].Confidence = "other"
-	c, err := New([]Input{{"old.json", old}, {"new.json", cur}})
+	c, err := New([]Input{{"old.json", old}, {"new.json", cur}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +163,7 @@ func TestDifferentKindsRefused(t *testing.T) {
 	for i := range r.Results {
 		r.Results[i].Mode = result.ModeProcess
 	}
-	if _, err := New([]Input{{"old.json", seed(t)}, {"run.json", r}}); err == nil {
+	if _, err := New([]Input{{"old.json", seed(t)}, {"run.json", r}}, Options{}); err == nil {
 		t.Error("a timeit result compared with a run result")
 	}
 }
@@ -174,7 +175,7 @@ func TestTaxChange(t *testing.T) {
 	old, cur := seed(t), swapped(t)
 	old.Taxes = []result.Tax{{Candidate: "B", Config: "glibc", Best: "tcmalloc", Ratio: 10, Paid: true, Causes: []string{"heap-trim-refault"}}}
 	cur.Taxes = []result.Tax{{Candidate: "A", Config: "glibc", Best: "tcmalloc", Ratio: 1.02}}
-	c, err := New([]Input{{"old.json", old}, {"new.json", cur}})
+	c, err := New([]Input{{"old.json", old}, {"new.json", cur}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,5 +190,62 @@ func TestTaxChange(t *testing.T) {
 				t.Errorf("A's taxes %+v: want none (no file has one)", cand.Taxes)
 			}
 		}
+	}
+}
+
+// An order effect in the new file — B's trimming lands on A's interleaved
+// samples, doubling them — moves A's interleaved time although A did not
+// change. By default the times come from each candidate alone, where A's
+// runs are the same, so the change is not significant; asked for the
+// interleaved rounds, it is.
+func TestTimeModeIsolatedByDefault(t *testing.T) {
+	cur := seed(t)
+	inter := cur.Run("A", "glibc", result.ModeInterleaved)
+	for i := range inter.Samples {
+		inter.Samples[i].Seconds *= 2
+	}
+	for _, tt := range []struct {
+		opts     Options
+		mode     string
+		inflated bool
+	}{
+		{Options{}, result.ModeIsolated, false},
+		{Options{TimeMode: TimePrimary}, result.ModeInterleaved, true},
+	} {
+		c, err := New([]Input{{"old.json", seed(t)}, {"new.json", cur}}, tt.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a *Candidate
+		for i := range c.Candidates {
+			if c.Candidates[i].Names[1] == "A" {
+				a = &c.Candidates[i]
+			}
+		}
+		cfg := a.Config("glibc")
+		if cfg == nil || cfg.Mode != tt.mode || cfg.TimeChanges[0] == nil {
+			t.Fatalf("%+v: A under glibc = %+v, want times from %s", tt.opts, cfg, tt.mode)
+		}
+		want := seed(t).Run("A", "glibc", tt.mode).Time.Median
+		if cfg.Time[0].Median != want {
+			t.Errorf("%+v: old median %g, want the %s run's %g", tt.opts, cfg.Time[0].Median, tt.mode, want)
+		}
+		if slower := cfg.TimeChanges[0].Verdict == result.VerdictSlower; slower != tt.inflated {
+			t.Errorf("%+v: A's change is %s (ratio %.2f); want slower only from the inflated interleaved samples",
+				tt.opts, cfg.TimeChanges[0].Verdict, cfg.TimeChanges[0].Ratio)
+		}
+	}
+	// A file without isolated runs is compared in its primary mode.
+	noIso := seed(t)
+	noIso.Results = slices.DeleteFunc(noIso.Results, func(r result.Run) bool { return r.Mode == result.ModeIsolated })
+	c, err := New([]Input{{"old.json", seed(t)}, {"new.json", noIso}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg := c.Candidates[0].Config("glibc"); cfg == nil || cfg.Mode != result.ModeInterleaved {
+		t.Errorf("without isolated runs in one file: %+v, want interleaved", cfg)
+	}
+	if _, err := ParseTimeMode("alone"); err == nil {
+		t.Error("ParseTimeMode accepted an unknown mode")
 	}
 }

@@ -50,7 +50,7 @@ func TestCompareCostsFewSorts(t *testing.T) {
 		var took time.Duration
 		for range 2 {
 			took = bestOf(1, func() {
-				if _, err := New(in); err != nil {
+				if _, err := New(in, Options{}); err != nil {
 					t.Fatal(err)
 				}
 			})
@@ -81,7 +81,7 @@ func BenchmarkNew(b *testing.B) {
 		in := []Input{{"old.json", synthetic(n, 1, 1)}, {"new.json", synthetic(n, 1.01, 2)}}
 		b.Run("samples="+strconv.Itoa(n), func(b *testing.B) {
 			for b.Loop() {
-				if _, err := New(in); err != nil {
+				if _, err := New(in, Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -284,7 +284,8 @@ func nativeLarge(n *result.NativeAllocations) *result.Allocations {
 }
 
 // callers names where the large allocations come from: "make_buffers in
-// x (2 x 8.0 MiB)", the largest first; "" when the pass did not run or
+// x (2 x 8.0 MiB)" ("make_buffers in x at x.c:40 (...)" with debug
+// information), the largest first; "" when the pass did not run or
 // saw no caller.
 func callers(n *result.NativeAllocations) string {
 	if n == nil {
@@ -295,8 +296,7 @@ func callers(n *result.NativeAllocations) string {
 		if l.Bytes < 256*kib || len(parts) == 2 {
 			continue
 		}
-		who := site(result.NativeSite{Caller: l.Caller, Object: l.Object, Stripped: l.Stripped})
-		parts = append(parts, fmt.Sprintf("%s (%s x %s, %s)", who, fmtCount(l.Per), fmtBytes(float64(l.Bytes)), l.Function))
+		parts = append(parts, fmt.Sprintf("%s (%s x %s, %s)", site(l), fmtCount(l.Per), fmtBytes(float64(l.Bytes)), l.Function))
 	}
 	return strings.Join(parts, " and ")
 }

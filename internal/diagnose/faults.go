@@ -765,10 +765,13 @@ func (a *analysis) heapGrowth(p *pair) *draft {
 	}
 	// Many steps up for each step down: growth. A heap that grows once
 	// and is trimmed once per iteration, many iterations a process, is
-	// the trim's cycle, not growth. And more heap than was ever live at
-	// once: copies, not blocks that accumulate (which the allocations
-	// must show, the trace cannot).
-	if steps < 8*max(1, shrinks) || fsteps > steps/4 || ss.BrkGrowBytes < mib || peak == 0 || ss.BrkGrowBytes < 1.4*peak {
+	// the trim's cycle, not growth. And more heap grown between two trims
+	// than was ever live at once: copies, not blocks that accumulate
+	// (which the allocations must show, the trace cannot). Between two
+	// trims, not per iteration: a whole run that trims after each of its
+	// items grows its heap by every item's blocks, which are not copies.
+	cycles := max(1, shrinks)
+	if steps < 8*cycles || fsteps > steps/4 || ss.BrkGrowBytes < mib || peak == 0 || ss.BrkGrowBytes/cycles < 1.4*peak {
 		return nil
 	}
 	d := a.newDraft(p, ReallocCopy)

@@ -62,15 +62,24 @@ func releases(t result.NativeSite) bool {
 	return releasers[t.Function] || t.Function == "mallctl" && len(t.Args) == 0
 }
 
-// site says where a call came from: "main in ./chunks".
+// site says where a call came from: "main in chunks", "main in chunks
+// at chunks.c:12" where chunks has debug information.
 func site(t result.NativeSite) string {
 	switch {
 	case t.Caller != "" && t.Object != "":
-		return t.Caller + " in " + filepath.Base(t.Object)
+		return t.Caller + " in " + filepath.Base(t.Object) + atLine(t.At())
 	case t.Stripped:
-		return "a stripped caller"
+		return "a stripped caller" + atLine(t.At())
 	}
 	return "an unknown caller"
+}
+
+// atLine is " at x.c:12" after a site's name, "" without a line.
+func atLine(at string) string {
+	if at == "" {
+		return ""
+	}
+	return " at " + at
 }
 
 // programCauses renames the fault findings of p that the slow side's own
@@ -81,9 +90,14 @@ func (a *analysis) programCauses(p *pair, ds []*draft) {
 		return
 	}
 	tune := tuningCalls(p.s, freezes)
+	rel := tuningCalls(p.s, releases)
+	released := len(rel) > 0 && len(tuningCalls(p.f, releases)) == 0
 	if len(tune) > 0 && len(tuningCalls(p.f, freezes)) == 0 {
 		for _, d := range ds {
-			if d.f.Cause != MmapPerAllocation && d.f.Cause != HeapTrimRefault {
+			// A heap the program trims itself (malloc_trim) is its
+			// release's doing, not the threshold's: a mallopt that keeps
+			// freed memory (a high M_TRIM_THRESHOLD) does the opposite.
+			if d.f.Cause != MmapPerAllocation && (d.f.Cause != HeapTrimRefault || released) {
 				continue
 			}
 			t := tune[0]
@@ -100,8 +114,7 @@ func (a *analysis) programCauses(p *pair, ds []*draft) {
 			return
 		}
 	}
-	rel := tuningCalls(p.s, releases)
-	if len(rel) == 0 || len(tuningCalls(p.f, releases)) > 0 {
+	if !released {
 		return
 	}
 	// The release the trace already blamed on the program, or else the
@@ -256,8 +269,7 @@ func (a *analysis) siteEvidence(p *pair) []result.Evidence {
 			if len(out) == 3 {
 				break
 			}
-			who := site(result.NativeSite{Caller: l.Caller, Object: l.Object, Stripped: l.Stripped})
-			out = append(out, ev(fmt.Sprintf("large block from %s (%s), %s %s", who, l.Function, fmtCount(l.Per), a.per()),
+			out = append(out, ev(fmt.Sprintf("large block from %s (%s), %s %s", site(l), l.Function, fmtCount(l.Per), a.per()),
 				p.slow, a.base, float64(l.Bytes), "B", result.PassNative))
 		}
 	}
@@ -265,7 +277,8 @@ func (a *analysis) siteEvidence(p *pair) []result.Evidence {
 }
 
 // issuerCaller names the function an issuing site returns to: "main in
-// server", "a stripped function in libc.so.6".
+// server" ("main in server at server.c:80" with debug information), "a
+// stripped function in libc.so.6".
 func issuerCaller(is *result.SyscallIssuer) string {
 	who := is.Caller
 	if who == "" {
@@ -274,7 +287,7 @@ func issuerCaller(is *result.SyscallIssuer) string {
 	if is.CallerObject != "" {
 		who += " in " + filepath.Base(is.CallerObject)
 	}
-	return who
+	return who + atLine(is.CallerAt())
 }
 
 // issuerEvidence is who issued the slow side's madvise(MADV_DONTNEED), or

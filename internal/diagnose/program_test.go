@@ -64,8 +64,14 @@ func TestFreezingMalloptIsProgramTuning(t *testing.T) {
 	r.Run("B", "glibc", r.PrimaryMode()).PerIteration.Native = &result.NativeAllocations{Allocator: "glibc",
 		Tuning: []result.NativeSite{{Function: "mallopt", Args: []int64{-1, 64 << 20}, Per: 1, Caller: "main", Object: "/w/chunks"}}}
 	f := first(t, r, ProgramTuning)
-	if !strings.Contains(f.Summary, "mallopt(M_TRIM_THRESHOLD, 67108864)") || !strings.Contains(f.Summary, "main in chunks") {
+	if !strings.Contains(f.Summary, "mallopt(M_TRIM_THRESHOLD, 67108864)") || !strings.Contains(f.Summary, "(from main in chunks)") {
 		t.Errorf("summary %q", f.Summary)
+	}
+	// Built with -g: the call's line, by the base name of its file.
+	r.Run("B", "glibc", r.PrimaryMode()).PerIteration.Native.Tuning[0].CallerFile = "/home/u/chunks/chunks.c"
+	r.Run("B", "glibc", r.PrimaryMode()).PerIteration.Native.Tuning[0].CallerLine = 31
+	if f := first(t, r, ProgramTuning); !strings.Contains(f.Summary, "(from main in chunks at chunks.c:31)") {
+		t.Errorf("with a line: summary %q", f.Summary)
 	}
 	code := false
 	for _, fx := range f.Fixes {
@@ -170,16 +176,22 @@ func TestIssuerNamesTheReleaser(t *testing.T) {
 	for _, tt := range []struct {
 		caller, object string
 		cause, says    string
+		file           string
+		line           int
 	}{
-		{"make_buffers", "/w/buffers", ProgramTrim, "madvise from make_buffers in buffers"},
-		{"malloc_trim", "/usr/lib/x86_64-linux-gnu/libc.so.6", ProgramTrim, "through malloc_trim"},
-		{"", "/usr/lib/x86_64-linux-gnu/libc.so.6", HeapTrimRefault, "thread's arena"},
+		{"make_buffers", "/w/buffers", ProgramTrim, "madvise from make_buffers in buffers)", "", 0},
+		// With debug information, the call's line.
+		{"release_pages", "/w/buffers", ProgramTrim, "madvise from release_pages in buffers at buffers.c:58)", "/src/w/buffers.c", 58},
+		{"malloc_trim", "/usr/lib/x86_64-linux-gnu/libc.so.6", ProgramTrim, "through malloc_trim", "", 0},
+		{"", "/usr/lib/x86_64-linux-gnu/libc.so.6", HeapTrimRefault, "thread's arena", "", 0},
+		// libc's debug file installed: a stripped function with a line.
+		{"", "/usr/lib/x86_64-linux-gnu/libc.so.6", HeapTrimRefault, "from a stripped function in libc.so.6 at arena.c:700)", "./malloc/arena.c", 700},
 		// jemalloc linked into the program (as Redis has it).
-		{"je_pages_purge_forced", "/usr/bin/redis-server", AllocatorPurge, "the allocator linked into redis-server"},
+		{"je_pages_purge_forced", "/usr/bin/redis-server", AllocatorPurge, "the allocator linked into redis-server", "", 0},
 	} {
 		b := purging(1)
 		b.sys.Issuers = []result.SyscallIssuer{{Call: "madvise:MADV_DONTNEED", Bytes: 6 << 20, Per: 1, Object: "/usr/lib/x86_64-linux-gnu/libc.so.6",
-			Function: "madvise", Caller: tt.caller, CallerObject: tt.object, Stripped: tt.caller == ""}}
+			Function: "madvise", Caller: tt.caller, CallerObject: tt.object, Stripped: tt.caller == "", CallerFile: tt.file, CallerLine: tt.line}}
 		r := pairResult("", side{t: 0.5e-3, sys: &result.Syscalls{Threads: 1}}, b, nil, nil)
 		f := first(t, r, tt.cause)
 		if !strings.Contains(f.Summary, tt.says) || f.Confidence == Low && tt.cause == ProgramTrim {

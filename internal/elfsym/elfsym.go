@@ -1,7 +1,8 @@
 // Package elfsym reads what faultline needs of an ELF object's symbol
 // tables: the file offset of a function (where a uprobe goes) and the
-// function a file offset falls in (who called the allocator). It uses only
-// debug/elf, and works on PIE executables, shared libraries and static
+// function a file offset falls in (who called the allocator); and, from
+// its DWARF line table when it has one (or a separate debug file has),
+// the source line there. It uses only debug/elf and debug/dwarf, and works on PIE executables, shared libraries and static
 // binaries alike, because both directions go through file offsets, which
 // do not depend on where the object was loaded.
 //
@@ -29,6 +30,11 @@ type File struct {
 	byName   map[string]uint64
 	loads    []elf.ProgHeader
 	entry    uint64
+
+	// The line table, read on the first LineAt (lines.go).
+	linesOnce sync.Once
+	lines     *lineTable
+	linesErr  error
 }
 
 type sym struct {

@@ -97,6 +97,11 @@ func judge(c *compare.Comparison, cfg *compare.Config, fi int, b *Breach) bool {
 	if m, ok := compare.LookupMetric(b.Rule.Metric); ok && ch.Delta < m.Floor {
 		return false
 	}
+	if ch.Overlap {
+		// The processes of the two files overlap: the means moved with
+		// the address-space layout, not with the program.
+		return false
+	}
 	if b.Rule.Relative {
 		return ch.Relative > b.Rule.Limit
 	}

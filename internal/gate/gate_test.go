@@ -84,7 +84,7 @@ func fixed(t *testing.T) *result.Result {
 
 func check(t *testing.T, old, cur *result.Result, expr string) (*compare.Comparison, []Breach) {
 	t.Helper()
-	c, err := compare.New([]compare.Input{{Path: "old.json", Result: old}, {Path: "new.json", Result: cur}})
+	c, err := compare.New([]compare.Input{{Path: "old.json", Result: old}, {Path: "new.json", Result: cur}}, compare.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,5 +227,39 @@ func TestUnpairedIsABreach(t *testing.T) {
 	// Without rules there is no gate, and nothing to breach.
 	if got := Check(c, nil); len(got) != 0 {
 		t.Errorf("no rules: %+v", got)
+	}
+}
+
+// Faults differ between processes of one program (where a page boundary
+// falls decides which blocks huge pages back): a rise of the means whose
+// processes overlap the old ones is the layout, not a change, and passes;
+// processes wholly above the old ones breach.
+func TestFaultsAcrossProcesses(t *testing.T) {
+	with := func(procs ...float64) *result.Result {
+		r := seed(t)
+		run := r.Run("B", "glibc", result.ModeIsolated)
+		run.ProcessFaults = procs
+		sum := 0.0
+		for _, f := range procs {
+			sum += f
+		}
+		run.PerIteration.MinorFaults = sum / float64(len(procs))
+		return r
+	}
+	old := with(808, 1319, 808)
+	c, bs := check(t, old, with(1319, 1319, 808), "faults>+10%")
+	if len(bs) != 0 {
+		t.Errorf("overlapping processes (808-1319 against 808-1319) breach: %s", bs[0].Line(c))
+	}
+	if cfg := c.Candidates[1].Config("glibc"); cfg == nil || !cfg.Metric("faults").Changes[0].Overlap {
+		t.Errorf("the change is not marked as overlapping: %+v", cfg)
+	}
+	_, bs = check(t, old, with(2600, 2650, 2610), "faults>+10%")
+	if len(bs) != 1 || bs[0].Rule.Metric != "faults" {
+		t.Errorf("processes wholly above the old ones: breaches %+v, want faults", bs)
+	}
+	// One process a side cannot show a spread: judged on the means.
+	if _, bs := check(t, with(808), with(1319), "faults>+10%"); len(bs) != 1 {
+		t.Errorf("one process a side: breaches %+v, want faults", bs)
 	}
 }

@@ -1,6 +1,7 @@
 package memtrace
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"sort"
@@ -26,6 +27,13 @@ type Site struct {
 	Caller       string
 	CallerObject string
 	Stripped     bool
+	// File and Line are the syscall instruction's source line, CallerFile
+	// and CallerLine the call's in Caller, from DWARF line tables; ""
+	// and 0 without debug information.
+	File       string
+	Line       int
+	CallerFile string
+	CallerLine int
 }
 
 // issuerKey groups calls by kind, size class and site.
@@ -100,25 +108,20 @@ func (c *counts) issuersPerIteration(n float64) []result.SyscallIssuer {
 		out = append(out, result.SyscallIssuer{Call: k.call, Bytes: mean, Per: float64(v.n) / n,
 			Object: k.site.Object, Function: k.site.Function, Caller: k.site.Caller,
 			CallerObject: k.site.CallerObject, Stripped: k.site.Stripped,
+			File: k.site.File, Line: k.site.Line, CallerFile: k.site.CallerFile, CallerLine: k.site.CallerLine,
 			Owner: alloc.Owner(k.site.Object, k.site.Function, k.site.Caller, k.site.CallerObject)})
 	}
 	return out
 }
 
 func issuerLess(a, b issuerKey) bool {
-	switch {
-	case a.class != b.class:
-		return a.class > b.class
-	case a.site.Object != b.site.Object:
-		return a.site.Object < b.site.Object
-	case a.site.Function != b.site.Function:
-		return a.site.Function < b.site.Function
-	case a.site.CallerObject != b.site.CallerObject:
-		return a.site.CallerObject < b.site.CallerObject
-	case a.site.Caller != b.site.Caller:
-		return a.site.Caller < b.site.Caller
+	x, y := a.site, b.site
+	if c := cmp.Or(cmp.Compare(b.class, a.class), cmp.Compare(x.Object, y.Object), cmp.Compare(x.Function, y.Function),
+		cmp.Compare(x.CallerObject, y.CallerObject), cmp.Compare(x.Caller, y.Caller), cmp.Compare(x.File, y.File),
+		cmp.Compare(x.Line, y.Line), cmp.Compare(x.CallerFile, y.CallerFile), cmp.Compare(x.CallerLine, y.CallerLine)); c != 0 {
+		return c < 0
 	}
-	return !a.site.Stripped && b.site.Stripped
+	return !x.Stripped && y.Stripped
 }
 
 // issuerState is one issuer group in a Tally's encoded form.
@@ -132,6 +135,10 @@ type issuerState struct {
 	Caller       string `json:"caller,omitempty"`
 	CallerObject string `json:"caller_object,omitempty"`
 	Stripped     bool   `json:"stripped,omitempty"`
+	File         string `json:"file,omitempty"`
+	Line         int    `json:"line,omitempty"`
+	CallerFile   string `json:"caller_file,omitempty"`
+	CallerLine   int    `json:"caller_line,omitempty"`
 }
 
 func (c *counts) issuerStates() []issuerState {
@@ -139,16 +146,18 @@ func (c *counts) issuerStates() []issuerState {
 	for k, v := range c.issuers {
 		out = append(out, issuerState{Call: k.call, Class: k.class, N: v.n, Bytes: v.bytes,
 			Object: k.site.Object, Function: k.site.Function, Caller: k.site.Caller,
-			CallerObject: k.site.CallerObject, Stripped: k.site.Stripped})
+			CallerObject: k.site.CallerObject, Stripped: k.site.Stripped,
+			File: k.site.File, Line: k.site.Line, CallerFile: k.site.CallerFile, CallerLine: k.site.CallerLine})
 	}
 	return out
 }
 
 func (s issuerState) valid() bool {
-	return s.Call != "" && s.Class >= 0 && s.Class <= 64 && s.N > 0 && s.Bytes > 0
+	return s.Call != "" && s.Class >= 0 && s.Class <= 64 && s.N > 0 && s.Bytes > 0 && s.Line >= 0 && s.CallerLine >= 0
 }
 
 func (s issuerState) key() issuerKey {
 	return issuerKey{call: s.Call, class: s.Class, site: Site{Object: s.Object, Function: s.Function,
-		Caller: s.Caller, CallerObject: s.CallerObject, Stripped: s.Stripped}}
+		Caller: s.Caller, CallerObject: s.CallerObject, Stripped: s.Stripped,
+		File: s.File, Line: s.Line, CallerFile: s.CallerFile, CallerLine: s.CallerLine}}
 }

@@ -110,3 +110,27 @@ func TestBoundAllocator(t *testing.T) {
 		})
 	}
 }
+
+// TestCallerLines: in a program built with -g, the two 8 MiB mallocs of
+// make_buffers are two sites, each with its call's line in buffers.c; the
+// same program without -g has one site and no line (TestBoundAllocator,
+// TestStrippedCallerIsNotGuessed).
+func TestCallerLines(t *testing.T) {
+	bin := proctest.BuildCWith(t, "buffers", "-g")
+	plan, rec := record(t, []string{bin, "4", "two"}, os.Environ())
+	a, _ := Tally(plan, rec, 1)
+	want := map[int]bool{proctest.MarkedLine(t, "buffers", "a"): true, proctest.MarkedLine(t, "buffers", "b"): true}
+	got := map[int]bool{}
+	for _, l := range a.Large {
+		if l.Bytes != 8<<20 {
+			continue
+		}
+		if l.Per != 4 || l.Caller != "make_buffers" || l.Object != bin || filepath.Base(l.CallerFile) != "buffers.c" || !want[l.CallerLine] {
+			t.Errorf("large %+v, want 4 x 8 MiB from make_buffers at buffers.c:%v", l, want)
+		}
+		got[l.CallerLine] = true
+	}
+	if len(got) != 2 {
+		t.Errorf("8 MiB sites at lines %v, want %v (large %+v)", got, want, a.Large)
+	}
+}

@@ -40,17 +40,19 @@ func Tally(plan *Plan, rec uprobe.Recording, iters int) (*result.NativeAllocatio
 	})
 	for k, c := range t.large {
 		a.Large = append(a.Large, result.NativeSite{Function: k.fn, Bytes: k.bytes, Per: float64(c) / n,
-			Caller: k.caller, Object: k.object, Stripped: k.stripped})
+			Caller: k.caller, Object: k.object, Stripped: k.stripped, CallerFile: k.file, CallerLine: k.line})
 	}
 	slices.SortFunc(a.Large, func(x, y result.NativeSite) int {
-		return cmp.Or(cmp.Compare(y.Bytes, x.Bytes), cmp.Compare(y.Per, x.Per), cmp.Compare(x.Caller, y.Caller), cmp.Compare(x.Function, y.Function))
+		return cmp.Or(cmp.Compare(y.Bytes, x.Bytes), cmp.Compare(y.Per, x.Per), cmp.Compare(x.Caller, y.Caller), cmp.Compare(x.Function, y.Function),
+			cmp.Compare(x.CallerFile, y.CallerFile), cmp.Compare(x.CallerLine, y.CallerLine), cmp.Compare(x.Object, y.Object))
 	})
 	for _, g := range t.tune {
 		g.site.Per = float64(g.n) / n
 		a.Tuning = append(a.Tuning, g.site)
 	}
 	slices.SortFunc(a.Tuning, func(x, y result.NativeSite) int {
-		return cmp.Or(cmp.Compare(x.Function, y.Function), cmp.Compare(fmt.Sprint(x.Args), fmt.Sprint(y.Args)), cmp.Compare(x.Caller, y.Caller))
+		return cmp.Or(cmp.Compare(x.Function, y.Function), cmp.Compare(fmt.Sprint(x.Args), fmt.Sprint(y.Args)), cmp.Compare(x.Caller, y.Caller),
+			cmp.Compare(x.CallerFile, y.CallerFile), cmp.Compare(x.CallerLine, y.CallerLine))
 	})
 	a.Object, a.Allocator = t.allocator(rec)
 	return a, t.notes(rec, a)
@@ -67,6 +69,8 @@ type largeKey struct {
 	fn, caller, object string
 	bytes              int64
 	stripped           bool
+	file               string
+	line               int
 }
 
 type tuneGroup struct {
@@ -158,7 +162,8 @@ func (t *tally) hit(h uprobe.Hit) {
 		t.bytes += n
 		if n >= result.LargeBytes {
 			w := t.where(h)
-			t.large[largeKey{fn: s.fn.name, bytes: int64(n), caller: w.Caller, object: w.Object, stripped: w.Stripped}]++
+			t.large[largeKey{fn: s.fn.name, bytes: int64(n), caller: w.Caller, object: w.Object, stripped: w.Stripped,
+				file: w.CallerFile, line: w.CallerLine}]++
 		}
 	case kFree:
 		t.frees++
@@ -166,7 +171,7 @@ func (t *tally) hit(h uprobe.Hit) {
 	case kTune:
 		site := t.where(h)
 		site.Function, site.Args = s.fn.name, tuneArgs(s.fn.name, h.Args)
-		key := fmt.Sprint(site.Function, site.Args, site.Caller, site.Object)
+		key := fmt.Sprint(site.Function, site.Args, site.Caller, site.Object, site.CallerFile, site.CallerLine)
 		if g := t.tune[key]; g != nil {
 			g.n++
 		} else {
@@ -224,11 +229,20 @@ func (t *tally) release(p uint64) {
 	}
 }
 
-// where names the function a hit returns to, in its process's address
+// where names the function a hit returns to, and the call's source line
+// where its object has debug information, in its process's address
 // space at that moment.
 func (t *tally) where(h uprobe.Hit) result.NativeSite {
+	if h.Caller == 0 {
+		return result.NativeSite{}
+	}
+	// The return address follows the call; one byte back is in the
+	// call instruction, whose line is the call's (the next instruction
+	// may be the next statement's, or another function's after a call
+	// that does not return).
+	at := h.Caller - 1
 	for _, m := range t.spaces[h.Pid] {
-		if h.Caller < m.Start || h.Caller >= m.Start+m.Len {
+		if at < m.Start || at >= m.Start+m.Len {
 			continue
 		}
 		site := result.NativeSite{Object: m.Path}
@@ -237,8 +251,12 @@ func (t *tally) where(h uprobe.Hit) result.NativeSite {
 			site.Stripped = true
 			return site
 		}
-		site.Caller = f.FuncAt(h.Caller - m.Start + m.Pgoff)
+		off := at - m.Start + m.Pgoff
+		site.Caller = f.FuncAt(off)
 		site.Stripped = site.Caller == "" && f.Stripped
+		if l, ok := f.LineAt(off); ok {
+			site.CallerFile, site.CallerLine = l.File, l.Line
+		}
 		return site
 	}
 	return result.NativeSite{}

@@ -215,22 +215,31 @@ type siteKey struct {
 // siteOf names ip and ret in space.
 func siteOf(space []mapping, ip, ret uint64) *memtrace.Site {
 	s := &memtrace.Site{}
-	var stripped bool
 	// The syscall instruction is just before ip, the call just before
 	// the return address: look both up one byte back, so that the last
-	// instruction of a function is still its own.
-	s.Object, s.Function, stripped = name(space, ip-1)
-	s.Stripped = stripped
+	// instruction of a function is still its own, and the line is the
+	// call's, not the next statement's.
+	at := name(space, ip-1)
+	s.Object, s.Function, s.Stripped = at.object, at.function, at.stripped
+	s.File, s.Line = at.line.File, at.line.Line
 	if ret != 0 {
-		s.CallerObject, s.Caller, stripped = name(space, ret-1)
-		s.Stripped = s.Stripped || stripped
+		at := name(space, ret-1)
+		s.CallerObject, s.Caller, s.Stripped = at.object, at.function, s.Stripped || at.stripped
+		s.CallerFile, s.CallerLine = at.line.File, at.line.Line
 	}
 	return s
 }
 
-// name finds the latest mapping of space covering addr and the function
-// there.
-func name(space []mapping, addr uint64) (object, function string, stripped bool) {
+// named is an address's object, function and source line.
+type named struct {
+	object, function string
+	stripped         bool
+	line             elfsym.Line
+}
+
+// name finds the latest mapping of space covering addr, the function
+// there and its source line where the object has debug information.
+func name(space []mapping, addr uint64) named {
 	for i := len(space) - 1; i >= 0; i-- {
 		m := space[i]
 		if addr < m.start || addr-m.start >= m.len {
@@ -238,10 +247,12 @@ func name(space []mapping, addr uint64) (object, function string, stripped bool)
 		}
 		f, err := elfsym.Open(m.path)
 		if err != nil {
-			return m.path, "", true
+			return named{object: m.path, stripped: true}
 		}
-		fn := f.FuncAt(addr - m.start + m.pgoff)
-		return m.path, fn, fn == "" && f.Stripped
+		off := addr - m.start + m.pgoff
+		fn := f.FuncAt(off)
+		l, _ := f.LineAt(off)
+		return named{object: m.path, function: fn, stripped: fn == "" && f.Stripped, line: l}
 	}
-	return "", "", false
+	return named{}
 }

@@ -35,8 +35,8 @@ func recordWhole(t *testing.T, argv ...string) *result.Syscalls {
 	}
 	sc := Tally(ev, nil, cmd.Process.Pid).Whole()
 	for _, is := range sc.Issuers {
-		t.Logf("%s %d x %.0f: %s in %s, from %s in %s (stripped %v)", is.Call, is.Bytes, is.Per,
-			is.Function, is.Object, is.Caller, is.CallerObject, is.Stripped)
+		t.Logf("%s %d x %.0f: %s in %s %s, from %s in %s %s (stripped %v)", is.Call, is.Bytes, is.Per,
+			is.Function, is.Object, is.At(), is.Caller, is.CallerObject, is.CallerAt(), is.Stripped)
 	}
 	return sc
 }
@@ -59,6 +59,31 @@ func TestIssuerProgram(t *testing.T) {
 	if !isLibc(is.Object) || is.Function != "madvise" || is.CallerObject != bin || is.Per != 4 ||
 		is.Caller != "release_pages" && is.Caller != "make_buffers" {
 		t.Errorf("MADV_DONTNEED issued by %+v, want 4 from release_pages (or make_buffers) in %s through libc's madvise", is, bin)
+	}
+}
+
+// TestIssuerLine: built with -g, the program's madvise names its call's
+// line in buffers.c: in release_pages, or the call of release_pages in
+// make_buffers when gcc made madvise a tail call; the same program
+// without -g names none (TestIssuerProgram).
+func TestIssuerLine(t *testing.T) {
+	needRecorder(t)
+	bin := proctest.BuildCWith(t, "buffers", "-g")
+	sc := recordWhole(t, bin, "4", "dontneed")
+	is := sc.IssuedBy("madvise:MADV_DONTNEED")
+	if is == nil {
+		t.Fatal("no issuer of MADV_DONTNEED recorded")
+	}
+	want := map[string]int{"release_pages": proctest.MarkedLine(t, "buffers", "madvise"), "make_buffers": proctest.MarkedLine(t, "buffers", "release")}
+	if line, ok := want[is.Caller]; !ok || is.CallerObject != bin || filepath.Base(is.CallerFile) != "buffers.c" || is.CallerLine != line || is.Per != 4 {
+		t.Errorf("MADV_DONTNEED issued by %+v, want 4 from %v (caller: line) of buffers.c", is, want)
+	}
+	if is.CallerAt() != fmt.Sprintf("buffers.c:%d", is.CallerLine) {
+		t.Errorf("CallerAt %q", is.CallerAt())
+	}
+	plain := recordWhole(t, proctest.BuildC(t, "buffers"), "4", "dontneed").IssuedBy("madvise:MADV_DONTNEED")
+	if plain == nil || plain.CallerFile != "" || plain.CallerLine != 0 {
+		t.Errorf("without -g: issued by %+v, want no line", plain)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 )
 
 //go:embed probe.py
@@ -166,4 +167,60 @@ func FindNumPy(ctx context.Context) (Python, bool) {
 		}
 	}
 	return Python{}, false
+}
+
+// MissingModule returns the top-level module a Python traceback failed to
+// import ("numpy" for "No module named 'numpy.linalg'"), or "".
+func MissingModule(traceback string) string {
+	const marker = "No module named '"
+	i := strings.LastIndex(traceback, marker)
+	if i < 0 {
+		return ""
+	}
+	rest := traceback[i+len(marker):]
+	j := strings.IndexByte(rest, '\'')
+	if j <= 0 {
+		return ""
+	}
+	mod, _, _ := strings.Cut(rest[:j], ".")
+	// A name is imported by another interpreter to test it: identifiers
+	// only.
+	for _, c := range mod {
+		if c != '_' && !unicode.IsLetter(c) && !unicode.IsDigit(c) {
+			return ""
+		}
+	}
+	return mod
+}
+
+// WithModule returns the first interpreter of Interpreters, other than
+// except, that imports module: the one to suggest when except lacks it.
+func WithModule(ctx context.Context, module, except string) (Python, bool) {
+	skip := except
+	if real, err := filepath.EvalSymlinks(except); err == nil {
+		skip = real
+	}
+	for _, py := range Interpreters(ctx) {
+		real, err := filepath.EvalSymlinks(py.Path)
+		if err != nil {
+			real = py.Path
+		}
+		if real == skip || py.Path == except {
+			continue
+		}
+		if module == "numpy" && py.NumPy != "" {
+			return py, true
+		}
+		if module != "numpy" && imports(ctx, py.Path, module) {
+			return py, true
+		}
+	}
+	return Python{}, false
+}
+
+// imports says whether python imports module, within a few seconds.
+func imports(ctx context.Context, python, module string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return exec.CommandContext(ctx, python, "-c", "import "+module).Run() == nil
 }

@@ -11,13 +11,14 @@ import (
 // buildDoc turns a result into the document every text renderer draws.
 // Sections without data are left out, so a result with one configuration
 // has no allocator matrix and one without findings has no "Why".
+// HTML and Markdown always carry the legend.
 func buildDoc(r *result.Result, verbose bool) *doc {
-	return buildDocIn(r, verbose, "")
+	return buildDocIn(r, verbose, "", true)
 }
 
 // buildDocIn is buildDoc with the time columns in a fixed unit ("" to
-// choose per number).
-func buildDocIn(r *result.Result, verbose bool, unit string) *doc {
+// choose per number), with the legend or without.
+func buildDocIn(r *result.Result, verbose bool, unit string, legend bool) *doc {
 	f := newFacts(r)
 	f.unit = unit
 	d := &doc{}
@@ -43,6 +44,7 @@ func buildDocIn(r *result.Result, verbose bool, unit string) *doc {
 		f.fixesSection(),
 		f.notesSection(),
 		f.passesSection(verbose),
+		legendIf(legend, r.Rule),
 	} {
 		if s != nil && len(s.Blocks) > 0 {
 			d.Sections = append(d.Sections, *s)

@@ -5,6 +5,7 @@ package report
 // renderings agree.
 
 import (
+	"fmt"
 	"html/template"
 	"io"
 	"math"
@@ -12,36 +13,37 @@ import (
 	"strings"
 
 	comparison "github.com/faultline/faultline/internal/compare"
+	"github.com/faultline/faultline/internal/result"
 )
 
 // CompareTerminal writes a comparison for a terminal: the files, each
 // candidate's time in every file with the change and its significance
-// ("~" when the Mann-Whitney U test does not find one), the counts per
+// ("~" when the verdict's test does not find one), the counts per
 // iteration with their deltas, the findings that appeared, vanished or
 // changed, and the candidates that did not pair.
 func CompareTerminal(w io.Writer, c *comparison.Comparison, opt Options) error {
-	return writeTerminal(w, buildCompareDoc(c), opt)
+	return writeTerminal(w, buildCompareDoc(c, opt.Verbose), opt)
 }
 
 // CompareMarkdown writes the same content as CompareTerminal as
 // GitHub-flavoured Markdown, for a pull request's comment.
 func CompareMarkdown(w io.Writer, c *comparison.Comparison) error {
-	return writeMarkdown(w, buildCompareDoc(c))
+	return writeMarkdown(w, buildCompareDoc(c, true))
 }
 
 // CompareHTML writes the same content as a self-contained page, with the
 // result report's stylesheet and policy (no scripts, nothing fetched).
 func CompareHTML(w io.Writer, c *comparison.Comparison) error {
-	p := &page{Doc: buildCompareDoc(c), CSS: template.CSS(htmlCSS), Figures: map[string][]figure{}}
+	p := &page{Doc: buildCompareDoc(c, true), CSS: template.CSS(htmlCSS), Figures: map[string][]figure{}}
 	p.Title = p.Doc.Title.String()
 	return pageTmpl.Execute(w, p)
 }
 
-func buildCompareDoc(c *comparison.Comparison) *doc {
+func buildCompareDoc(c *comparison.Comparison, legend bool) *doc {
 	d := &doc{Title: line{sty("faultline compare", strong), txt(" · " + plural(len(c.Files), "file", "files") +
 		" · " + plural(len(c.Candidates), "candidate", "candidates"))}}
 	d.Head = []block{{Table: compareFiles(c)}}
-	for _, s := range []*section{compareTime(c), compareCounts(c), compareTax(c), compareFindings(c), compareUnpaired(c), compareNotes(c)} {
+	for _, s := range []*section{compareTime(c), compareCounts(c), compareTax(c), compareFindings(c), compareUnpaired(c), compareNotes(c), legendIf(legend, &c.Rule)} {
 		if s != nil && len(s.Blocks) > 0 {
 			d.Sections = append(d.Sections, *s)
 		}
@@ -84,8 +86,8 @@ func candCells(c *comparison.Comparison, i int) []span {
 func compareTime(c *comparison.Comparison) *section {
 	unit := c.Files[0].Unit
 	s := &section{ID: "time", Title: "Time per " + unit,
-		Subtitle: line{txt("median ± its 95% interval; change of the median against " + fileTag(c, 0) +
-			", ~ when a Mann-Whitney U test does not find it significant (p ≥ 0.01)")}}
+		Subtitle: line{txt("median ± its 95% interval, " + timeModes(c) + "; change of the median against " + fileTag(c, 0) +
+			fmt.Sprintf(", ~ when not significant (p ≥ α = %g)", c.Rule.Alpha))}}
 	head := []string{"config", "", "label"}
 	right := []bool{false, false, false}
 	for i := range c.Files {
@@ -123,6 +125,24 @@ func compareTime(c *comparison.Comparison) *section {
 	return s
 }
 
+// timeModes says where the times come from: each candidate alone in a
+// fresh process where every file has that run (compare.TimeIsolated, the
+// stable mode a gate reads), else the primary mode.
+func timeModes(c *comparison.Comparison) string {
+	modes := map[string]bool{}
+	forEachConfig(c, func(_ string, _ int, cfg *comparison.Config) { modes[cfg.Mode] = true })
+	var out []string
+	for _, m := range []string{result.ModeIsolated, result.ModeInterleaved, result.ModeProcess} {
+		if modes[m] {
+			out = append(out, modeText(m))
+		}
+	}
+	if len(out) == 0 {
+		return "no times"
+	}
+	return strings.Join(out, " or ")
+}
+
 // compareTax sets each candidate's memory tax side by side: what memory
 // management cost it in each file, against the fastest configuration
 // that ran there.
@@ -143,6 +163,8 @@ func compareTax(c *comparison.Comparison) *section {
 			switch {
 			case tx == nil || tx.Best == "":
 				row = append(row, sty("-", dim), txt(""))
+			case tx.Paid && len(tx.Causes) == 0:
+				row = append(row, sty(fmtRatio(tx.Ratio), bad), txt(tx.Best))
 			case tx.Paid:
 				row = append(row, sty(fmtRatio(tx.Ratio), bad), txt(tx.Best+" ("+strings.Join(tx.Causes, ", ")+")"))
 			default:
@@ -219,7 +241,8 @@ func compareCounts(c *comparison.Comparison) *section {
 	unit := c.Files[0].Unit
 	s := &section{ID: "memory", Title: "Memory per " + unit,
 		Subtitle: line{txt("counts per " + unit + " compared as they are: they repeat from run to run, so a change needs no test; " +
-			"faults from each candidate alone in a fresh process where every file has that run")}}
+			"faults from each candidate alone in a fresh process where every file has that run; " +
+			"~ where the files' processes overlap (faults differ between processes with the address-space layout)")}}
 	head := []string{"config", "", "metric"}
 	right := []bool{false, false, false}
 	for i := range c.Files {
@@ -298,6 +321,10 @@ func countChangeCells(unit string, ch *comparison.Change) []span {
 	st := bad
 	if ch.Delta < 0 {
 		st = good
+	}
+	if ch.Overlap {
+		// The files' processes overlap: the layout moved the mean.
+		return []span{sty("~ "+d, warn), sty("("+fmtChangePct(ch.Relative)+")", dim)}
 	}
 	return []span{sty(d, st), sty("("+fmtChangePct(ch.Relative)+")", dim)}
 }

@@ -18,7 +18,7 @@ func TestCompareRenderings(t *testing.T) {
 	old.Candidate("B").Label = cur.Candidate("B").Label
 	gone := old.Findings[0]
 	cur.Findings = cur.Findings[1:]
-	c, err := comparison.New([]comparison.Input{{Path: "old.json", Result: old}, {Path: "new.json", Result: cur}})
+	c, err := comparison.New([]comparison.Input{{Path: "old.json", Result: old}, {Path: "new.json", Result: cur}}, comparison.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestCompareTax(t *testing.T) {
 	old, cur := loadFixture(t, "seed.json"), loadFixture(t, "seed.json")
 	old.Taxes = []result.Tax{{Candidate: "B", Config: "glibc", Best: "tcmalloc", Ratio: 10.4, Paid: true, Causes: []string{"heap-trim-refault"}}}
 	cur.Taxes = []result.Tax{{Candidate: "B", Config: "glibc", Best: "tcmalloc", Ratio: 1.02}}
-	c, err := comparison.New([]comparison.Input{{Path: "old.json", Result: old}, {Path: "new.json", Result: cur}})
+	c, err := comparison.New([]comparison.Input{{Path: "old.json", Result: old}, {Path: "new.json", Result: cur}}, comparison.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func nativeBlock(cfg string, runs []*result.Run) []line {
 }
 
 // NativeLine is one candidate's native allocation evidence in a line:
-// "B: 2 x 8.0 MiB per iteration from make_buffers in x; ...".
+// "B: 2 x 8.0 MiB per iteration from make_buffers in x at x.c:40; ...".
 func NativeLine(cand string, na *result.NativeAllocations) line {
 	per := "per iteration"
 	if na.Scope == "process" {
@@ -60,18 +60,28 @@ func NativeLine(cand string, na *result.NativeAllocations) line {
 	return line{sty(cand, strong), txt(": " + strings.Join(parts, "; ")), sty(" · "+totals, dim)}
 }
 
-// siteText names a calling function and its file, without guessing.
+// siteText names a calling function and its file, and the call's source
+// line where the file has debug information ("main in x at x.c:12"),
+// without guessing.
 func siteText(s result.NativeSite) string {
 	obj := filepath.Base(s.Object)
 	switch {
 	case s.Object == "":
 		return "code outside any mapped file"
 	case s.Caller != "":
-		return s.Caller + " in " + obj
+		return s.Caller + " in " + obj + atLine(s.At())
 	case s.Stripped:
-		return "a function of " + obj + " (stripped: no symbols)"
+		return "a function of " + obj + atLine(s.At()) + " (stripped: no symbols)"
 	}
-	return "an unnamed address in " + obj
+	return "an unnamed address in " + obj + atLine(s.At())
+}
+
+// atLine is " at x.c:12" after a site's name, "" without a line.
+func atLine(at string) string {
+	if at == "" {
+		return ""
+	}
+	return " at " + at
 }
 
 // issuedCalls are the calls whose issuer the report names: those that give
@@ -111,16 +121,18 @@ func issuersBlock(runs []*result.Run) []line {
 	return out
 }
 
-// issuerSite is "make_buffers in buffers", or the issuing function where
-// its caller is unknown or has no symbol.
+// issuerSite is "make_buffers in buffers" ("... at buffers.c:40" with
+// debug information), or the issuing function where its caller is
+// unknown or has no symbol.
 func issuerSite(is *result.SyscallIssuer) string {
 	switch {
 	case is.Caller != "":
-		return is.Caller + " in " + filepath.Base(is.CallerObject)
+		return is.Caller + " in " + filepath.Base(is.CallerObject) + atLine(is.CallerAt())
 	case is.Function != "" && is.Object != "" && is.CallerObject != "":
-		return is.Function + " in " + filepath.Base(is.Object) + ", called from a stripped function in " + filepath.Base(is.CallerObject)
+		return is.Function + " in " + filepath.Base(is.Object) + atLine(is.At()) +
+			", called from a stripped function in " + filepath.Base(is.CallerObject) + atLine(is.CallerAt())
 	case is.Function != "" && is.Object != "":
-		return is.Function + " in " + filepath.Base(is.Object) + " (its caller unknown)"
+		return is.Function + " in " + filepath.Base(is.Object) + atLine(is.At()) + " (its caller unknown)"
 	}
 	return "an unknown site (stripped)"
 }

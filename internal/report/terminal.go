@@ -26,7 +26,8 @@ type Options struct {
 	// sweep's), under its heading. A partial result's warning stays.
 	Quiet bool
 	// Verbose adds sample counts and loops, how thresholds were derived,
-	// and every pass instead of one line per kind of pass.
+	// every pass instead of one line per kind of pass, and the legend of
+	// the notation (±, p against α, ~, *).
 	Verbose bool
 	// Unit fixes the unit of the time columns, by python -m timeit's
 	// names (units.TimeUnits: nsec, usec, msec, sec); "" chooses one per
@@ -39,7 +40,7 @@ type Options struct {
 // activity per iteration, the order effect, the allocator matrix, the
 // findings and their fixes, notes, and which pass each number came from.
 func Terminal(w io.Writer, r *result.Result, opt Options) error {
-	return writeTerminal(w, buildDocIn(r, opt.Verbose, opt.Unit), opt)
+	return writeTerminal(w, buildDocIn(r, opt.Verbose, opt.Unit, opt.Verbose), opt)
 }
 
 // writeTerminal renders a document model for a terminal.

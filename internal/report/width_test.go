@@ -32,14 +32,14 @@ func renderings(t *testing.T, width int) []rendering {
 		r := loadFixture(t, fx+".json")
 		for _, opt := range []Options{{}, {Verbose: true}, {Quiet: true}, {Color: true, Verbose: true}, {Unit: "usec"}} {
 			opt.Width = width
-			d := buildDocIn(r, opt.Verbose, opt.Unit)
+			d := buildDocIn(r, opt.Verbose, opt.Unit, false)
 			if opt.Quiet {
 				d = quietDoc(d)
 			}
 			rs = append(rs, rendering{fmt.Sprintf("%s %+v", fx, opt), d,
 				func(b *bytes.Buffer) error { return Terminal(b, r, opt) }})
 		}
-		c, err := comparison.New([]comparison.Input{{Path: fx + ".json", Result: r}, {Path: "this run", Result: loadFixture(t, fx+".json")}})
+		c, err := comparison.New([]comparison.Input{{Path: fx + ".json", Result: r}, {Path: "this run", Result: loadFixture(t, fx+".json")}}, comparison.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +143,7 @@ func TestQuiet(t *testing.T) {
 			func(b *bytes.Buffer) error { return Terminal(b, r, Options{Width: termWidth}) },
 			func(b *bytes.Buffer) error { return Terminal(b, r, Options{Width: termWidth, Quiet: true}) },
 			"Time per ", rows})
-		if n := countTables(quietDoc(buildDocIn(r, false, ""))); n != 1 {
+		if n := countTables(quietDoc(buildDocIn(r, false, "", false))); n != 1 {
 			t.Errorf("%s: the quiet document has %d tables, want 1", fx, n)
 		}
 	}

@@ -13,7 +13,11 @@ func (s *Syscalls) IssuedBy(call string) *SyscallIssuer {
 	if s == nil {
 		return nil
 	}
-	type site struct{ object, function, caller, callerObject string }
+	type site struct {
+		object, function, caller, callerObject string
+		file, callerFile                       string
+		line, callerLine                       int
+	}
 	type sum struct {
 		is     SyscallIssuer
 		volume float64
@@ -24,7 +28,7 @@ func (s *Syscalls) IssuedBy(call string) *SyscallIssuer {
 		if is.Call != call && !(call == "madvise" && strings.HasPrefix(is.Call, "madvise:")) && !(call == "brk" && strings.HasPrefix(is.Call, "brk")) {
 			continue
 		}
-		k := site{is.Object, is.Function, is.Caller, is.CallerObject}
+		k := site{is.Object, is.Function, is.Caller, is.CallerObject, is.File, is.CallerFile, is.Line, is.CallerLine}
 		g := sums[k]
 		if g == nil {
 			g = &sum{is: is, first: i}
@@ -49,6 +53,14 @@ func (s *Syscalls) IssuedBy(call string) *SyscallIssuer {
 	}
 	return &best.is
 }
+
+// At is the syscall instruction's source line, "madvise.c:30", or ""
+// without debug information.
+func (is *SyscallIssuer) At() string { return SourceAt(is.File, is.Line) }
+
+// CallerAt is the source line of the call in Caller, "x.c:12", or ""
+// without debug information.
+func (is *SyscallIssuer) CallerAt() string { return SourceAt(is.CallerFile, is.CallerLine) }
 
 // AdviceBytes is how many bytes per iteration were advised with advice
 // ("MADV_DONTNEED"): the total when it is the only advice given (the

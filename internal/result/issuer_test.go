@@ -27,3 +27,18 @@ func TestIssuedBy(t *testing.T) {
 		t.Error("an issuer of a call never recorded")
 	}
 }
+
+// Two source lines of one function are two sites: the one that issued
+// the most is named, with its line; without debug information, "".
+func TestIssuedByLine(t *testing.T) {
+	s := &Syscalls{Issuers: []SyscallIssuer{
+		{Call: "munmap", Bytes: 8 << 20, Per: 1, Function: "munmap", Caller: "work", CallerObject: "x", CallerFile: "/src/x.c", CallerLine: 12},
+		{Call: "munmap", Bytes: 8 << 20, Per: 3, Function: "munmap", Caller: "work", CallerObject: "x", CallerFile: "/src/x.c", CallerLine: 19},
+	}}
+	if is := s.IssuedBy("munmap"); is == nil || is.Per != 3 || is.CallerAt() != "x.c:19" || is.At() != "" {
+		t.Errorf("munmap: %+v, want work's 3 calls at x.c:19", is)
+	}
+	if got := (NativeSite{CallerFile: "x.c", CallerLine: 0}).At(); got != "" {
+		t.Errorf("line 0 named %q", got)
+	}
+}

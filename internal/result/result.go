@@ -14,7 +14,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -93,7 +95,11 @@ type Result struct {
 	// Verdict is the answer decided from Comparisons (Decide); nil when
 	// nothing was compared.
 	Verdict *Verdict `json:"verdict,omitempty"`
-	Passes  []Pass   `json:"passes,omitempty"`
+	// Rule is the rule Comparisons were decided by, so that a rendering
+	// explains the numbers it shows without computing them; nil in
+	// results written before it was stored.
+	Rule   *VerdictRule `json:"verdict_rule,omitempty"`
+	Passes []Pass       `json:"passes,omitempty"`
 	// Taxes say what memory management costs each user candidate:
 	// its time under the baseline against the best configuration that
 	// ran (diagnose.Diagnose), in candidate order.
@@ -407,6 +413,15 @@ type SyscallIssuer struct {
 	// covers it.
 	Caller       string `json:"caller,omitempty"`
 	CallerObject string `json:"caller_object,omitempty"`
+	// File and Line are the source line of the syscall instruction,
+	// CallerFile and CallerLine that of the call in Caller, from the
+	// objects' DWARF line tables (or their separate debug files); File is
+	// the full path the compiler recorded. Omitted without debug
+	// information.
+	File       string `json:"file,omitempty"`
+	Line       int    `json:"line,omitempty"`
+	CallerFile string `json:"caller_file,omitempty"`
+	CallerLine int    `json:"caller_line,omitempty"`
 	// Owner is who the site says issued the calls (alloc.Owner): "glibc
 	// malloc", "jemalloc", "Go runtime", "V8 (Node.js)", "program", ...;
 	// "" when the site does not tell.
@@ -514,6 +529,24 @@ type NativeSite struct {
 	Caller   string `json:"caller,omitempty"`
 	Object   string `json:"object,omitempty"`
 	Stripped bool   `json:"stripped,omitempty"`
+	// CallerFile and CallerLine are the source line of the call, from
+	// Object's DWARF line table (or its separate debug file), the full
+	// path the compiler recorded; omitted without debug information.
+	// Calls from two lines of one function are two sites.
+	CallerFile string `json:"caller_file,omitempty"`
+	CallerLine int    `json:"caller_line,omitempty"`
+}
+
+// At is the call's source line as a C programmer names it, "x.c:12"
+// (the file's base name), or "" without debug information.
+func (s NativeSite) At() string { return SourceAt(s.CallerFile, s.CallerLine) }
+
+// SourceAt is "x.c:12" for a file and line, "" without a line.
+func SourceAt(file string, line int) string {
+	if line <= 0 || file == "" {
+		return ""
+	}
+	return path.Base(file) + ":" + strconv.Itoa(line)
 }
 
 // Comparison compares a candidate against the baseline within one config
@@ -667,6 +700,17 @@ type Fix struct {
 	// costs in memory (verified fixes; 0 when not measured).
 	PeakRSSBytes         int64 `json:"peak_rss_bytes,omitempty"`
 	BaselinePeakRSSBytes int64 `json:"baseline_peak_rss_bytes,omitempty"`
+}
+
+// VerdictRule is how a comparison is decided (internal/stats): a
+// difference is significant when Welch's p on log times is below Alpha,
+// or below AlphaFaults with the faults per iteration differing the same
+// way; the times are equivalent when the difference the samples allow is
+// within ±Equivalence (a fraction).
+type VerdictRule struct {
+	Alpha       float64 `json:"alpha"`
+	AlphaFaults float64 `json:"alpha_faults"`
+	Equivalence float64 `json:"equivalence"`
 }
 
 // Tax is what memory management costs one candidate: its time and faults

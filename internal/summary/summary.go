@@ -9,6 +9,7 @@ package summary
 
 import (
 	"github.com/faultline/faultline/internal/result"
+	"github.com/faultline/faultline/internal/stats"
 )
 
 // Summary is what a result's records imply.
@@ -30,6 +31,13 @@ type Summary struct {
 	// Verdict answers "is one slower, and by how much"; nil when nothing
 	// was compared.
 	Verdict *result.Verdict
+	// Rule is how Comparisons were decided.
+	Rule result.VerdictRule
+}
+
+// Rule is the verdict's rule, stats' thresholds as a result stores them.
+func Rule() result.VerdictRule {
+	return result.VerdictRule{Alpha: stats.Alpha, AlphaFaults: stats.AlphaCorroborated, Equivalence: stats.EquivalenceLimit}
 }
 
 // Pair is one slow pair: Slow conclusively slower than Fast, with the
@@ -44,7 +52,7 @@ func Of(r *result.Result) *Summary {
 	if r == nil {
 		return &Summary{}
 	}
-	s := &Summary{Config: r.BaselineConfig(), Mode: r.PrimaryMode()}
+	s := &Summary{Config: r.BaselineConfig(), Mode: r.PrimaryMode(), Rule: Rule()}
 	s.Reference = Reference(r)
 	s.Comparisons = comparisons(r, s.Reference)
 	s.Pairs = pairs(r, s)
@@ -72,6 +80,8 @@ func (s *Summary) Comparison(config, mode, other string) *result.Comparison {
 func (s *Summary) Store(r *result.Result) {
 	r.Comparisons = append([]result.Comparison{}, s.Comparisons...)
 	r.Verdict = s.Verdict
+	rule := s.Rule
+	r.Rule = &rule
 	for i := range r.Results {
 		run := &r.Results[i]
 		run.After = s.CarryOver[Key(run.Candidate, run.Config)]

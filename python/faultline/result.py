@@ -8,9 +8,13 @@ HTML reports say.
 import copy
 import html
 import json
+import shlex
 
 SCHEMA = "faultline/v1"
 SWEEP_SCHEMA = "faultline-sweep/v1"
+# The calls a trace pass counts per iteration (docs/json-schema.md,
+# per_iteration.syscalls).
+MEMORY_SYSCALLS = ("brk", "mmap", "munmap", "mremap", "madvise")
 
 
 class SchemaError(ValueError):
@@ -182,6 +186,22 @@ class Result:
             return None
         return sc.get(call, 0)
 
+    def memory_syscalls_per_call(self, candidate, config=None):
+        """All memory syscalls per call (brk + mmap + munmap + mremap +
+        madvise, the sum `faultline compare` calls syscalls), from the trace
+        pass; None when no trace pass ran."""
+        per = self.run(candidate, config).get("per_iteration") or {}
+        sc = per.get("syscalls")
+        if sc is None:
+            return None
+        return sum(sc.get(call) or 0 for call in MEMORY_SYSCALLS)
+
+    @property
+    def cause(self):
+        """The leading finding's cause ("heap-trim-refault"), or None when
+        faultline found none: assert r.cause is None."""
+        return self.findings[0].cause if self.findings else None
+
     def comparison(self, other, config=None, mode=None):
         name = self.candidate(other)["name"]
         config = config or self.baseline_config
@@ -218,7 +238,51 @@ class Result:
         """The JSON document, as faultline wrote it."""
         return copy.deepcopy(self._doc)
 
+    # --- assertions --------------------------------------------------------
+
+    def assert_memory(self, candidate, **limits):
+        """faultline.testing.assert_memory on this result:
+        r.assert_memory("A", max_faults_per_call=64, max_syscalls_per_call={"brk": 0})."""
+        __tracebackhide__ = True  # pytest: the failure is the caller's line
+        from .testing import assert_memory
+        assert_memory(self, candidate, **limits)
+
+    def assert_no_cause(self, *causes, candidate=None):
+        """Fail with one line per finding naming one of causes (any cause
+        when none is given), for candidate (a name or label; any when
+        None): r.assert_no_cause("heap-trim-refault")."""
+        __tracebackhide__ = True
+        from .testing import assert_no_cause
+        assert_no_cause(self, *causes, candidate=candidate)
+
     # --- renderings --------------------------------------------------------
+
+    def summary(self):
+        """The verdict, each user candidate's memory counts per call and the
+        findings, as lines of text: what a failed test shows of a result."""
+        lines = [", ".join(f"{c['name']} = {c.get('label', '')}" for c in self.user_candidates())]
+        lines += self.verdict()
+        for c in self.user_candidates():
+            try:
+                r = self.run(c["name"])
+            except KeyError:
+                continue
+            per = r.get("per_iteration") or {}
+            counts = [f"{per.get('minor_faults', 0):,.1f} minor faults"]
+            sc = per.get("syscalls")
+            if sc is None:
+                counts.append("memory syscalls not traced")
+            else:
+                counts += [f"{sc[call]:g} {call}" for call in MEMORY_SYSCALLS if sc.get(call)]
+                if not any(sc.get(call) for call in MEMORY_SYSCALLS):
+                    counts.append("no memory syscalls")
+            lines.append(f"{c['name']} under {self.baseline_config}: " + ", ".join(counts) + " per call")
+        for f in self.findings:
+            lines.append(f"finding {f.cause} ({f.candidate or 'every candidate'}, {f.config}, "
+                         f"{f.confidence} confidence): {f.summary}")
+        if not self.findings and not self.partial:
+            lines.append("no findings")
+        return "\n".join(lines)
 
     def verdict(self):
         """The stored answer first, as the report's verdict line says it,
@@ -308,6 +372,20 @@ class Result:
         return render_html(self)
 
 
+def fix_line(fx):
+    """A fix as a line to copy, and where it goes: the environment
+    settings (sorted, as the report prints them), or the rewritten code;
+    the prose change when it is neither."""
+    env = fx.get("env") or {}
+    if env:
+        line = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(env.items()))
+        return line, ("set it where the program starts (glibc and the dynamic linker read it then, "
+                      "so %env in a running kernel is too late): " + line + " python3 app.py")
+    if fx.get("code"):
+        return fx["code"], ""
+    return fx.get("change", ""), ""
+
+
 def render_html(res):
     """The verdict and findings first, then faultline's full HTML report in
     a sandboxed iframe: the report is a whole page with its own styles and
@@ -332,7 +410,11 @@ def render_html(res):
             # The best verified fix; the report below lists them all.
             for fx in f.verified_fixes[:1]:
                 sp = f", {fx['speedup']:.3g}x faster" if fx.get("speedup") else ""
-                out.append(f"<br>fix (verified under {e(fx.get('config', ''))}{e(sp)}): <code>{e(fx.get('change', ''))}</code>")
+                out.append(f"<br>fix (verified under {e(fx.get('config', ''))}{e(sp)}): {e(fx.get('change', ''))}")
+                line, where = fix_line(fx)
+                out.append(f'<pre class="faultline-fix" style="margin: 0.2em 0; padding: 0.3em; background: #f4f4f4">{e(line)}</pre>')
+                if where:
+                    out.append(f"<span style=\"color: #666\">{e(where)}</span>")
                 if fx.get("peak_rss_bytes") and fx.get("baseline_peak_rss_bytes"):
                     out.append(f"<br>memory: peak RSS {fx['peak_rss_bytes'] / 2**20:.1f} MiB under the fix, "
                                f"{fx['baseline_peak_rss_bytes'] / 2**20:.1f} MiB without")

@@ -57,6 +57,17 @@ class SeedResultTest(unittest.TestCase):
         self.assertIn('srcdoc="' + html.escape(self.r.html, quote=True) + '"', page)
         self.assertLess(page.index("faultline-verdict"), page.index("<iframe"))
 
+    def test_html_fix_is_a_line_to_copy(self):
+        # The best verified fix as the environment line to paste, the
+        # stored settings and nothing else, in a block of its own.
+        page = self.r._repr_html_()
+        env = self.doc["findings"][0]["fixes"][0]["env"]
+        line = " ".join(f"{k}={v}" for k, v in sorted(env.items()))
+        self.assertIn(f'<pre class="faultline-fix" style="margin: 0.2em 0; padding: 0.3em; background: #f4f4f4">{html.escape(line)}</pre>', page)
+        # A code fix is its code.
+        code = self.doc["findings"][1]["fixes"][0]
+        self.assertEqual(faultline.result.fix_line(code), (code["code"], ""))
+
     def test_assert_memory(self):
         assert_memory(self.r, "A", max_faults_per_call=10, no_cause="heap-trim-refault")
         with self.assertRaises(AssertionError) as ctx:
@@ -129,3 +140,53 @@ class TaxResultTest(unittest.TestCase):
         self.assertIn("memory management takes 63% of the time", page)
         self.assertNotIn("of the gap", page)
         self.assertIn("peak RSS 90.0 MiB under the fix, 82.1 MiB without", page)
+
+
+class AccessorsTest(unittest.TestCase):
+    """What the pytest plugin's assertions read (docs/pytest.md)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.r = faultline.load(fixture("seed.json"))
+
+    def test_memory_syscalls_per_call(self):
+        sc = self.r.run("B")["per_iteration"]["syscalls"]
+        self.assertEqual(self.r.memory_syscalls_per_call("B"),
+                         sum(sc.get(k, 0) for k in ("brk", "mmap", "munmap", "mremap", "madvise")))
+        self.assertGreaterEqual(self.r.memory_syscalls_per_call("B"), 3)
+        # Not traced under an experiment's configuration.
+        self.assertIsNone(self.r.memory_syscalls_per_call("B", config="tcmalloc"))
+
+    def test_cause(self):
+        self.assertEqual(self.r.cause, "heap-trim-refault")
+        self.assertIsNone(faultline.load(fixture("nodiff.json")).cause)
+
+    def test_assert_no_cause(self):
+        self.r.assert_no_cause("no-such-cause")
+        with self.assertRaises(AssertionError) as ctx:
+            self.r.assert_no_cause("heap-trim-refault")
+        msg = str(ctx.exception)
+        self.assertTrue(msg.startswith("faultline found heap-trim-refault for B (t = a.astype(np.float64); "
+                                       "t / 255.0) under glibc: glibc gives B's"), msg)
+        self.assertEqual(len(msg.splitlines()), 1)
+        with self.assertRaises(AssertionError) as ctx:
+            self.r.assert_no_cause(candidate="B")
+        self.assertEqual(len(str(ctx.exception).splitlines()),
+                         len([f for f in self.r.findings if f.candidate == "B"]))
+        self.r.assert_no_cause("heap-trim-refault", candidate="A")
+        # A finding about every candidate (a tax they all pay) counts for each.
+        tax = faultline.Result(TaxResultTest.doc)
+        with self.assertRaisesRegex(AssertionError, "for every candidate under glibc: Both candidates pay"):
+            tax.assert_no_cause("heap-trim-refault", candidate="A")
+
+    def test_assert_memory_on_the_sum(self):
+        self.r.assert_memory("A", max_memory_syscalls_per_call=1)
+        with self.assertRaisesRegex(AssertionError, r"\d+ memory syscalls per call \(limit 1\)"):
+            self.r.assert_memory("B", max_memory_syscalls_per_call=1)
+
+    def test_summary(self):
+        text = self.r.summary()
+        self.assertIn("A under glibc: 1.0 minor faults, 1 madvise per call", text)
+        self.assertRegex(text, r"B under glibc: 1,319\.2 minor faults, 3 brk.* per call")
+        self.assertIn("finding heap-trim-refault (B, glibc, high confidence): ", text)
+        self.assertEqual(text.splitlines()[1], self.r.verdict()[0])

@@ -5,7 +5,8 @@
  *   filled from the first), then frees both.
  *   MODE "dontneed": one buffer, and the program itself gives the pages
  *   back with madvise(MADV_DONTNEED) from release_pages before freeing.
- * Unmarked: the whole process is one iteration of a measurement.
+ * Unmarked: the whole process is one iteration of a measurement. The
+ * "line-test" comments mark lines that tests of source lines look for.
  *
  * usage: buffers N [MODE] */
 #include <stdlib.h>
@@ -19,23 +20,23 @@
 __attribute__((noinline)) static void release_pages(char *p) {
 	/* Whole pages inside the block. */
 	char *start = (char *)(((unsigned long)p + 4095) & ~4095UL);
-	madvise(start, SIZE - 8192, MADV_DONTNEED);
+	madvise(start, SIZE - 8192, MADV_DONTNEED); /* line-test: madvise */
 }
 
 __attribute__((noinline)) static long make_buffers(int two, int dontneed) {
-	char *a = malloc(SIZE);
+	char *a = malloc(SIZE); /* line-test: a */
 	escape(a);
 	memset(a, 1, SIZE);
 	long sum = a[SIZE / 2];
 	if (two) {
-		char *b = malloc(SIZE);
+		char *b = malloc(SIZE); /* line-test: b */
 		escape(b);
 		memcpy(b, a, SIZE);
 		sum += b[SIZE / 3];
 		free(b);
 	}
 	if (dontneed)
-		release_pages(a);
+		release_pages(a); /* line-test: release */
 	free(a);
 	return sum;
 }

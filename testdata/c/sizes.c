@@ -8,7 +8,8 @@
  * "reuse" (argv[3]) the block is allocated once and written ITERATIONS
  * times: the same work without the allocator in the loop. PASSES
  * (argv[4], default 1) writes the block that many times per iteration,
- * to dilute the allocator's share of the time. */
+ * to dilute the allocator's share of the time. The "line-test" comment
+ * marks the line that tests of source lines look for. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ int main(int argc, char **argv) {
 	if (reuse && kept == NULL)
 		return 1;
 	for (long i = 0; i < iterations; i++) {
-		char *p = reuse ? kept : malloc(size);
+		char *p = reuse ? kept : malloc(size); /* line-test: block */
 		if (p == NULL)
 			return 1;
 		for (long k = 0; k < passes; k++) {

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -46,16 +47,43 @@ func Need(t testing.TB, tool, pkg string) string {
 // returns the binary's path.
 func BuildC(t testing.TB, name string) string {
 	t.Helper()
+	return BuildCWith(t, name)
+}
+
+// BuildCWith is BuildC with more gcc flags: -g for a binary with debug
+// information.
+func BuildCWith(t testing.TB, name string, flags ...string) string {
+	t.Helper()
 	gcc := Need(t, "gcc", "gcc libc6-dev")
 	root := Root(t)
 	out := filepath.Join(t.TempDir(), name)
-	cmd := exec.Command(gcc, "-O2", "-Wall", "-pthread",
-		"-I", filepath.Join(root, "include"), "-I", filepath.Join(root, "testdata", "c"),
+	args := append([]string{"-O2", "-Wall", "-pthread"}, flags...)
+	args = append(args, "-I", filepath.Join(root, "include"), "-I", filepath.Join(root, "testdata", "c"),
 		"-o", out, filepath.Join(root, "testdata", "c", name+".c"))
+	cmd := exec.Command(gcc, args...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gcc %s.c: %v\n%s", name, err, b)
 	}
 	return out
+}
+
+// MarkedLine is the line (from 1) of testdata/c/NAME.c holding the
+// comment /* line-test: MARK */, for tests that check a source line
+// without writing its number down.
+func MarkedLine(t testing.TB, name, mark string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(Root(t), "testdata", "c", name+".c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	comment := "/* line-test: " + mark + " */"
+	for i, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, comment) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s.c has no line marked %q", name, comment)
+	return 0
 }
 
 // Alive reports whether pid exists and is not a zombie.

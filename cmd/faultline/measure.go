@@ -77,10 +77,11 @@ func hint(ctx context.Context, oerr, err error, res *result.Result) {
 		return
 	}
 	if py, ok := probe.WithModule(context.WithoutCancel(ctx), mod, res.Host.Python); ok {
-		ee.hint = fmt.Sprintf("%s has %s: add --python %s", py.Path, mod, py.Path)
+		what := mod
 		if mod == "numpy" {
-			ee.hint = fmt.Sprintf("%s has NumPy %s: add --python %s", py.Path, py.NumPy, py.Path)
+			what = "NumPy " + py.NumPy
 		}
+		ee.hint = fmt.Sprintf("%s has %s: add --python %s", py.Path, what, py.Path)
 	}
 }
 

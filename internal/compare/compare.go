@@ -322,17 +322,15 @@ func (c *Comparison) config(cand *Candidate, name string) Config {
 		if alone[i] == nil {
 			allAlone = false
 		}
-		if runs[i] != nil {
-			cfg.Time[i] = runs[i].Time
-		} else {
-			cfg.Time[i] = stats.Estimate{Unit: "s"}
-		}
 	}
 	timed := runs
 	if allAlone && c.opts.TimeMode != TimePrimary {
 		timed, cfg.Mode = alone, result.ModeIsolated
-		for i := range timed {
-			cfg.Time[i] = timed[i].Time
+	}
+	for i, run := range timed {
+		cfg.Time[i] = stats.Estimate{Unit: "s"}
+		if run != nil {
+			cfg.Time[i] = run.Time
 		}
 	}
 	for i := 1; i < n; i++ {

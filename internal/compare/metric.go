@@ -141,10 +141,8 @@ func (m *Metric) processValues(run *result.Run) []float64 {
 		return nil
 	}
 	var out []float64
-	for _, s := range run.Samples {
-		if !s.Warmup {
-			out = append(out, s.MinorFaults)
-		}
+	for _, s := range result.Timed(run.Samples) {
+		out = append(out, s.MinorFaults)
 	}
 	if len(out) < 2 {
 		return nil

@@ -67,19 +67,11 @@ func releases(t result.NativeSite) bool {
 func site(t result.NativeSite) string {
 	switch {
 	case t.Caller != "" && t.Object != "":
-		return t.Caller + " in " + filepath.Base(t.Object) + atLine(t.At())
+		return t.Caller + " in " + filepath.Base(t.Object) + result.AtLine(t.At())
 	case t.Stripped:
-		return "a stripped caller" + atLine(t.At())
+		return "a stripped caller" + result.AtLine(t.At())
 	}
 	return "an unknown caller"
-}
-
-// atLine is " at x.c:12" after a site's name, "" without a line.
-func atLine(at string) string {
-	if at == "" {
-		return ""
-	}
-	return " at " + at
 }
 
 // programCauses renames the fault findings of p that the slow side's own
@@ -287,7 +279,7 @@ func issuerCaller(is *result.SyscallIssuer) string {
 	if is.CallerObject != "" {
 		who += " in " + filepath.Base(is.CallerObject)
 	}
-	return who + atLine(is.CallerAt())
+	return who + result.AtLine(is.CallerAt())
 }
 
 // issuerEvidence is who issued the slow side's madvise(MADV_DONTNEED), or

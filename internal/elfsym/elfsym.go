@@ -2,9 +2,10 @@
 // tables: the file offset of a function (where a uprobe goes) and the
 // function a file offset falls in (who called the allocator); and, from
 // its DWARF line table when it has one (or a separate debug file has),
-// the source line there. It uses only debug/elf and debug/dwarf, and works on PIE executables, shared libraries and static
-// binaries alike, because both directions go through file offsets, which
-// do not depend on where the object was loaded.
+// the source line there. It uses only debug/elf and debug/dwarf, and
+// works on PIE executables, shared libraries and static binaries alike,
+// because every lookup goes through file offsets, which do not depend on
+// where the object was loaded.
 //
 // An object without a symbol covering an address is reported as stripped:
 // the nearest preceding symbol of a stripped object is usually a different

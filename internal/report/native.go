@@ -69,19 +69,11 @@ func siteText(s result.NativeSite) string {
 	case s.Object == "":
 		return "code outside any mapped file"
 	case s.Caller != "":
-		return s.Caller + " in " + obj + atLine(s.At())
+		return s.Caller + " in " + obj + result.AtLine(s.At())
 	case s.Stripped:
-		return "a function of " + obj + atLine(s.At()) + " (stripped: no symbols)"
+		return "a function of " + obj + result.AtLine(s.At()) + " (stripped: no symbols)"
 	}
-	return "an unnamed address in " + obj + atLine(s.At())
-}
-
-// atLine is " at x.c:12" after a site's name, "" without a line.
-func atLine(at string) string {
-	if at == "" {
-		return ""
-	}
-	return " at " + at
+	return "an unnamed address in " + obj + result.AtLine(s.At())
 }
 
 // issuedCalls are the calls whose issuer the report names: those that give
@@ -127,12 +119,12 @@ func issuersBlock(runs []*result.Run) []line {
 func issuerSite(is *result.SyscallIssuer) string {
 	switch {
 	case is.Caller != "":
-		return is.Caller + " in " + filepath.Base(is.CallerObject) + atLine(is.CallerAt())
+		return is.Caller + " in " + filepath.Base(is.CallerObject) + result.AtLine(is.CallerAt())
 	case is.Function != "" && is.Object != "" && is.CallerObject != "":
-		return is.Function + " in " + filepath.Base(is.Object) + atLine(is.At()) +
-			", called from a stripped function in " + filepath.Base(is.CallerObject) + atLine(is.CallerAt())
+		return is.Function + " in " + filepath.Base(is.Object) + result.AtLine(is.At()) +
+			", called from a stripped function in " + filepath.Base(is.CallerObject) + result.AtLine(is.CallerAt())
 	case is.Function != "" && is.Object != "":
-		return is.Function + " in " + filepath.Base(is.Object) + atLine(is.At()) + " (its caller unknown)"
+		return is.Function + " in " + filepath.Base(is.Object) + result.AtLine(is.At()) + " (its caller unknown)"
 	}
 	return "an unknown site (stripped)"
 }

@@ -541,6 +541,15 @@ type NativeSite struct {
 // (the file's base name), or "" without debug information.
 func (s NativeSite) At() string { return SourceAt(s.CallerFile, s.CallerLine) }
 
+// AtLine is " at x.c:12" after a site's name, "" without a line (at as
+// At and CallerAt give it).
+func AtLine(at string) string {
+	if at == "" {
+		return ""
+	}
+	return " at " + at
+}
+
 // SourceAt is "x.c:12" for a file and line, "" without a line.
 func SourceAt(file string, line int) string {
 	if line <= 0 || file == "" {
